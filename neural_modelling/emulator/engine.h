@@ -1,0 +1,121 @@
+/*
+ * spinndl emulator engine: runs the C programs of a mapped SpiNNaker
+ * application on the host, one isolated instance per placed core, and routes
+ * every multicast packet through the toolchain's generated routing tables.
+ *
+ * This header is the contract between the engine (engine.c), the host
+ * support linked into every program (../host/) and the Python driver
+ * (spinndl/emulator/). Python calls these functions through ctypes.
+ *
+ * Time is simulated, in nanoseconds, and fully deterministic: events are
+ * ordered by (time, sequence number of scheduling).
+ */
+#ifndef SPINNDL_EMULATOR_ENGINE_H
+#define SPINNDL_EMULATOR_ENGINE_H
+
+#include <stdint.h>
+
+typedef struct emu_engine emu_engine_t;
+
+/* Results of emu_run. */
+enum emu_status {
+    EMU_IDLE = 0,          /* no event left: every core waits for input   */
+    EMU_TIME_REACHED = 1,  /* simulated time reached the until_ns limit   */
+    EMU_ALL_EXITED = 2,    /* every program core has called spin1_exit    */
+    EMU_ERROR = 3          /* a core failed: see emu_error_message/core   */
+};
+
+/* Kinds of core the engine knows. */
+enum emu_core_kind {
+    EMU_CORE_PROGRAM = 0,  /* one of our C programs, from a shared object  */
+    EMU_CORE_SOURCE = 1,   /* native RIPTMCS model: sends what emu_inject queues */
+    EMU_CORE_SINK = 2      /* native LPG model: records every packet it gets */
+};
+
+/* Chip links, numbered as spinn_machine / the router do:
+ * 0 E, 1 NE, 2 N, 3 W, 4 SW, 5 S. Route link bits 0..5, processor bits 6..23
+ * in the router's route word; here they are passed as separate masks. */
+
+/* ---- building the machine ------------------------------------------- */
+emu_engine_t *emu_create(uint32_t width, uint32_t height);
+void emu_destroy(emu_engine_t *emu);
+
+/* A chip exists at (x, y); call before adding links, routes and cores. */
+int emu_add_chip(emu_engine_t *emu, uint32_t x, uint32_t y);
+/* The link `link` of chip (x, y) reaches chip (to_x, to_y). */
+int emu_add_link(emu_engine_t *emu, uint32_t x, uint32_t y, uint32_t link,
+                 uint32_t to_x, uint32_t to_y);
+/* One routing table entry of chip (x, y), in table order. */
+int emu_add_route(emu_engine_t *emu, uint32_t x, uint32_t y,
+                  uint32_t key, uint32_t mask,
+                  uint32_t processor_mask, uint32_t link_mask);
+
+/* A core; returns its index (>= 0) or -1. For EMU_CORE_PROGRAM, so_path is
+ * the program's host shared object, copied privately for this core so that
+ * its globals are its own; NULL for the native kinds. */
+int emu_add_core(emu_engine_t *emu, uint32_t x, uint32_t y, uint32_t p,
+                 enum emu_core_kind kind, const char *so_path);
+/* One data-specification region of a program core, as the toolchain wrote
+ * it: its number, its SDRAM address on the machine and its bytes (the
+ * engine keeps a copy). data_specification_get_data_address() on that core
+ * then returns a region table whose pointers reach these copies. */
+int emu_add_region(emu_engine_t *emu, int core, uint32_t region,
+                   uint32_t address, const void *data, uint32_t size);
+
+/* ---- running ----------------------------------------------------------- */
+/* Runs c_main of every program core (in core order). */
+int emu_start(emu_engine_t *emu);
+/* Processes events until one of enum emu_status happens; until_ns == 0
+ * means no time limit. */
+int emu_run(emu_engine_t *emu, uint64_t until_ns);
+uint64_t emu_now(const emu_engine_t *emu);
+
+/* Queues packets for a SOURCE core to send, the i-th at start_ns + i *
+ * interval_ns (pacing). has_payload 0 sends MC packets, 1 MCPL. */
+int emu_inject(emu_engine_t *emu, int core, uint64_t start_ns,
+               uint64_t interval_ns, const uint32_t *keys,
+               const uint32_t *payloads, int has_payload, uint32_t n);
+/* Copies out up to max packets a SINK core has received since the last
+ * drain (in arrival order); returns how many. times may be NULL. */
+uint32_t emu_drain(emu_engine_t *emu, int core, uint32_t *keys,
+                   uint32_t *payloads, uint64_t *times_ns, uint32_t max);
+
+/* A region of a core as the program left it (for reading back results);
+ * NULL if the core has no such region. */
+const void *emu_core_region(const emu_engine_t *emu, int core,
+                            uint32_t region, uint32_t *size);
+
+/* ---- errors and counters -------------------------------------------- */
+const char *emu_error_message(const emu_engine_t *emu);
+int emu_error_core(const emu_engine_t *emu);
+/* Wall-clock seconds a single callback may run before the run fails. */
+void emu_set_callback_limit(emu_engine_t *emu, double seconds);
+
+typedef struct {
+    uint64_t sent;            /* packets the core sent                     */
+    uint64_t received;        /* packets delivered to the core             */
+    uint64_t callbacks;       /* callbacks run                             */
+    uint64_t queue_overflows; /* events lost to a full task/user queue     */
+    uint32_t state;           /* 0 not started, 1 running, 2 paused, 3 exited, 4 error */
+} emu_core_counters_t;
+int emu_core_counters(const emu_engine_t *emu, int core,
+                      emu_core_counters_t *out);
+
+typedef struct {
+    uint64_t routed;          /* packets the chip's router handled        */
+    uint64_t default_routed;  /* of those, matched no entry              */
+    uint64_t dropped;         /* of those, had nowhere to go             */
+    uint64_t link_sent[6];    /* packets sent out of each link           */
+} emu_chip_counters_t;
+int emu_chip_counters(const emu_engine_t *emu, uint32_t x, uint32_t y,
+                      emu_chip_counters_t *out);
+
+typedef struct {
+    uint32_t key, x, y;
+    uint64_t time_ns;
+} emu_drop_t;
+/* Total packets dropped; copies up to max of the first drops into out. */
+uint64_t emu_drops(const emu_engine_t *emu, emu_drop_t *out, uint32_t max);
+uint64_t emu_deliveries(const emu_engine_t *emu);
+
+#endif

@@ -1,0 +1,55 @@
+/*
+ * The data regions of a layer core: the C side of spinndl/wire_format.py
+ * (docs/wire_format.md). Python writes them; the layer programs read them.
+ * Keep the two in step: the integration tests decode what Python wrote with
+ * the Python definitions, and the programs' results are compared with numpy.
+ */
+#ifndef SPINNDL_LAYER_REGIONS_H
+#define SPINNDL_LAYER_REGIONS_H
+
+#include <stdint.h>
+
+typedef enum {
+    REGION_SYSTEM = 0,     /* FEC simulation header                       */
+    REGION_PARAMS = 1,     /* layer_params_t                              */
+    REGION_KEY_TABLE = 2,  /* key_table_t: which input each key carries   */
+    REGION_WEIGHTS = 3     /* n_atoms rows of n_inputs floats, then biases */
+} layer_region_t;
+
+typedef enum {
+    ACTIVATION_LINEAR = 0,
+    ACTIVATION_RELU = 1,
+    ACTIVATION_SIGMOID = 2,
+    ACTIVATION_TANH = 3,
+    ACTIVATION_SOFTMAX = 4
+} activation_t;
+
+typedef struct {
+    uint32_t n_atoms;       /* atoms on this core                          */
+    uint32_t lo_atom;       /* this core's first atom in the layer         */
+    uint32_t layer_atoms;   /* atoms in the whole layer                    */
+    uint32_t n_inputs;      /* input values per example                    */
+    uint32_t activation;    /* activation_t                                */
+    uint32_t forward_key;   /* atom a sends its output with forward_key + a */
+    uint32_t forward_mask;
+    uint32_t training;      /* 1: also run backpropagation                 */
+    /* Softmax only: statistics go out on the layer's "softmax" partition. */
+    uint32_t softmax_key;       /* this core's base key there (4 keys)     */
+    uint32_t softmax_layer_key; /* key & mask of every core of the layer   */
+    uint32_t softmax_layer_mask;
+    uint32_t layer_cores;       /* cores the layer is split over           */
+} layer_params_t;
+
+typedef struct {
+    uint32_t key;          /* packets with (key & mask) == key ...        */
+    uint32_t mask;
+    uint32_t first_index;  /* ... carry input first_index + (key & ~mask) */
+    uint32_t n_atoms;
+} key_entry_t;
+
+typedef struct {
+    uint32_t n_entries;
+    key_entry_t entries[];  /* sorted by key */
+} key_table_t;
+
+#endif

@@ -1,0 +1,177 @@
+"""The Keras-like sequential model."""
+
+from typing import List, Optional, Sequence
+
+import numpy as np
+
+from . import losses
+from .layers import Input, Layer
+from .mapping import Mapping
+
+
+class Model:
+    """A sequential network: ``Input`` first, then layers, as in Keras.
+
+    >>> model = Model()
+    >>> model.add(Input(784))
+    >>> model.add(Dense(10, activation="softmax"))
+
+    ``seed`` makes the initial weights reproducible (Keras' default
+    initialisers: glorot-uniform kernels, zero biases).
+    """
+
+    def __init__(self, seed: Optional[int] = None):
+        self.layers: List[Layer] = []
+        self._rng = np.random.default_rng(seed)
+        self._names_used: set = set()
+        self.loss: Optional[str] = None
+        #: What the last predict/evaluate/fit run cost (backend.RunStats).
+        self.last_run = None
+
+    # -- building --------------------------------------------------------------
+    def add(self, layer: Layer) -> None:
+        if not isinstance(layer, Layer):
+            raise TypeError(f"Model.add takes a layer, got {layer!r}")
+        if layer in self.layers:
+            raise ValueError(f"layer {layer.name!r} is already in the model")
+        if not self.layers and not isinstance(layer, Input):
+            raise ValueError(
+                f"the first layer must be an Input, got "
+                f"{type(layer).__name__} {layer.name!r}; start with e.g. "
+                f"model.add(Input(784))")
+        if self.layers and isinstance(layer, Input):
+            raise ValueError("only the first layer may be an Input")
+        layer.name = self._unique_name(layer)
+        if not isinstance(layer, Input):
+            layer.build(self.layers[-1].output_shape, self._rng)
+        self.layers.append(layer)
+        self._names_used.add(layer.name)
+
+    def _unique_name(self, layer: Layer) -> str:
+        if layer.name is not None:
+            if layer.name in self._names_used:
+                raise ValueError(f"the model already has a layer named "
+                                 f"{layer.name!r}")
+            return layer.name
+        name, index = layer.kind, 0
+        while name in self._names_used:
+            index += 1
+            name = f"{layer.kind}_{index}"
+        return name
+
+    def _check_ready(self) -> None:
+        if len(self.layers) < 2:
+            raise ValueError("the model needs an Input and at least one "
+                             "layer after it")
+
+    # -- weights, in Keras layout ---------------------------------------------
+    def get_weights(self) -> List[np.ndarray]:
+        return [w for layer in self.layers for w in layer.get_weights()]
+
+    def set_weights(self, weights: Sequence) -> None:
+        """Set every layer's weights from a flat list in Keras order (as
+        ``keras_model.get_weights()`` returns). All arrays are checked before
+        any is set, so a bad list leaves the model as it was."""
+        weights = list(weights)
+        expected = sum(len(layer.weight_shapes()) for layer in self.layers)
+        if len(weights) != expected:
+            raise ValueError(
+                f"set_weights: the model has {expected} weight arrays "
+                f"(shapes {[s for l in self.layers for s in l.weight_shapes()]}"
+                f"), got {len(weights)}")
+        checked, start = [], 0
+        for layer in self.layers:
+            count = len(layer.weight_shapes())
+            checked.append(layer.check_weights(weights[start:start + count]))
+            start += count
+        for layer, layer_weights in zip(self.layers, checked):
+            layer.set_weights(layer_weights)
+
+    def count_params(self) -> int:
+        return sum(layer.count_params() for layer in self.layers)
+
+    # -- mapping ------------------------------------------------------------------
+    def mapping(self, training: bool = False) -> Mapping:
+        """Map the model with the SpiNNaker toolchain (on a virtual SpiN-5
+        unless a board is configured) and report what was placed."""
+        from .graph.network import mapped_network
+        self._check_ready()
+        with mapped_network(self.layers, training) as graph:
+            return graph.report(graph.mapping_seconds)
+
+    def summary(self, training: bool = False, print_fn=print) -> None:
+        """Print per layer: shape, parameters, atoms, cores, atoms per
+        core, DTCM and SDRAM bytes per core and keys, then totals."""
+        print_fn(self.mapping(training).table())
+
+    # -- inference ------------------------------------------------------------
+    def _check_inputs(self, x, what: str = "x") -> np.ndarray:
+        """x as float32 (n, *input shape), or a ValueError saying why not."""
+        self._check_ready()
+        shape = self.layers[0].output_shape
+        array = np.asarray(x)
+        if array.ndim == len(shape):
+            raise ValueError(f"{what}: a batch of examples is expected, "
+                             f"shape (n, {', '.join(map(str, shape))}); got "
+                             f"one example of shape {array.shape}")
+        if array.shape[1:] != shape:
+            raise ValueError(f"{what}: examples of shape {shape} expected "
+                             f"by layer {self.layers[0].name!r}, got "
+                             f"{array.shape[1:]}")
+        if len(array) == 0:
+            raise ValueError(f"{what}: no examples")
+        if not np.issubdtype(array.dtype, np.number):
+            raise ValueError(f"{what}: numbers expected, got {array.dtype}")
+        array = array.astype(np.float32)
+        bad = ~np.isfinite(array)
+        if bad.any():
+            index = tuple(int(i) for i in np.argwhere(bad)[0])
+            raise ValueError(f"{what}: non-finite value {array[index]} at "
+                             f"index {index}")
+        return array
+
+    def predict(self, x, batch_size: Optional[int] = None,
+                verbose=0) -> np.ndarray:
+        """Outputs for the examples ``x``, computed by the layer programs on
+        the machine (the emulator by default). ``batch_size`` bounds how
+        many examples one run streams (None: all); ``verbose`` as Keras."""
+        from .backend.runner import run_network
+        from .backend.streaming import stream_examples
+        x = self._check_inputs(x)
+        if batch_size is not None and (isinstance(batch_size, bool) or
+                                       not isinstance(batch_size, int) or
+                                       batch_size < 1):
+            raise ValueError(f"batch_size must be a positive int, got "
+                             f"{batch_size!r}")
+        n_outputs = self.layers[-1].n_atoms
+
+        def job(run):
+            return stream_examples(run.transport, run.graph.input_label,
+                                   run.graph.output_layer_label, x,
+                                   n_outputs, run.advance)
+
+        outputs, self.last_run = run_network(self.layers, False, job)
+        return outputs.reshape((len(x),) + self.layers[-1].output_shape)
+
+    def evaluate(self, x, y, batch_size: Optional[int] = None, verbose=0,
+                 return_dict: bool = False):
+        """[loss, accuracy] of the model on (x, y), the outputs computed on
+        the machine. The loss is the compiled one, else categorical
+        cross-entropy for a softmax output and mean squared error
+        otherwise."""
+        x = self._check_inputs(x)
+        y = np.asarray(y, dtype=np.float32)
+        expected = (len(x),) + self.layers[-1].output_shape
+        if y.shape != expected:
+            raise ValueError(f"y: shape {expected} expected (one row per "
+                             f"example of x), got {y.shape}")
+        predictions = self.predict(x, batch_size=batch_size)
+        loss_name = self.loss or (
+            "categorical_crossentropy"
+            if getattr(self.layers[-1], "activation", None) == "softmax"
+            else "mean_squared_error")
+        loss = float(losses.get(loss_name)(y, predictions))
+        accuracy = losses.accuracy(y, predictions)
+        if return_dict:
+            return {"loss": loss, "accuracy": accuracy}
+        return [loss, accuracy]

@@ -1,0 +1,120 @@
+"""The bytes a layer core's data regions hold: written by the graph's
+machine vertices, read by the C programs in ``neural_modelling/`` (whose
+``src/common/layer_regions.h`` mirrors this file) and decoded again by the
+tests. docs/wire_format.md describes the same layout for people.
+
+All words are little-endian 32-bit; floats are IEEE-754 binary32, so host and
+board see the same bits.
+"""
+
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import List, Sequence
+
+import numpy as np
+
+BYTES_PER_WORD = 4
+
+#: The partition a layer's outputs travel on to the next layer (or the
+#: live packet gatherer).
+FORWARD_PARTITION = "forward"
+#: A softmax layer's own partition, from every core to every core of the
+#: layer, for the max and sum statistics (docs/wire_format.md).
+SOFTMAX_PARTITION = "softmax"
+#: Keys per core on the softmax partition: (round << 1) | example parity.
+SOFTMAX_KEYS_PER_CORE = 4
+
+
+class Region(IntEnum):
+    """Data-specification region numbers of a layer core."""
+    SYSTEM = 0      # FEC simulation header (application hash, timestep, port)
+    PARAMS = 1      # LayerParams
+    KEY_TABLE = 2   # which input index each incoming key carries
+    WEIGHTS = 3     # this slice's kernel rows and biases
+
+
+@dataclass(frozen=True)
+class LayerParams:
+    """The PARAMS region: one word each, in this order."""
+    n_atoms: int        # atoms on this core
+    lo_atom: int        # index of this core's first atom in the layer
+    layer_atoms: int    # atoms in the whole layer
+    n_inputs: int       # input values per example
+    activation: int     # spinndl.activations.CODES
+    forward_key: int    # base key of this core's outputs (atom i: key + i)
+    forward_mask: int   # the mask the toolchain gave that key
+    training: int       # 1 when the core runs backpropagation
+    softmax_key: int = 0         # this core's base key on SOFTMAX_PARTITION
+    softmax_layer_key: int = 0   # key and mask matching every core of the
+    softmax_layer_mask: int = 0  # layer on SOFTMAX_PARTITION
+    layer_cores: int = 1         # cores the layer is split over
+
+    N_WORDS = 12
+
+    def encode(self) -> np.ndarray:
+        return np.array([self.n_atoms, self.lo_atom, self.layer_atoms,
+                         self.n_inputs, self.activation, self.forward_key,
+                         self.forward_mask, self.training, self.softmax_key,
+                         self.softmax_layer_key, self.softmax_layer_mask,
+                         self.layer_cores], dtype=np.uint32)
+
+    @classmethod
+    def decode(cls, data: bytes) -> "LayerParams":
+        words = np.frombuffer(data, dtype="<u4", count=cls.N_WORDS)
+        return cls(*(int(w) for w in words))
+
+
+PARAMS_REGION_BYTES = LayerParams.N_WORDS * BYTES_PER_WORD
+
+
+@dataclass(frozen=True)
+class KeyTableEntry:
+    """Packets whose key & mask == key carry inputs first_index … first_index
+    + n_atoms - 1; the input index is first_index + (key & ~mask)."""
+    key: int
+    mask: int
+    first_index: int
+    n_atoms: int
+
+
+KEY_TABLE_ENTRY_WORDS = 4
+
+
+def key_table_bytes(n_entries: int) -> int:
+    """A count word, then the entries."""
+    return BYTES_PER_WORD * (1 + n_entries * KEY_TABLE_ENTRY_WORDS)
+
+
+def encode_key_table(entries: Sequence[KeyTableEntry]) -> np.ndarray:
+    words = [len(entries)]
+    for entry in sorted(entries, key=lambda e: e.key):
+        words += [entry.key, entry.mask, entry.first_index, entry.n_atoms]
+    return np.array(words, dtype=np.uint32)
+
+
+def decode_key_table(data: bytes) -> List[KeyTableEntry]:
+    words = np.frombuffer(data, dtype="<u4")
+    count = int(words[0])
+    rows = words[1:1 + count * KEY_TABLE_ENTRY_WORDS].reshape(
+        count, KEY_TABLE_ENTRY_WORDS)
+    return [KeyTableEntry(*(int(w) for w in row)) for row in rows]
+
+
+def weights_bytes(n_atoms: int, n_inputs: int) -> int:
+    return BYTES_PER_WORD * (n_atoms * n_inputs + n_atoms)
+
+
+def encode_weights(kernel_columns: np.ndarray, bias: np.ndarray
+                   ) -> np.ndarray:
+    """A slice's weights: row a holds the n_inputs weights of atom a (the
+    Keras kernel's column lo_atom + a), then the slice's biases."""
+    rows = np.ascontiguousarray(kernel_columns.T, dtype="<f4")
+    return np.concatenate([rows.ravel(), bias.astype("<f4")]).view("<u4")
+
+
+def decode_weights(data: bytes, n_atoms: int, n_inputs: int):
+    """The (kernel columns (n_inputs, n_atoms), bias (n_atoms,)) of a slice."""
+    values = np.frombuffer(data, dtype="<f4",
+                           count=n_atoms * n_inputs + n_atoms)
+    rows = values[:n_atoms * n_inputs].reshape(n_atoms, n_inputs)
+    return rows.T.copy(), values[n_atoms * n_inputs:].copy()

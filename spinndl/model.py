@@ -41,9 +41,14 @@ class Model:
                 f"model.add(Input(784))")
         if self.layers and isinstance(layer, Input):
             raise ValueError("only the first layer may be an Input")
+        given_name = layer.name
         layer.name = self._unique_name(layer)
         if not isinstance(layer, Input):
-            layer.build(self.layers[-1].output_shape, self._rng)
+            try:
+                layer.build(self.layers[-1].output_shape, self._rng)
+            except Exception:
+                layer.name = given_name   # a failed add changes nothing
+                raise
         self.layers.append(layer)
         self._names_used.add(layer.name)
 

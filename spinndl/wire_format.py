@@ -48,15 +48,17 @@ class LayerParams:
     softmax_layer_key: int = 0   # key and mask matching every core of the
     softmax_layer_mask: int = 0  # layer on SOFTMAX_PARTITION
     layer_cores: int = 1         # cores the layer is split over
+    send_gap_us: int = 1         # pause after each output packet
 
-    N_WORDS = 12
+    N_WORDS = 13
 
     def encode(self) -> np.ndarray:
         return np.array([self.n_atoms, self.lo_atom, self.layer_atoms,
                          self.n_inputs, self.activation, self.forward_key,
                          self.forward_mask, self.training, self.softmax_key,
                          self.softmax_layer_key, self.softmax_layer_mask,
-                         self.layer_cores], dtype=np.uint32)
+                         self.layer_cores, self.send_gap_us],
+                        dtype=np.uint32)
 
     @classmethod
     def decode(cls, data: bytes) -> "LayerParams":
@@ -65,6 +67,16 @@ class LayerParams:
 
 
 PARAMS_REGION_BYTES = LayerParams.N_WORDS * BYTES_PER_WORD
+
+
+def send_gap_us(sending_cores: int) -> int:
+    """Microseconds a core waits after each packet it sends to the next
+    layer. Every core of the next layer receives from all ``sending_cores``
+    cores of this one, and its packet-received callback takes about 0.5 us
+    on the ARM968 (interrupt entry, key search, a store): one packet per
+    microsecond per sender keeps a receiver at most half busy, so no packet
+    waits in the router long enough to be dropped."""
+    return max(1, sending_cores)
 
 
 @dataclass(frozen=True)

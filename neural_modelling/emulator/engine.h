@@ -9,6 +9,12 @@
  *
  * Time is simulated, in nanoseconds, and fully deterministic: events are
  * ordered by (time, sequence number of scheduling).
+ *
+ * Changes to the lead's first version (additions only):
+ * - emu_set_runtime(): the run length FEC programs get (the host's
+ *   CMD_RUNTIME; the system region holds none). Default: run for ever.
+ * - emu_set_log_level(): log_* filtering (default LOG_INFO = 30).
+ * - emu_run() calls emu_start() itself if it was not called.
  */
 #ifndef SPINNDL_EMULATOR_ENGINE_H
 #define SPINNDL_EMULATOR_ENGINE_H
@@ -63,8 +69,16 @@ int emu_add_region(emu_engine_t *emu, int core, uint32_t region,
                    uint32_t address, const void *data, uint32_t size);
 
 /* ---- running ----------------------------------------------------------- */
-/* Runs c_main of every program core (in core order). */
+/* Runs c_main of every program core (in core order), then gives every FEC
+ * core that called simulation_run() its run (see emu_set_runtime).
+ * 0 or -1 (see emu_error_message). */
 int emu_start(emu_engine_t *emu);
+/* Run length for FEC programs (simulation_initialise/simulation_run), in
+ * timer ticks, as the host's CMD_RUNTIME gives it; infinite != 0 runs for
+ * ever. Before emu_start: the first run (default: infinite). After: every
+ * core paused at the end of its run resumes for run_ticks more ticks
+ * (its tick counter continues from where it stopped). 0 or -1. */
+int emu_set_runtime(emu_engine_t *emu, uint32_t run_ticks, int infinite);
 /* Processes events until one of enum emu_status happens; until_ns == 0
  * means no time limit. */
 int emu_run(emu_engine_t *emu, uint64_t until_ns);
@@ -88,8 +102,13 @@ const void *emu_core_region(const emu_engine_t *emu, int core,
 /* ---- errors and counters -------------------------------------------- */
 const char *emu_error_message(const emu_engine_t *emu);
 int emu_error_core(const emu_engine_t *emu);
-/* Wall-clock seconds a single callback may run before the run fails. */
+/* Wall-clock seconds a single callback may run before the run fails
+ * (default 10). */
 void emu_set_callback_limit(emu_engine_t *emu, double seconds);
+/* Programs' log_* calls at or below this level reach stderr, prefixed
+ * with the core: 10 error, 20 warning, 30 info (default), 40 debug.
+ * io_printf output is always shown. */
+void emu_set_log_level(emu_engine_t *emu, int level);
 
 typedef struct {
     uint64_t sent;            /* packets the core sent                     */

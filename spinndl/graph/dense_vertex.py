@@ -18,7 +18,8 @@ from .. import activations
 from ..packing import CoreCost, dense_cost
 from ..wire_format import (
     FORWARD_PARTITION, SOFTMAX_KEYS_PER_CORE, SOFTMAX_PARTITION,
-    KeyTableEntry, LayerParams, Region, encode_key_table, encode_weights)
+    KeyTableEntry, LayerParams, Region, encode_key_table, encode_weights,
+    send_gap_us)
 from .layer_vertex import LayerVertex
 
 #: The program every Dense core runs (neural_modelling/src/dense).
@@ -98,7 +99,9 @@ class DenseMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
             activation=activations.CODES[vertex.layer.activation],
             forward_key=info.key, forward_mask=info.mask,
             training=int(vertex.training),
-            layer_cores=len(vertex.machine_vertices), **softmax)
+            layer_cores=len(vertex.machine_vertices),
+            send_gap_us=send_gap_us(len(vertex.machine_vertices)),
+            **softmax)
 
     def generate_data_specification(self, spec: DataSpecificationGenerator,
                                     placement: Placement) -> None:

@@ -85,7 +85,17 @@ class Layer:
                 raise ValueError(
                     f"layer {self.name!r} weight {index}: numbers expected, "
                     f"got dtype {array.dtype}")
-            array = array.astype(np.float32)
+            with np.errstate(over="ignore"):
+                narrowed = array.astype(np.float32)
+            if np.all(np.isfinite(array)) and not np.all(
+                    np.isfinite(narrowed)):
+                bad = np.argwhere(~np.isfinite(narrowed))[0]
+                raise ValueError(
+                    f"layer {self.name!r} weight {index}: value "
+                    f"{array[tuple(bad)]} at index "
+                    f"{tuple(int(i) for i in bad)} overflows float32 "
+                    f"(largest {np.finfo(np.float32).max:.4g})")
+            array = narrowed
             if not np.all(np.isfinite(array)):
                 bad = np.argwhere(~np.isfinite(array))[0]
                 raise ValueError(

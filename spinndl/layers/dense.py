@@ -1,5 +1,6 @@
 """The fully connected layer."""
 
+import numbers
 from typing import List
 
 import numpy as np
@@ -17,11 +18,11 @@ class Dense(Layer):
 
     def __init__(self, units: int, activation=None, name=None):
         super().__init__(name)
-        if isinstance(units, bool) or not isinstance(units, int) \
+        if isinstance(units, bool) or not isinstance(units, numbers.Integral) \
                 or units < 1:
             raise ValueError(f"Dense layer {name!r}: units must be a "
-                             f"positive int, got {units!r}")
-        self.units = units
+                             f"positive integer, got {units!r}")
+        self.units = int(units)
         self.activation = activations.canonical_name(
             activation, name or "dense")
 

@@ -38,6 +38,8 @@ typedef struct {
     uint32_t softmax_layer_key; /* key & mask of every core of the layer   */
     uint32_t softmax_layer_mask;
     uint32_t layer_cores;       /* cores the layer is split over           */
+    uint32_t send_gap_us;       /* pause after each output packet, so the
+                                   next layer's cores are never flooded    */
 } layer_params_t;
 
 typedef struct {

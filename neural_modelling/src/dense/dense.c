@@ -89,6 +89,7 @@ static void send_outputs(uint32_t parity)
             value = z[a];
         }
         send_value(params.forward_key + a, value);
+        spin1_delay_us(params.send_gap_us);
     }
 }
 

@@ -1,0 +1,1396 @@
+/*
+ * spinndl emulator engine: runs every placed core's own C program on the
+ * host and delivers every multicast packet as the generated routing tables
+ * would on the machine. API and contract: engine.h.
+ *
+ * Model (deterministic: events ordered by (simulated time in ns, sequence
+ * number of scheduling); no wall-clock input):
+ * - Cores. Each program core is a private copy of its program's shared
+ *   object (dlopen RTLD_LOCAL of a copied file), so globals never collide.
+ *   c_main runs at emu_start, in core order, at time 0. Callbacks are
+ *   called directly from the event loop; a callback runs instantly on the
+ *   host but occupies its core for a simulated time (cost model below).
+ * - Priorities as in spin1_api. Priority <= 0 (FIQ/IRQ level) callbacks run
+ *   when their interrupt is taken; priority 1..4 callbacks go to the core's
+ *   task queues (16-entry rings, 15 usable, per priority; overflow is lost
+ *   and counted) and run one at a time, lowest priority number first, FIFO
+ *   within a priority, when the core is not busy. Interrupt-level work
+ *   arriving while a queued callback runs delays that callback's end.
+ * - Interrupts (packet arrival, timer tick, user event, DMA done) are taken
+ *   one at a time: one arriving while the interrupt level is busy waits in
+ *   arrival order (FIQ/IRQ precedence is not modelled). A packet that waits
+ *   longer than ROUTER_DROP_WAIT_NS is dropped by the router (counted with
+ *   key and chip); so is a packet for a core that has exited.
+ * - Packets: a packet sent at time t from chip C reaches the cores of the
+ *   chip after one router hop and a chip k links away after k + 1 hops.
+ *   Routing (router.c) follows the tables: first match, default routing
+ *   straight through, drops where there is nowhere to go.
+ * - Timer: spin1_set_timer_tick(period_us); ticks every period from the
+ *   start (or resume); callback arg0 is the tick count from 1, as spin1_api.
+ *   FEC programs (simulation_run) start paused; the engine then gives them
+ *   their run length like the host's CMD_RUNTIME (emu_set_runtime; default:
+ *   run for ever) and they pause themselves at its end.
+ * - User events: spin1_trigger_user_event queue of 4 (3 usable), overflow
+ *   counted; the software interrupt is taken at the trigger time.
+ * - DMA: bytes are copied at once; DMA_TRANSFER_DONE comes after
+ *   DMA_SETUP_NS + length * DMA_NS_PER_BYTE, transfers in order; 16 may be
+ *   outstanding.
+ * - SOURCE cores send what emu_inject queued at its times; SINK cores
+ *   record (key, payload, time) for emu_drain and cost nothing.
+ * - Failures stop the run (sticky EMU_ERROR): rt_error, a callback past the
+ *   wall-clock limit, a crash in a callback, a bad API call. The message
+ *   names core (x, y, p), program and reason.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "engine_internal.h"
+
+/* ---- timing model (ARM968 at 200 MHz: 1 cycle = 5 ns) ------------------ */
+/* Router pipeline plus link to the next chip, per hop. */
+#define ROUTER_HOP_NS 100ull
+/* A packet callback: FIQ entry/exit and a short handler (~50 cycles). */
+#define PACKET_CALLBACK_NS 250ull
+/* Other callbacks: a little bookkeeping more than a packet handler. */
+#define TIMER_CALLBACK_NS 1000ull
+#define USER_CALLBACK_NS 500ull
+#define DMA_DONE_CALLBACK_NS 500ull
+#define SCHEDULED_CALLBACK_NS 500ull
+/* An interrupt whose callback is queued, not run (~40 cycles). */
+#define ISR_ENQUEUE_NS 200ull
+/* Writing one packet to the communications controller (~10 cycles). */
+#define SEND_NS 50ull
+/* How long the router waits for a busy core before dropping the packet:
+ * generous, so that bursts of up to ~200 packets at one core survive. */
+#define ROUTER_DROP_WAIT_NS 50000ull
+/* DMA: setup, then ~1 byte/ns from SDRAM. */
+#define DMA_SETUP_NS 200ull
+#define DMA_NS_PER_BYTE 1ull
+#define DEFAULT_CALLBACK_LIMIT_S 10.0
+#define DEFAULT_LOG_LEVEL 30       /* LOG_INFO: log_debug is off */
+
+#define EV_SCHEDULED N_EVENT_IDS   /* cost class of spin1_schedule_callback */
+
+static uint64_t callback_cost(uint32_t event_id)
+{
+    switch (event_id) {
+    case EV_MC_PACKET:
+    case EV_MCPL_PACKET:
+        return PACKET_CALLBACK_NS;
+    case EV_TIMER_TICK:
+        return TIMER_CALLBACK_NS;
+    case EV_USER:
+        return USER_CALLBACK_NS;
+    case EV_DMA_DONE:
+        return DMA_DONE_CALLBACK_NS;
+    default:
+        return SCHEDULED_CALLBACK_NS;
+    }
+}
+
+static inline uint64_t max_u64(uint64_t a, uint64_t b)
+{
+    return a > b ? a : b;
+}
+
+/* ---- errors -------------------------------------------------------------- */
+
+static void engine_fail(emu_engine_t *emu, const char *message)
+{
+    if (!emu->failed) {
+        emu->failed = 1;
+        emu->error_core = -1;
+        snprintf(emu->error, sizeof(emu->error), "emulator: %s", message);
+    }
+}
+
+static void describe_core_error(emu_engine_t *emu, emu_core_t *core,
+                                const char *reason)
+{
+    if (!emu->failed) {
+        emu->failed = 1;
+        emu->error_core = (int) core->index;
+        snprintf(emu->error, sizeof(emu->error),
+                 "core (%u, %u, %u) running %s: %s",
+                 core->x, core->y, core->p, core->program, reason);
+    }
+    if (core->state != CORE_EXITED) {
+        core->state = CORE_ERROR;
+    }
+}
+
+/* A core failed inside its own code: record and leave the run. */
+__attribute__((noreturn, format(printf, 2, 3)))
+static void core_fail(emu_core_t *core, const char *format, ...)
+{
+    char reason[384];
+    va_list args;
+    va_start(args, format);
+    vsnprintf(reason, sizeof(reason), format, args);
+    va_end(args);
+    describe_core_error(core->emu, core, reason);
+    siglongjmp(core->emu->on_error, 1);
+}
+
+/* After a siglongjmp back into an entry point. */
+static void landed_after_error(emu_engine_t *emu)
+{
+    char buf[256];
+    const char *reason = watchdog_take_reason(buf, sizeof(buf));
+    if (reason != NULL && emu->active_core >= 0) {
+        describe_core_error(emu, emu->cores[emu->active_core], reason);
+    } else if (reason != NULL) {
+        engine_fail(emu, reason);
+    }
+    watchdog_disarm(emu);
+}
+
+static const char *rte_name(uint32_t code)
+{
+    static const char *const names[] = {
+        "RTE_NONE", "RTE_RESET", "RTE_UNDEF", "RTE_SVC", "RTE_PABT",
+        "RTE_DABT", "RTE_IRQ", "RTE_FIQ", "RTE_VIC", "RTE_ABORT",
+        "RTE_MALLOC", "RTE_DIV0", "RTE_EVENT", "RTE_SWERR", "RTE_IOBUF",
+        "RTE_ENABLE", "RTE_NULL", "RTE_PKT", "RTE_TIMER", "RTE_API",
+        "RTE_VER"};
+    return code < sizeof(names) / sizeof(names[0]) ? names[code] : "?";
+}
+
+/* ---- scheduling ---------------------------------------------------------- */
+
+static void schedule(emu_engine_t *emu, uint64_t time, uint32_t kind,
+                     uint32_t index, uint32_t key, uint32_t payload,
+                     uint32_t flags, void *ptr)
+{
+    event_t ev = {time, emu->next_seq++, kind, index, key, payload, flags, 0,
+                  ptr};
+    if (event_queue_push(&emu->events, &ev)) {
+        engine_fail(emu, "out of memory for events");
+    }
+}
+
+static inline int core_alive(const emu_core_t *core)
+{
+    return core->state == CORE_RUNNING || core->state == CORE_PAUSED;
+}
+
+static void core_drop(emu_engine_t *emu, emu_core_t *core, uint32_t key,
+                      uint64_t time)
+{
+    emu->chips[core->chip].core_drops++;
+    record_drop(emu, key, core->chip, time);
+}
+
+/* Runs one callback of a core starting at `start`; returns its end. */
+static inline uint64_t run_callback(emu_core_t *core, emu_callback_fn cb,
+                                    uint32_t arg0, uint32_t arg1,
+                                    uint64_t start, uint64_t cost)
+{
+    core->emu->active_core = (int) core->index;
+    core->clock = start + cost;
+    watchdog_enter_callback();
+    cb(arg0, arg1);
+    watchdog_leave_callback();
+    core->counters.callbacks++;
+    return core->clock;
+}
+
+static int task_push(emu_core_t *core, uint32_t priority, emu_callback_fn cb,
+                     uint32_t arg0, uint32_t arg1, uint32_t event_id)
+{
+    task_queue_t *q = &core->tasks[priority - 1];
+    uint32_t next = (q->end + 1) % TASK_QUEUE_SIZE;
+    if (next == q->start) {
+        core->counters.queue_overflows++;
+        return 0;
+    }
+    q->items[q->end] = (task_t) {cb, arg0, arg1, event_id};
+    q->end = next;
+    return 1;
+}
+
+static int task_pop(emu_core_t *core, task_t *out)
+{
+    for (uint32_t i = 0; i < N_TASK_PRIORITIES; i++) {
+        task_queue_t *q = &core->tasks[i];
+        if (q->start != q->end) {
+            *out = q->items[q->start];
+            q->start = (q->start + 1) % TASK_QUEUE_SIZE;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int tasks_waiting(const emu_core_t *core)
+{
+    for (uint32_t i = 0; i < N_TASK_PRIORITIES; i++) {
+        if (core->tasks[i].start != core->tasks[i].end) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void kick_dispatch(emu_core_t *core, uint64_t not_before)
+{
+    if (!core->dispatch_pending && tasks_waiting(core)) {
+        core->dispatch_pending = 1;
+        uint64_t when = max_u64(not_before,
+                max_u64(core->busy_until, core->irq_busy_until));
+        schedule(core->emu, when, EVENT_DISPATCH, core->index, 0, 0, 0, NULL);
+    }
+}
+
+static void irq_fifo_push(emu_core_t *core, uint32_t event_id, uint32_t arg0,
+                          uint32_t arg1, uint64_t arrival)
+{
+    if (core->irq_n == core->irq_cap) {
+        uint32_t cap = core->irq_cap ? core->irq_cap * 2 : 64;
+        irq_request_t *fifo = malloc(sizeof(irq_request_t) * cap);
+        if (fifo == NULL) {
+            engine_fail(core->emu, "out of memory for interrupts");
+            return;
+        }
+        for (uint32_t i = 0; i < core->irq_n; i++) {
+            fifo[i] = core->irq_fifo[(core->irq_start + i) % core->irq_cap];
+        }
+        free(core->irq_fifo);
+        core->irq_fifo = fifo;
+        core->irq_start = 0;
+        core->irq_cap = cap;
+    }
+    irq_request_t *r =
+        &core->irq_fifo[(core->irq_start + core->irq_n) % core->irq_cap];
+    *r = (irq_request_t) {event_id, arg0, arg1, 0, arrival};
+    core->irq_n++;
+    if (!core->irq_drain_pending) {
+        core->irq_drain_pending = 1;
+        schedule(core->emu, max_u64(arrival, core->irq_busy_until),
+                 EVENT_IRQ_DRAIN, core->index, 0, 0, 0, NULL);
+    }
+}
+
+/* The core takes an interrupt at time t (its interrupt level is free). */
+static void take_interrupt(emu_core_t *core, uint32_t event_id, uint32_t arg0,
+                           uint32_t arg1, uint64_t t)
+{
+    emu_engine_t *emu = core->emu;
+    switch (event_id) {
+    case EV_MC_PACKET:
+    case EV_MCPL_PACKET:
+        core->counters.received++;
+        emu->deliveries++;
+        break;
+    case EV_TIMER_TICK:
+        arg0 = ++core->ticks;
+        arg1 = 0;
+        break;
+    case EV_USER:
+        if (core->user_start == core->user_end) {
+            return;    /* spurious: an earlier interrupt took the event */
+        }
+        arg0 = core->user_args[core->user_start][0];
+        arg1 = core->user_args[core->user_start][1];
+        core->user_start = (core->user_start + 1) % USER_EVENT_QUEUE_SIZE;
+        if (core->user_start != core->user_end && !core->soft_int_pending) {
+            /* the software interrupt stays raised while events remain */
+            core->soft_int_pending = 1;
+            schedule(emu, t, EVENT_SOFT_INT, core->index, 0, 0, 0, NULL);
+        }
+        break;
+    case EV_DMA_DONE:
+        core->dma_outstanding--;
+        break;
+    default:
+        break;
+    }
+    emu_callback_fn cb = core->callbacks[event_id];
+    if (cb == NULL) {
+        return;    /* no callback: the event is discarded, as on the board */
+    }
+    uint64_t end;
+    if (core->priorities[event_id] <= 0) {
+        end = run_callback(core, cb, arg0, arg1, t, callback_cost(event_id));
+    } else {
+        task_push(core, (uint32_t) core->priorities[event_id], cb, arg0, arg1,
+                  event_id);
+        end = t + ISR_ENQUEUE_NS;
+    }
+    core->irq_busy_until = end;
+    if (core->busy_until > t) {
+        core->busy_until += end - t;    /* the interrupt stole that time */
+    }
+    if (core_alive(core)) {
+        kick_dispatch(core, end);
+    }
+}
+
+static inline void interrupt(emu_core_t *core, uint32_t event_id,
+                             uint32_t arg0, uint32_t arg1, uint64_t t)
+{
+    if (core->irq_n != 0 || core->irq_busy_until > t) {
+        irq_fifo_push(core, event_id, arg0, arg1, t);
+    } else {
+        take_interrupt(core, event_id, arg0, arg1, t);
+    }
+}
+
+static void sink_record(emu_core_t *core, uint32_t key, uint32_t payload,
+                        uint64_t t)
+{
+    sink_buffer_t *s = &core->sink;
+    if (s->n == s->cap) {
+        uint32_t cap = s->cap ? s->cap * 2 : 1024;
+        uint32_t *keys = realloc(s->keys, sizeof(uint32_t) * cap);
+        uint32_t *payloads = keys ? realloc(s->payloads, sizeof(uint32_t) * cap) : NULL;
+        uint64_t *times = payloads ? realloc(s->times, sizeof(uint64_t) * cap) : NULL;
+        if (keys) {
+            s->keys = keys;
+        }
+        if (payloads) {
+            s->payloads = payloads;
+        }
+        if (times == NULL) {
+            engine_fail(core->emu, "out of memory for a sink's packets");
+            return;
+        }
+        s->times = times;
+        s->cap = cap;
+    }
+    s->keys[s->n] = key;
+    s->payloads[s->n] = payload;
+    s->times[s->n] = t;
+    s->n++;
+}
+
+static inline void deliver_packet(emu_engine_t *emu, emu_core_t *core,
+                                  uint32_t key, uint32_t payload,
+                                  uint32_t has_payload, uint64_t t)
+{
+    if (core->kind == EMU_CORE_PROGRAM) {
+        if (!core_alive(core)) {
+            core_drop(emu, core, key, t);
+            return;
+        }
+        interrupt(core, has_payload ? EV_MCPL_PACKET : EV_MC_PACKET, key,
+                  payload, t);
+        return;
+    }
+    core->counters.received++;
+    emu->deliveries++;
+    if (core->kind == EMU_CORE_SINK) {
+        sink_record(core, key, payload, t);
+    }
+}
+
+/* A packet leaves chip `chip` at time t. */
+static void send_from_chip(emu_engine_t *emu, uint32_t chip, uint32_t key,
+                           uint32_t payload, uint32_t has_payload, uint64_t t)
+{
+    multicast_tree_t *tree = router_tree(emu, chip, key);
+    if (tree == NULL) {
+        engine_fail(emu, "out of memory for routes");
+        return;
+    }
+    tree->uses++;
+    for (uint32_t i = 0; i < tree->n_drops; i++) {
+        record_drop(emu, key, tree->drops[i].chip,
+                    t + (tree->drops[i].delay_ns + 1) * ROUTER_HOP_NS);
+    }
+    for (uint32_t g = 0; g < tree->n_groups; g++) {
+        schedule(emu, t + (tree->groups[g].delay_ns + 1) * ROUTER_HOP_NS,
+                 EVENT_DELIVER_GROUP, g, key, payload, has_payload, tree);
+    }
+}
+
+static void stop_timer(emu_core_t *core)
+{
+    core->timer_generation++;
+    core->timer_active = 0;
+}
+
+/* The timer interrupt is on while the core runs, has a period and has a
+ * TIMER_TICK callback (spin1_api enables it only then). */
+static void start_timer(emu_core_t *core, uint64_t from)
+{
+    stop_timer(core);
+    if (core->timer_period_ns == 0 || core->callbacks[EV_TIMER_TICK] == NULL) {
+        return;
+    }
+    core->timer_active = 1;
+    uint64_t first = core->timer_phase_ns ? core->timer_phase_ns
+                                          : core->timer_period_ns;
+    schedule(core->emu, from + first, EVENT_TIMER, core->index, 0,
+             core->timer_generation, 0, NULL);
+}
+
+/* ---- the table the programs' host support forwards to ------------------ */
+
+static void op_callback_on(void *c, uint32_t event_id, emu_callback_fn cb,
+                           int32_t priority)
+{
+    emu_core_t *core = c;
+    if (event_id >= N_EVENT_IDS) {
+        core_fail(core, "spin1_callback_on: no event %u", event_id);
+    }
+    if (priority < -1 || priority > N_TASK_PRIORITIES) {
+        core_fail(core, "spin1_callback_on(%u): priority %d is not in -1..%d",
+                  event_id, priority, N_TASK_PRIORITIES);
+    }
+    core->callbacks[event_id] = cb;
+    core->priorities[event_id] = priority;
+    if (event_id == EV_TIMER_TICK && core->state == CORE_RUNNING
+            && !core->timer_active) {
+        start_timer(core, core->clock);
+    }
+}
+
+static void op_callback_off(void *c, uint32_t event_id)
+{
+    emu_core_t *core = c;
+    if (event_id < N_EVENT_IDS) {
+        core->callbacks[event_id] = NULL;
+    }
+    if (event_id == EV_TIMER_TICK) {
+        stop_timer(core);
+    }
+}
+
+static uint32_t op_schedule_callback(void *c, emu_callback_fn cb,
+                                     uint32_t arg0, uint32_t arg1,
+                                     uint32_t priority)
+{
+    emu_core_t *core = c;
+    if (priority < 1 || priority > N_TASK_PRIORITIES) {
+        core_fail(core, "spin1_schedule_callback: priority %u is not in 1..%d",
+                  priority, N_TASK_PRIORITIES);
+    }
+    if (!task_push(core, priority, cb, arg0, arg1, EV_SCHEDULED)) {
+        return 0;
+    }
+    kick_dispatch(core, core->clock);
+    return 1;
+}
+
+static uint32_t op_trigger_user_event(void *c, uint32_t arg0, uint32_t arg1)
+{
+    emu_core_t *core = c;
+    uint32_t next = (core->user_end + 1) % USER_EVENT_QUEUE_SIZE;
+    if (next == core->user_start) {
+        core->counters.queue_overflows++;
+        return 0;
+    }
+    core->user_args[core->user_end][0] = arg0;
+    core->user_args[core->user_end][1] = arg1;
+    core->user_end = next;
+    if (!core->soft_int_pending) {
+        core->soft_int_pending = 1;
+        schedule(core->emu, core->clock, EVENT_SOFT_INT, core->index, 0, 0, 0,
+                 NULL);
+    }
+    return 1;
+}
+
+static uint32_t op_send_packet(void *c, uint32_t key, uint32_t payload,
+                               uint32_t has_payload)
+{
+    emu_core_t *core = c;
+    core->clock += SEND_NS;
+    core->counters.sent++;
+    send_from_chip(core->emu, core->chip, key, payload, has_payload,
+                   core->clock);
+    return 1;
+}
+
+static uint32_t op_dma_transfer(void *c, uint32_t tag, uint32_t length)
+{
+    emu_core_t *core = c;
+    if (core->dma_outstanding >= DMA_QUEUE_SIZE) {
+        core->counters.queue_overflows++;
+        return 0;
+    }
+    core->dma_outstanding++;
+    if (++core->dma_next_id == 0) {
+        core->dma_next_id = 1;
+    }
+    uint64_t start = max_u64(core->clock, core->dma_free_at);
+    core->dma_free_at = start + DMA_SETUP_NS + length * DMA_NS_PER_BYTE;
+    schedule(core->emu, core->dma_free_at, EVENT_DMA_DONE, core->index, 0,
+             core->dma_next_id, tag, NULL);
+    return core->dma_next_id;
+}
+
+static void op_set_timer_tick(void *c, uint32_t period_us, uint32_t phase_us)
+{
+    emu_core_t *core = c;
+    core->timer_period_ns = (uint64_t) period_us * 1000;
+    core->timer_phase_ns = (uint64_t) phase_us * 1000;
+    if (core->state == CORE_RUNNING) {
+        start_timer(core, core->clock);
+    }
+}
+
+static uint32_t op_start(void *c, uint32_t paused)
+{
+    emu_core_t *core = c;
+    if (core->state != CORE_NOT_STARTED) {
+        return 0;
+    }
+    core->state = paused ? CORE_PAUSED : CORE_RUNNING;
+    if (!paused) {
+        start_timer(core, core->clock);
+    }
+    return 0;
+}
+
+static void op_pause(void *c)
+{
+    emu_core_t *core = c;
+    if (core->state == CORE_RUNNING) {
+        core->state = CORE_PAUSED;
+        stop_timer(core);
+    }
+}
+
+static void op_resume(void *c)
+{
+    emu_core_t *core = c;
+    if (core->state == CORE_PAUSED) {
+        core->state = CORE_RUNNING;
+        start_timer(core, core->clock);
+    }
+}
+
+static void op_exit(void *c, uint32_t code)
+{
+    emu_core_t *core = c;
+    (void) code;
+    if (core_alive(core) || core->state == CORE_NOT_STARTED) {
+        core->state = CORE_EXITED;
+        stop_timer(core);
+        core->emu->n_exited++;
+        for (uint32_t i = 0; i < N_TASK_PRIORITIES; i++) {
+            core->tasks[i].start = core->tasks[i].end = 0;
+        }
+    }
+}
+
+static uint32_t op_ticks(void *c)
+{
+    return ((emu_core_t *) c)->ticks;
+}
+
+static void op_delay_us(void *c, uint32_t us)
+{
+    ((emu_core_t *) c)->clock += (uint64_t) us * 1000;
+}
+
+static void op_cpu_state(void *c, uint32_t state)
+{
+    (void) c;
+    (void) state;
+}
+
+static void op_rt_error(void *c, uint32_t code, const char *detail)
+{
+    emu_core_t *core = c;
+    core_fail(core, "%s(%u %s) at %llu ns (tick %u)", detail, code,
+              rte_name(code), (unsigned long long) core->clock, core->ticks);
+}
+
+static void op_log(void *c, int32_t level, const char *text)
+{
+    emu_core_t *core = c;
+    const char *tag = level == 0 ? "" : level <= 10 ? "ERROR: "
+                    : level <= 20 ? "WARNING: " : level <= 30 ? "" : "DEBUG: ";
+    size_t n = strlen(text);
+    while (n > 0 && text[n - 1] == '\n') {
+        n--;
+    }
+    fprintf(stderr, "[core %u,%u,%u %s] %s%.*s\n", core->x, core->y, core->p,
+            core->program, tag, (int) n, text);
+}
+
+static struct emu_host_ops host_ops = {
+    .version = EMU_HOST_OPS_VERSION,
+    .callback_on = op_callback_on,
+    .callback_off = op_callback_off,
+    .schedule_callback = op_schedule_callback,
+    .trigger_user_event = op_trigger_user_event,
+    .send_packet = op_send_packet,
+    .dma_transfer = op_dma_transfer,
+    .set_timer_tick = op_set_timer_tick,
+    .start = op_start,
+    .pause = op_pause,
+    .resume = op_resume,
+    .exit = op_exit,
+    .ticks = op_ticks,
+    .delay_us = op_delay_us,
+    .cpu_state = op_cpu_state,
+    .rt_error = op_rt_error,
+    .log = op_log,
+    .log_level = NULL,    /* per engine: set in emu_add_core */
+};
+
+/* ---- building the machine ------------------------------------------------ */
+
+emu_engine_t *emu_create(uint32_t width, uint32_t height)
+{
+    if (width == 0 || height == 0 || width > 256 || height > 256) {
+        return NULL;
+    }
+    emu_engine_t *emu = calloc(1, sizeof(*emu));
+    if (emu == NULL) {
+        return NULL;
+    }
+    emu->width = width;
+    emu->height = height;
+    emu->chips = calloc((size_t) width * height, sizeof(chip_t));
+    if (emu->chips == NULL || router_init(emu)) {
+        free(emu->chips);
+        free(emu);
+        return NULL;
+    }
+    for (uint32_t i = 0; i < width * height; i++) {
+        memset(emu->chips[i].link_to, 0xff, sizeof(emu->chips[i].link_to));
+        memset(emu->chips[i].core_at, 0xff, sizeof(emu->chips[i].core_at));
+    }
+    emu->error_core = -1;
+    emu->active_core = -1;
+    emu->run_infinite = 1;
+    emu->log_level = DEFAULT_LOG_LEVEL;
+    emu->callback_limit_s = DEFAULT_CALLBACK_LIMIT_S;
+    return emu;
+}
+
+void emu_destroy(emu_engine_t *emu)
+{
+    if (emu == NULL) {
+        return;
+    }
+    for (uint32_t i = 0; i < emu->n_cores; i++) {
+        emu_core_t *core = emu->cores[i];
+        if (core->release != NULL) {
+            core->release();
+        }
+        if (core->dl != NULL) {
+            dlclose(core->dl);
+        }
+        for (uint32_t r = 0; r < EMU_DS_N_REGIONS; r++) {
+            free(core->ds_table.regions[r].pointer);
+        }
+        free(core->irq_fifo);
+        free(core->sink.keys);
+        free(core->sink.payloads);
+        free(core->sink.times);
+        free(core);
+    }
+    while (emu->sources != NULL) {
+        source_batch_t *batch = emu->sources;
+        emu->sources = batch->next;
+        free(batch->keys);
+        free(batch->payloads);
+        free(batch);
+    }
+    for (uint32_t i = 0; i < emu->width * emu->height; i++) {
+        free(emu->chips[i].routes);
+    }
+    if (emu->tmpdir[0]) {
+        rmdir(emu->tmpdir);
+    }
+    router_free(emu);
+    free(emu->events.items);
+    free(emu->cores);
+    free(emu->chips);
+    free(emu);
+}
+
+static chip_t *chip_at(emu_engine_t *emu, uint32_t x, uint32_t y)
+{
+    if (x >= emu->width || y >= emu->height) {
+        return NULL;
+    }
+    chip_t *chip = &emu->chips[x * emu->height + y];
+    return chip->exists ? chip : NULL;
+}
+
+__attribute__((format(printf, 2, 3)))
+static int usage_error(emu_engine_t *emu, const char *format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    vsnprintf(emu->error, sizeof(emu->error), format, args);
+    va_end(args);
+    return -1;
+}
+
+int emu_add_chip(emu_engine_t *emu, uint32_t x, uint32_t y)
+{
+    if (x >= emu->width || y >= emu->height) {
+        return usage_error(emu, "chip (%u, %u) is outside %u x %u", x, y,
+                           emu->width, emu->height);
+    }
+    emu->chips[x * emu->height + y].exists = 1;
+    return 0;
+}
+
+int emu_add_link(emu_engine_t *emu, uint32_t x, uint32_t y, uint32_t link,
+                 uint32_t to_x, uint32_t to_y)
+{
+    chip_t *chip = chip_at(emu, x, y);
+    if (chip == NULL || chip_at(emu, to_x, to_y) == NULL || link >= N_LINKS) {
+        return usage_error(emu, "bad link %u from (%u, %u) to (%u, %u)", link,
+                           x, y, to_x, to_y);
+    }
+    if (emu->tables_frozen) {
+        return usage_error(emu, "links cannot change once packets flow");
+    }
+    chip->link_to[link] = (int32_t) (to_x * emu->height + to_y);
+    return 0;
+}
+
+int emu_add_route(emu_engine_t *emu, uint32_t x, uint32_t y, uint32_t key,
+                  uint32_t mask, uint32_t processor_mask, uint32_t link_mask)
+{
+    chip_t *chip = chip_at(emu, x, y);
+    if (chip == NULL) {
+        return usage_error(emu, "route on missing chip (%u, %u)", x, y);
+    }
+    if (emu->tables_frozen) {
+        return usage_error(emu, "routes cannot change once packets flow");
+    }
+    if (chip->n_routes == chip->cap_routes) {
+        uint32_t cap = chip->cap_routes ? chip->cap_routes * 2 : 16;
+        route_entry_t *routes = realloc(chip->routes, sizeof(*routes) * cap);
+        if (routes == NULL) {
+            return usage_error(emu, "out of memory for routes");
+        }
+        chip->routes = routes;
+        chip->cap_routes = cap;
+    }
+    chip->routes[chip->n_routes++] =
+        (route_entry_t) {key, mask, processor_mask, link_mask};
+    return 0;
+}
+
+/* dlopen keys on the file, so each core needs its own copy of the program
+ * to get its own globals. The copy is unlinked once loaded. */
+static int copy_file(const char *from, const char *to)
+{
+    int in = open(from, O_RDONLY | O_CLOEXEC);
+    if (in < 0) {
+        return -1;
+    }
+    int out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0700);
+    if (out < 0) {
+        close(in);
+        return -1;
+    }
+    char buf[1 << 16];
+    ssize_t n;
+    int status = 0;
+    while ((n = read(in, buf, sizeof(buf))) > 0) {
+        for (ssize_t done = 0; done < n;) {
+            ssize_t w = write(out, buf + done, (size_t) (n - done));
+            if (w < 0) {
+                status = -1;
+                break;
+            }
+            done += w;
+        }
+    }
+    if (n < 0) {
+        status = -1;
+    }
+    close(in);
+    if (close(out)) {
+        status = -1;
+    }
+    return status;
+}
+
+static void program_name(const char *so_path, char *out, size_t size)
+{
+    const char *base = strrchr(so_path, '/');
+    base = base ? base + 1 : so_path;
+    snprintf(out, size, "%s", base);
+    char *dot = strrchr(out, '.');
+    if (dot != NULL && dot != out) {
+        *dot = '\0';
+    }
+}
+
+static int load_program(emu_engine_t *emu, emu_core_t *core,
+                        const char *so_path)
+{
+    if (!emu->tmpdir[0]) {
+        const char *tmp = getenv("TMPDIR");
+        snprintf(emu->tmpdir, sizeof(emu->tmpdir), "%s/spinndl-emu-XXXXXX",
+                 tmp && *tmp ? tmp : "/tmp");
+        if (mkdtemp(emu->tmpdir) == NULL) {
+            emu->tmpdir[0] = '\0';
+            return usage_error(emu, "cannot make a folder for program copies: "
+                               "%s", strerror(errno));
+        }
+    }
+    char copy[512];
+    snprintf(copy, sizeof(copy), "%s/core%u-%s.so", emu->tmpdir, core->index,
+             core->program);
+    if (copy_file(so_path, copy)) {
+        unlink(copy);
+        return usage_error(emu, "cannot copy program %s: %s", so_path,
+                           strerror(errno));
+    }
+    core->dl = dlopen(copy, RTLD_NOW | RTLD_LOCAL);
+    unlink(copy);
+    if (core->dl == NULL) {
+        return usage_error(emu, "cannot load program %s: %s", so_path,
+                           dlerror());
+    }
+    emu_host_attach_fn attach =
+        (emu_host_attach_fn) dlsym(core->dl, EMU_HOST_ATTACH_SYMBOL);
+    core->c_main = (void (*)(void)) dlsym(core->dl, "c_main");
+    core->set_runtime = (emu_host_set_runtime_fn)
+        dlsym(core->dl, EMU_HOST_SET_RUNTIME_SYMBOL);
+    core->release = (emu_host_release_fn) dlsym(core->dl,
+                                                 EMU_HOST_RELEASE_SYMBOL);
+    if (attach == NULL || core->c_main == NULL) {
+        return usage_error(emu, "%s is not a spinndl host program (no %s)",
+                           so_path, attach ? "c_main" : EMU_HOST_ATTACH_SYMBOL);
+    }
+    host_ops.log_level = &emu->log_level;
+    if (attach(&host_ops, core, core->x, core->y, core->p, &core->ds_table,
+               core->program)) {
+        return usage_error(emu, "%s was built against another engine version",
+                           so_path);
+    }
+    return 0;
+}
+
+int emu_add_core(emu_engine_t *emu, uint32_t x, uint32_t y, uint32_t p,
+                 enum emu_core_kind kind, const char *so_path)
+{
+    chip_t *chip = chip_at(emu, x, y);
+    if (chip == NULL || p >= CORES_PER_CHIP || chip->core_at[p] >= 0) {
+        return usage_error(emu, "cannot place a core at (%u, %u, %u)", x, y, p);
+    }
+    if (emu->started) {
+        return usage_error(emu, "cores cannot be added after emu_start");
+    }
+    if (kind == EMU_CORE_PROGRAM && so_path == NULL) {
+        return usage_error(emu, "a program core needs its shared object");
+    }
+    if (emu->n_cores == emu->cap_cores) {
+        uint32_t cap = emu->cap_cores ? emu->cap_cores * 2 : 64;
+        emu_core_t **cores = realloc(emu->cores, sizeof(void *) * cap);
+        if (cores == NULL) {
+            return usage_error(emu, "out of memory for cores");
+        }
+        emu->cores = cores;
+        emu->cap_cores = cap;
+    }
+    emu_core_t *core = calloc(1, sizeof(*core));
+    if (core == NULL) {
+        return usage_error(emu, "out of memory for cores");
+    }
+    core->emu = emu;
+    core->index = emu->n_cores;
+    core->x = x;
+    core->y = y;
+    core->p = p;
+    core->chip = x * emu->height + y;
+    core->kind = kind;
+    core->ds_table.magic_number = EMU_DS_MAGIC_NUMBER;
+    core->ds_table.version = EMU_DS_VERSION;
+    if (kind == EMU_CORE_PROGRAM) {
+        program_name(so_path, core->program, sizeof(core->program));
+        if (load_program(emu, core, so_path)) {
+            if (core->dl != NULL) {
+                dlclose(core->dl);
+            }
+            free(core);
+            return -1;
+        }
+        emu->n_program_cores++;
+    } else {
+        snprintf(core->program, sizeof(core->program), "%s",
+                 kind == EMU_CORE_SOURCE ? "(source)" : "(sink)");
+    }
+    emu->cores[emu->n_cores++] = core;
+    chip->core_at[p] = (int32_t) core->index;
+    return (int) core->index;
+}
+
+static emu_core_t *core_of(const emu_engine_t *emu, int core)
+{
+    return core >= 0 && (uint32_t) core < emu->n_cores ? emu->cores[core]
+                                                        : NULL;
+}
+
+int emu_add_region(emu_engine_t *emu, int core_index, uint32_t region,
+                   uint32_t address, const void *data, uint32_t size)
+{
+    (void) address;    /* programs see host pointers, not board addresses */
+    emu_core_t *core = core_of(emu, core_index);
+    if (core == NULL || core->kind != EMU_CORE_PROGRAM
+            || region >= EMU_DS_N_REGIONS) {
+        return usage_error(emu, "bad region %u for core %d", region,
+                           core_index);
+    }
+    /* whole words, zero padded, so word reads past an odd size stay inside */
+    size_t bytes = ((size_t) size + 7) & ~(size_t) 7;
+    void *copy = calloc(1, bytes ? bytes : 8);
+    if (copy == NULL) {
+        return usage_error(emu, "out of memory for region %u", region);
+    }
+    if (size) {
+        memcpy(copy, data, size);
+    }
+    free(core->ds_table.regions[region].pointer);
+    core->ds_table.regions[region].pointer = copy;
+    core->ds_table.regions[region].checksum = 0;
+    core->ds_table.regions[region].n_words = 0;
+    core->region_size[region] = size;
+    return 0;
+}
+
+/* ---- running ------------------------------------------------------------- */
+
+/* Gives a paused FEC core its next run (the host's CMD_RUNTIME). */
+static void apply_runtime(emu_engine_t *emu, emu_core_t *core)
+{
+    if (core->set_runtime == NULL || core->state != CORE_PAUSED) {
+        return;
+    }
+    uint32_t start = core->run_end_tick;
+    uint32_t end = emu->run_infinite ? UINT32_MAX : start + emu->run_ticks;
+    emu->active_core = (int) core->index;
+    core->clock = max_u64(emu->now, core->busy_until);
+    watchdog_enter_callback();
+    int uses_fec = core->set_runtime(end, emu->run_infinite, start);
+    watchdog_leave_callback();
+    if (uses_fec) {
+        core->run_end_tick = end;
+    }
+}
+
+int emu_start(emu_engine_t *emu)
+{
+    if (emu->failed) {
+        return -1;
+    }
+    if (emu->started) {
+        return 0;
+    }
+    if (watchdog_arm(emu)) {
+        return -1;
+    }
+    if (sigsetjmp(emu->on_error, 1)) {
+        landed_after_error(emu);
+        return -1;
+    }
+    emu->started = 1;
+    for (uint32_t i = 0; i < emu->n_cores; i++) {
+        emu_core_t *core = emu->cores[i];
+        if (core->kind != EMU_CORE_PROGRAM) {
+            core->state = CORE_RUNNING;
+            continue;
+        }
+        emu->active_core = (int) i;
+        core->clock = emu->now;
+        watchdog_enter_callback();
+        core->c_main();
+        watchdog_leave_callback();
+        core->busy_until = core->clock;
+        if (core->state == CORE_NOT_STARTED) {
+            /* c_main returned without spin1_start: the core is done */
+            core->state = CORE_EXITED;
+            emu->n_exited++;
+        }
+    }
+    for (uint32_t i = 0; i < emu->n_cores; i++) {
+        apply_runtime(emu, emu->cores[i]);
+    }
+    emu->active_core = -1;
+    watchdog_disarm(emu);
+    return 0;
+}
+
+int emu_set_runtime(emu_engine_t *emu, uint32_t run_ticks, int infinite)
+{
+    if (emu->failed) {
+        return -1;
+    }
+    emu->run_ticks = run_ticks;
+    emu->run_infinite = infinite ? 1 : 0;
+    if (!emu->started) {
+        return 0;
+    }
+    if (watchdog_arm(emu)) {
+        return -1;
+    }
+    if (sigsetjmp(emu->on_error, 1)) {
+        landed_after_error(emu);
+        return -1;
+    }
+    for (uint32_t i = 0; i < emu->n_cores; i++) {
+        apply_runtime(emu, emu->cores[i]);
+    }
+    emu->active_core = -1;
+    watchdog_disarm(emu);
+    return 0;
+}
+
+static void on_deliver_group(emu_engine_t *emu, const event_t *ev)
+{
+    const multicast_tree_t *tree = ev->ptr;
+    const delivery_group_t *group = &tree->groups[ev->index];
+    const uint32_t *cores = &tree->cores[group->first];
+    for (uint32_t i = 0; i < group->count; i++) {
+        deliver_packet(emu, emu->cores[cores[i]], ev->key, ev->payload,
+                       ev->flags, ev->time);
+    }
+}
+
+static void on_timer(emu_engine_t *emu, const event_t *ev)
+{
+    emu_core_t *core = emu->cores[ev->index];
+    if (ev->payload != core->timer_generation || core->state != CORE_RUNNING) {
+        return;
+    }
+    schedule(emu, ev->time + core->timer_period_ns, EVENT_TIMER, core->index,
+             0, core->timer_generation, 0, NULL);
+    interrupt(core, EV_TIMER_TICK, 0, 0, ev->time);
+}
+
+static void on_irq_drain(emu_engine_t *emu, const event_t *ev)
+{
+    emu_core_t *core = emu->cores[ev->index];
+    uint64_t t = ev->time;
+    core->irq_drain_pending = 0;
+    while (core->irq_n > 0) {
+        irq_request_t *r = &core->irq_fifo[core->irq_start];
+        int is_packet = r->event_id == EV_MC_PACKET
+                || r->event_id == EV_MCPL_PACKET;
+        if (is_packet && (!core_alive(core)
+                || t - r->arrival_ns > ROUTER_DROP_WAIT_NS)) {
+            core_drop(emu, core, r->arg0, core_alive(core)
+                      ? r->arrival_ns + ROUTER_DROP_WAIT_NS : t);
+        } else if (!core_alive(core)) {
+            /* an exited core takes no more interrupts */
+        } else if (core->irq_busy_until > t) {
+            core->irq_drain_pending = 1;
+            schedule(emu, core->irq_busy_until, EVENT_IRQ_DRAIN, core->index,
+                     0, 0, 0, NULL);
+            return;
+        } else {
+            irq_request_t request = *r;
+            core->irq_start = (core->irq_start + 1) % core->irq_cap;
+            core->irq_n--;
+            take_interrupt(core, request.event_id, request.arg0, request.arg1,
+                           t);
+            continue;
+        }
+        core->irq_start = (core->irq_start + 1) % core->irq_cap;
+        core->irq_n--;
+    }
+}
+
+static void on_dispatch(emu_engine_t *emu, const event_t *ev)
+{
+    emu_core_t *core = emu->cores[ev->index];
+    core->dispatch_pending = 0;
+    if (!core_alive(core)) {
+        return;
+    }
+    uint64_t ready = max_u64(core->busy_until, core->irq_busy_until);
+    if (ready > ev->time) {
+        kick_dispatch(core, ready);
+        return;
+    }
+    task_t task;
+    if (!task_pop(core, &task)) {
+        return;
+    }
+    core->busy_until = run_callback(core, task.cb, task.arg0, task.arg1,
+                                    ev->time, callback_cost(task.event_id));
+    if (core_alive(core)) {
+        kick_dispatch(core, core->busy_until);
+    }
+}
+
+static void on_soft_int(emu_engine_t *emu, const event_t *ev)
+{
+    emu_core_t *core = emu->cores[ev->index];
+    core->soft_int_pending = 0;
+    if (core_alive(core) && core->user_start != core->user_end) {
+        interrupt(core, EV_USER, 0, 0, ev->time);
+    }
+}
+
+static void on_dma_done(emu_engine_t *emu, const event_t *ev)
+{
+    emu_core_t *core = emu->cores[ev->index];
+    if (core_alive(core)) {
+        interrupt(core, EV_DMA_DONE, ev->payload, ev->flags, ev->time);
+    }
+}
+
+static void on_source_send(emu_engine_t *emu, const event_t *ev)
+{
+    source_batch_t *batch = ev->ptr;
+    emu_core_t *core = emu->cores[batch->core];
+    uint32_t i = ev->index;
+    core->counters.sent++;
+    send_from_chip(emu, core->chip, batch->keys[i],
+                   batch->payloads ? batch->payloads[i] : 0,
+                   batch->has_payload, ev->time);
+    if (i + 1 < batch->n) {
+        uint64_t next = max_u64(ev->time,
+                batch->start_ns + (uint64_t) (i + 1) * batch->interval_ns);
+        schedule(emu, next, EVENT_SOURCE_SEND, i + 1, 0, 0, 0, batch);
+        return;
+    }
+    if (batch->prev != NULL) {
+        batch->prev->next = batch->next;
+    } else {
+        emu->sources = batch->next;
+    }
+    if (batch->next != NULL) {
+        batch->next->prev = batch->prev;
+    }
+    free(batch->keys);
+    free(batch->payloads);
+    free(batch);
+}
+
+static int run_events(emu_engine_t *emu, uint64_t until_ns)
+{
+    for (;;) {
+        if (emu->failed) {
+            return EMU_ERROR;
+        }
+        if (emu->n_program_cores && emu->n_exited == emu->n_program_cores) {
+            return EMU_ALL_EXITED;
+        }
+        const event_t *next = event_queue_peek(&emu->events);
+        if (next == NULL) {
+            return EMU_IDLE;
+        }
+        if (until_ns && next->time > until_ns) {
+            emu->now = until_ns;
+            return EMU_TIME_REACHED;
+        }
+        event_t ev;
+        event_queue_pop(&emu->events, &ev);
+        if (ev.kind == EVENT_TIMER
+                && ev.payload != emu->cores[ev.index]->timer_generation) {
+            continue;    /* a stopped timer's tick: not an event at all */
+        }
+        emu->now = ev.time;
+        switch (ev.kind) {
+        case EVENT_DELIVER_GROUP:
+            on_deliver_group(emu, &ev);
+            break;
+        case EVENT_TIMER:
+            on_timer(emu, &ev);
+            break;
+        case EVENT_IRQ_DRAIN:
+            on_irq_drain(emu, &ev);
+            break;
+        case EVENT_DISPATCH:
+            on_dispatch(emu, &ev);
+            break;
+        case EVENT_SOFT_INT:
+            on_soft_int(emu, &ev);
+            break;
+        case EVENT_DMA_DONE:
+            on_dma_done(emu, &ev);
+            break;
+        case EVENT_SOURCE_SEND:
+            on_source_send(emu, &ev);
+            break;
+        default:
+            engine_fail(emu, "unknown event");
+            break;
+        }
+    }
+}
+
+int emu_run(emu_engine_t *emu, uint64_t until_ns)
+{
+    if (emu->failed) {
+        return EMU_ERROR;
+    }
+    if (!emu->started && emu_start(emu)) {
+        return EMU_ERROR;
+    }
+    if (until_ns && until_ns < emu->now) {
+        return EMU_TIME_REACHED;
+    }
+    if (watchdog_arm(emu)) {
+        return EMU_ERROR;    /* another engine runs: not this one's fault */
+    }
+    if (sigsetjmp(emu->on_error, 1)) {
+        landed_after_error(emu);
+        return EMU_ERROR;
+    }
+    int status = run_events(emu, until_ns);
+    emu->active_core = -1;
+    watchdog_disarm(emu);
+    return status;
+}
+
+uint64_t emu_now(const emu_engine_t *emu)
+{
+    return emu->now;
+}
+
+int emu_inject(emu_engine_t *emu, int core_index, uint64_t start_ns,
+               uint64_t interval_ns, const uint32_t *keys,
+               const uint32_t *payloads, int has_payload, uint32_t n)
+{
+    emu_core_t *core = core_of(emu, core_index);
+    if (core == NULL || core->kind != EMU_CORE_SOURCE) {
+        return usage_error(emu, "core %d is not a source", core_index);
+    }
+    if (n == 0) {
+        return 0;
+    }
+    source_batch_t *batch = calloc(1, sizeof(*batch));
+    if (batch == NULL) {
+        return usage_error(emu, "out of memory for injected packets");
+    }
+    batch->keys = malloc(sizeof(uint32_t) * n);
+    if (payloads != NULL) {
+        batch->payloads = malloc(sizeof(uint32_t) * n);
+    }
+    if (batch->keys == NULL || (payloads != NULL && batch->payloads == NULL)) {
+        free(batch->keys);
+        free(batch->payloads);
+        free(batch);
+        return usage_error(emu, "out of memory for injected packets");
+    }
+    memcpy(batch->keys, keys, sizeof(uint32_t) * n);
+    if (payloads != NULL) {
+        memcpy(batch->payloads, payloads, sizeof(uint32_t) * n);
+    }
+    batch->core = core->index;
+    batch->start_ns = max_u64(start_ns, emu->now);
+    batch->interval_ns = interval_ns;
+    batch->n = n;
+    batch->has_payload = has_payload ? 1 : 0;
+    batch->next = emu->sources;
+    if (emu->sources != NULL) {
+        emu->sources->prev = batch;
+    }
+    emu->sources = batch;
+    schedule(emu, batch->start_ns, EVENT_SOURCE_SEND, 0, 0, 0, 0, batch);
+    return 0;
+}
+
+uint32_t emu_drain(emu_engine_t *emu, int core_index, uint32_t *keys,
+                   uint32_t *payloads, uint64_t *times_ns, uint32_t max)
+{
+    emu_core_t *core = core_of(emu, core_index);
+    if (core == NULL || core->kind != EMU_CORE_SINK) {
+        return 0;
+    }
+    sink_buffer_t *s = &core->sink;
+    uint32_t n = s->n - s->read;
+    n = n < max ? n : max;
+    if (keys) {
+        memcpy(keys, s->keys + s->read, sizeof(uint32_t) * n);
+    }
+    if (payloads) {
+        memcpy(payloads, s->payloads + s->read, sizeof(uint32_t) * n);
+    }
+    if (times_ns) {
+        memcpy(times_ns, s->times + s->read, sizeof(uint64_t) * n);
+    }
+    s->read += n;
+    if (s->read == s->n) {
+        s->read = s->n = 0;
+    }
+    return n;
+}
+
+const void *emu_core_region(const emu_engine_t *emu, int core_index,
+                            uint32_t region, uint32_t *size)
+{
+    emu_core_t *core = core_of(emu, core_index);
+    if (core == NULL || region >= EMU_DS_N_REGIONS
+            || core->ds_table.regions[region].pointer == NULL) {
+        return NULL;
+    }
+    if (size != NULL) {
+        *size = core->region_size[region];
+    }
+    return core->ds_table.regions[region].pointer;
+}
+
+/* ---- errors and counters ------------------------------------------------- */
+
+const char *emu_error_message(const emu_engine_t *emu)
+{
+    return emu->error;
+}
+
+int emu_error_core(const emu_engine_t *emu)
+{
+    return emu->error_core;
+}
+
+void emu_set_callback_limit(emu_engine_t *emu, double seconds)
+{
+    emu->callback_limit_s = seconds > 0 ? seconds : DEFAULT_CALLBACK_LIMIT_S;
+}
+
+void emu_set_log_level(emu_engine_t *emu, int level)
+{
+    emu->log_level = level;
+}
+
+int emu_core_counters(const emu_engine_t *emu, int core_index,
+                      emu_core_counters_t *out)
+{
+    emu_core_t *core = core_of(emu, core_index);
+    if (core == NULL) {
+        return -1;
+    }
+    *out = core->counters;
+    out->state = core->state;
+    return 0;
+}
+
+int emu_chip_counters(const emu_engine_t *emu, uint32_t x, uint32_t y,
+                      emu_chip_counters_t *out)
+{
+    if (x >= emu->width || y >= emu->height) {
+        return -1;
+    }
+    router_count_chip(emu, x * emu->height + y, out);
+    return 0;
+}
+
+uint64_t emu_drops(const emu_engine_t *emu, emu_drop_t *out, uint32_t max)
+{
+    uint64_t kept = emu->n_drops < MAX_DROP_RECORDS ? emu->n_drops
+                                                    : MAX_DROP_RECORDS;
+    if (out != NULL) {
+        memcpy(out, emu->drops, sizeof(emu_drop_t) * (kept < max ? kept : max));
+    }
+    return emu->n_drops;
+}
+
+uint64_t emu_deliveries(const emu_engine_t *emu)
+{
+    return emu->deliveries;
+}

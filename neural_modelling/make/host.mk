@@ -1,0 +1,43 @@
+# Host build of one program for the emulator (included by app.mk for
+# 'make host'): a shared object holding the program and, statically, the
+# host support that forwards spin1/SARK/FEC calls to the engine.
+# -Bsymbolic binds the program's own symbols inside its object, so every
+# per-core copy the engine loads keeps its own globals; --no-undefined makes
+# a call the host support lacks a build error, not a load-time surprise.
+
+HOST_CC ?= gcc
+HOST_OUTPUT_DIR ?= $(SPINNDL_MODEL_BINARIES)host/
+SOURCE_DIRS ?= src/
+SPINNDL_HOST_DIR := $(SPINNDL_NM_DIR)host/
+SPINNDL_EMULATOR_DIR := $(SPINNDL_NM_DIR)emulator/
+
+HOST_PROGRAM_SOURCES := $(foreach s,$(SOURCES),\
+    $(firstword $(wildcard $(addsuffix $(s),$(SOURCE_DIRS))) $(s)))
+HOST_SUPPORT_SOURCES := $(wildcard $(SPINNDL_HOST_DIR)*.c)
+HOST_HEADERS := $(wildcard $(SPINNDL_HOST_DIR)*.h) \
+    $(SPINNDL_EMULATOR_DIR)host_ops.h \
+    $(wildcard $(addsuffix *.h,$(SOURCE_DIRS)))
+# the same application hash the board build puts in APPLICATION_NAME_HASH
+HOST_APP_HASH := $(shell printf '%s' "$(APP)" | md5sum | cut -c 1-8)
+
+HOST_CFLAGS ?= -O2
+HOST_CFLAGS += -std=gnu11 -fPIC -Wall -Wextra -Werror \
+    -DAPPLICATION_NAME_HASH=0x$(HOST_APP_HASH) \
+    $(addprefix -I,$(SOURCE_DIRS)) -I$(SPINNDL_HOST_DIR) \
+    -I$(SPINNDL_EMULATOR_DIR)
+HOST_LDFLAGS += -shared -Wl,-Bsymbolic -Wl,--no-undefined
+
+HOST_SO := $(HOST_OUTPUT_DIR)$(APP).so
+
+host: $(HOST_SO)
+
+$(HOST_SO): $(HOST_PROGRAM_SOURCES) $(HOST_SUPPORT_SOURCES) $(HOST_HEADERS)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) $(HOST_LDFLAGS) -o $@.tmp \
+	    $(HOST_PROGRAM_SOURCES) $(HOST_SUPPORT_SOURCES) -lm
+	@mv $@.tmp $@
+
+host-clean:
+	rm -f $(HOST_SO)
+
+.PHONY: host host-clean

@@ -1,0 +1,186 @@
+"""The data-region wire format (spinndl.wire_format): encode/decode round
+trips and the byte layout the C programs rely on."""
+
+import dataclasses
+import struct
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+from hypothesis.extra import numpy as hnp
+
+from spinndl.wire_format import (
+    BYTES_PER_WORD, KEY_TABLE_ENTRY_WORDS, PARAMS_REGION_BYTES, KeyTableEntry,
+    LayerParams, Region, decode_key_table, decode_weights, encode_key_table,
+    encode_weights, key_table_bytes, weights_bytes)
+
+#: Property tests: no deadline (the first call pays numpy/import warm-up).
+PROPERTY = settings(deadline=None, max_examples=200)
+
+word = st.integers(0, 2 ** 32 - 1)
+
+
+def le_bytes(words: np.ndarray) -> bytes:
+    """What the data-spec writer puts in SDRAM: little-endian words."""
+    assert words.dtype.kind == "u" and words.dtype.itemsize == 4
+    return words.astype("<u4").tobytes()
+
+
+def test_region_numbers_are_fixed():
+    # neural_modelling/src/common/layer_regions.h switches on these.
+    assert [(r.name, int(r)) for r in Region] == [
+        ("SYSTEM", 0), ("PARAMS", 1), ("KEY_TABLE", 2), ("WEIGHTS", 3)]
+
+
+# --- LayerParams ------------------------------------------------------------------
+PARAM_FIELDS = [field.name for field in dataclasses.fields(LayerParams)]
+
+
+def test_layer_params_fields_are_the_region_words():
+    assert LayerParams.N_WORDS == len(PARAM_FIELDS)
+    assert PARAMS_REGION_BYTES == LayerParams.N_WORDS * BYTES_PER_WORD
+    # The first eight words are the ones every layer core reads.
+    assert PARAM_FIELDS[:8] == [
+        "n_atoms", "lo_atom", "layer_atoms", "n_inputs", "activation",
+        "forward_key", "forward_mask", "training"]
+
+
+@PROPERTY
+@given(st.lists(word, min_size=len(PARAM_FIELDS),
+                max_size=len(PARAM_FIELDS)))
+def test_layer_params_round_trip(words):
+    params = LayerParams(*words)
+    data = le_bytes(params.encode())
+    assert len(data) == PARAMS_REGION_BYTES
+    # Word i is field i, little-endian.
+    assert list(struct.unpack(f"<{len(words)}I", data)) == words
+    assert LayerParams.decode(data) == params
+
+
+def test_layer_params_decode_ignores_trailing_bytes():
+    params = LayerParams(3, 0, 3, 9, 1, 0x200, 0xFFFFFFC0, 0)
+    assert LayerParams.decode(le_bytes(params.encode()) + b"\xff" * 8) == \
+        params
+
+
+# --- key tables -----------------------------------------------------------------------
+key_entries = st.lists(
+    st.builds(KeyTableEntry, key=word, mask=word, first_index=word,
+              n_atoms=word),
+    max_size=40, unique_by=lambda e: e.key)
+
+
+@PROPERTY
+@given(key_entries)
+def test_key_table_round_trip_sorted_by_key(entries):
+    words = encode_key_table(entries)
+    data = le_bytes(words)
+    assert len(data) == key_table_bytes(len(entries))
+    assert struct.unpack_from("<I", data)[0] == len(entries)
+    assert decode_key_table(data) == sorted(entries, key=lambda e: e.key)
+
+
+def test_key_table_layout():
+    entries = [KeyTableEntry(0x700, 0xFFFFFF00, 150, 150),
+               KeyTableEntry(0x600, 0xFFFFFF00, 0, 150)]
+    data = le_bytes(encode_key_table(entries))
+    assert struct.unpack("<9I", data) == (
+        2, 0x600, 0xFFFFFF00, 0, 150, 0x700, 0xFFFFFF00, 150, 150)
+    assert KEY_TABLE_ENTRY_WORDS == 4
+
+
+def test_empty_key_table():
+    data = le_bytes(encode_key_table([]))
+    assert data == b"\0\0\0\0"
+    assert decode_key_table(data) == []
+
+
+@PROPERTY
+@given(st.integers(0, 10000))
+def test_key_table_bytes(n):
+    assert key_table_bytes(n) == 4 + 16 * n
+
+
+# --- weights ---------------------------------------------------------------------------
+finite_f32 = st.floats(width=32, allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def kernel_and_slice(draw):
+    n_inputs = draw(st.integers(1, 30))
+    units = draw(st.integers(1, 30))
+    kernel = draw(hnp.arrays(np.float32, (n_inputs, units),
+                             elements=finite_f32))
+    bias = draw(hnp.arrays(np.float32, (units,), elements=finite_f32))
+    lo = draw(st.integers(0, units - 1))
+    hi = draw(st.integers(lo + 1, units))
+    return kernel, bias, lo, hi
+
+
+def same_bits(a: np.ndarray, b: np.ndarray) -> bool:
+    """Bit-exact equality (distinguishes -0.0 from 0.0)."""
+    return a.shape == b.shape and a.astype("<f4").tobytes() == \
+        b.astype("<f4").tobytes()
+
+
+@PROPERTY
+@given(kernel_and_slice())
+def test_weights_round_trip_bit_exact(case):
+    kernel, bias, lo, hi = case
+    n_inputs, n_atoms = kernel.shape[0], hi - lo
+    words = encode_weights(kernel[:, lo:hi], bias[lo:hi])
+    data = le_bytes(words)
+    assert len(data) == weights_bytes(n_atoms, n_inputs)
+    columns, slice_bias = decode_weights(data, n_atoms, n_inputs)
+    assert columns.dtype == np.float32 and slice_bias.dtype == np.float32
+    assert same_bits(columns, kernel[:, lo:hi])
+    assert same_bits(slice_bias, bias[lo:hi])
+
+
+@PROPERTY
+@given(kernel_and_slice())
+def test_weight_row_a_is_keras_kernel_column_lo_plus_a(case):
+    kernel, bias, lo, hi = case
+    n_inputs = kernel.shape[0]
+    values = np.frombuffer(
+        le_bytes(encode_weights(kernel[:, lo:hi], bias[lo:hi])), "<f4")
+    for a in range(hi - lo):
+        row = values[a * n_inputs:(a + 1) * n_inputs]
+        assert same_bits(row, kernel[:, lo + a])
+    assert same_bits(values[(hi - lo) * n_inputs:], bias[lo:hi])
+
+
+def test_weight_layout_concrete():
+    kernel = np.arange(12, dtype=np.float32).reshape(3, 4)  # 3 in, 4 units
+    bias = np.array([-1, -2, -3, -4], dtype=np.float32)
+    data = le_bytes(encode_weights(kernel[:, 1:3], bias[1:3]))
+    # atom 0 = unit 1: inputs 1, 5, 9; atom 1 = unit 2: 2, 6, 10; biases.
+    assert struct.unpack("<8f", data) == (1, 5, 9, 2, 6, 10, -2, -3)
+
+
+def test_encode_weights_converts_float64_to_float32():
+    kernel = np.array([[0.1], [1e-3]])
+    data = le_bytes(encode_weights(kernel, np.array([0.5])))
+    assert struct.unpack("<3f", data) == tuple(
+        float(np.float32(v)) for v in (0.1, 1e-3, 0.5))
+
+
+def test_special_float_values_keep_their_bits():
+    kernel = np.array([[-0.0, np.float32(1e-45)]], dtype=np.float32)
+    columns, _ = decode_weights(
+        le_bytes(encode_weights(kernel, np.zeros(2, np.float32))), 2, 1)
+    assert same_bits(columns, kernel)
+
+
+@pytest.mark.parametrize("n_atoms, n_inputs", [(1, 1), (50, 224), (17, 25)])
+def test_weights_bytes(n_atoms, n_inputs):
+    assert weights_bytes(n_atoms, n_inputs) == 4 * (n_atoms * n_inputs
+                                                    + n_atoms)
+
+
+def test_truncated_key_table_is_an_error():
+    entries = [KeyTableEntry(0x600, 0xFFFFFF00, 0, 150),
+               KeyTableEntry(0x700, 0xFFFFFF00, 150, 150)]
+    data = le_bytes(encode_key_table(entries))
+    with pytest.raises(ValueError):
+        decode_key_table(data[:-4 * KEY_TABLE_ENTRY_WORDS])

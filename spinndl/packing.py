@@ -99,7 +99,7 @@ def dense_cost(n_atoms: int, n_inputs: int, n_sources: int,
     vectors of the examples in flight; the outputs; the key table.
     Training adds: gradient accumulators as big as the weights and biases;
     per example in flight the activation derivative and the incoming error of
-    each atom.
+    each atom; one buffer of partial errors for the layer's inputs.
     SDRAM: the system, params, key table and weight regions the host writes
     (weights are written back there when training ends), plus optimizer state.
     """
@@ -114,7 +114,8 @@ def dense_cost(n_atoms: int, n_inputs: int, n_sources: int,
                   + EXAMPLES_IN_FLIGHT * n_atoms)
     if training:
         allocations += 3
-        dtcm_words += parameters + 2 * EXAMPLES_IN_FLIGHT * n_atoms
+        dtcm_words += (parameters + 2 * EXAMPLES_IN_FLIGHT * n_atoms
+                       + n_inputs)
     dtcm = (dtcm_words * BYTES_PER_WORD + table + PARAMS_REGION_BYTES
             + allocations * BYTES_PER_ALLOCATION)
     optimizer_state = (optimizer_slots if training else 0) * parameters

@@ -21,8 +21,26 @@ FORWARD_PARTITION = "forward"
 #: A softmax layer's own partition, from every core to every core of the
 #: layer, for the max and sum statistics (docs/wire_format.md).
 SOFTMAX_PARTITION = "softmax"
-#: Keys per core on the softmax partition: (round << 1) | example parity.
-SOFTMAX_KEYS_PER_CORE = 4
+#: Keys per core on the softmax partition: (round << 1) | example parity;
+#: rounds 0 (max) and 1 (sum) forward, 2 (sum of y·g) backward.
+SOFTMAX_KEYS_PER_CORE = 8
+#: Labels from the label source to the output layer (training).
+LABELS_PARTITION = "labels"
+#: Partial errors from every core of a layer to core s of the previous
+#: layer: one partition per slice s of the previous layer (training).
+BACKWARD_PARTITION_PREFIX = "backward:"
+#: One packet per example from each first-layer core when its backward pass
+#: (and any update) is done (training).
+ACK_PARTITION = "ack"
+
+
+def backward_partition(target_slice: int) -> str:
+    return f"{BACKWARD_PARTITION_PREFIX}{target_slice}"
+
+
+def backward_target_slice(partition_id: str) -> int:
+    """The slice index of a backward partition's only target."""
+    return int(partition_id[len(BACKWARD_PARTITION_PREFIX):])
 
 
 class Region(IntEnum):
@@ -30,7 +48,99 @@ class Region(IntEnum):
     SYSTEM = 0      # FEC simulation header (application hash, timestep, port)
     PARAMS = 1      # LayerParams
     KEY_TABLE = 2   # which input index each incoming key carries
-    WEIGHTS = 3     # this slice's kernel rows and biases
+    WEIGHTS = 3     # this slice's kernel rows and biases (written back
+                    # after every update when training)
+    # Training only (docs/training.md):
+    TRAINING = 4        # TrainingParams
+    BACKWARD_IN = 5     # key table of partial errors from the next layer
+    BACKWARD_OUT = 6    # this core's keys towards each previous-layer slice
+    LABEL_TABLE = 7     # key table of the label source (output layer)
+    OPTIMIZER = 8       # optimizer state, zeroed: slots × weights layout
+
+
+class Loss(IntEnum):
+    """What the output layer's loss stage computes (0 on other layers)."""
+    NONE = 0
+    MEAN_SQUARED_ERROR = 1
+    BINARY_CROSSENTROPY = 2
+    CATEGORICAL_CROSSENTROPY = 3
+
+
+class Optimizer(IntEnum):
+    SGD = 0
+    SGD_MOMENTUM = 1
+    ADAM = 2
+
+
+#: Floats of optimizer state per parameter.
+OPTIMIZER_SLOTS = {Optimizer.SGD: 0, Optimizer.SGD_MOMENTUM: 1,
+                   Optimizer.ADAM: 2}
+
+
+def float_bits(value: float) -> int:
+    return int(np.array([value], dtype="<f4").view("<u4")[0])
+
+
+@dataclass(frozen=True)
+class TrainingParams:
+    """The TRAINING region: words in this order; the five hyper-parameters
+    are float32 bits."""
+    loss: int               # Loss
+    optimizer: int          # Optimizer
+    n_examples: int         # examples per epoch
+    batch_size: int         # the last batch of an epoch may be smaller
+    learning_rate: float
+    momentum: float
+    beta_1: float
+    beta_2: float
+    epsilon: float
+    is_first_layer: int     # sends acks instead of partial errors
+    ack_key: int            # first layer: its key on ACK_PARTITION
+    next_layer_cores: int   # partial errors per input and example (0 on
+                            # the output layer)
+    output_atoms: int       # the output layer's width (losses average
+                            # over it)
+
+    N_WORDS = 13
+    _FLOATS = ("learning_rate", "momentum", "beta_1", "beta_2", "epsilon")
+
+    def encode(self) -> np.ndarray:
+        words = [float_bits(getattr(self, name)) if name in self._FLOATS
+                 else getattr(self, name)
+                 for name in self.__dataclass_fields__]
+        return np.array(words, dtype=np.uint32)
+
+    @classmethod
+    def decode(cls, data: bytes) -> "TrainingParams":
+        words = np.frombuffer(data, dtype="<u4", count=cls.N_WORDS)
+        values = {}
+        for name, word in zip(cls.__dataclass_fields__, words):
+            values[name] = (float(np.array([word], "<u4").view("<f4")[0])
+                            if name in cls._FLOATS else int(word))
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class BackwardTarget:
+    """BACKWARD_OUT rows: partial errors for inputs lo_atom … lo_atom +
+    n_atoms − 1 go out with key + (input − lo_atom)."""
+    key: int
+    lo_atom: int
+    n_atoms: int
+
+
+def encode_backward_targets(targets: Sequence[BackwardTarget]) -> np.ndarray:
+    words = [len(targets)]
+    for target in targets:
+        words += [target.key, target.lo_atom, target.n_atoms]
+    return np.array(words, dtype=np.uint32)
+
+
+def decode_backward_targets(data: bytes) -> List[BackwardTarget]:
+    words = np.frombuffer(data, dtype="<u4")
+    count = int(words[0])
+    rows = words[1:1 + 3 * count].reshape(count, 3)
+    return [BackwardTarget(*(int(w) for w in row)) for row in rows]
 
 
 @dataclass(frozen=True)

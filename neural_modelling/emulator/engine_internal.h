@@ -215,6 +215,7 @@ struct emu_engine {
     int32_t log_level;
     double callback_limit_s;
 
+    struct emu_host_ops host_ops;  /* what this engine's programs call   */
     emu_drop_t drops[MAX_DROP_RECORDS];
     uint64_t n_drops;
     uint64_t deliveries;
@@ -226,6 +227,23 @@ struct emu_engine {
     char error[512];
     sigjmp_buf on_error;           /* set by every entry that runs C code */
 };
+
+#define DEFAULT_CALLBACK_LIMIT_S 10.0
+#define DEFAULT_LOG_LEVEL 30       /* LOG_INFO: log_debug is off */
+
+/* engine.c */
+extern const struct emu_host_ops engine_host_ops_template;
+void engine_fail(struct emu_engine *emu, const char *message);
+
+/* engine_build.c: records a usage error message; returns -1 */
+__attribute__((format(printf, 2, 3)))
+int usage_error(struct emu_engine *emu, const char *format, ...);
+
+static inline emu_core_t *core_of(const struct emu_engine *emu, int core)
+{
+    return core >= 0 && (uint32_t) core < emu->n_cores ? emu->cores[core]
+                                                        : NULL;
+}
 
 /* router.c */
 int router_init(struct emu_engine *emu);

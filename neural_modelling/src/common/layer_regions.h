@@ -13,8 +13,30 @@ typedef enum {
     REGION_SYSTEM = 0,     /* FEC simulation header                       */
     REGION_PARAMS = 1,     /* layer_params_t                              */
     REGION_KEY_TABLE = 2,  /* key_table_t: which input each key carries   */
-    REGION_WEIGHTS = 3     /* n_atoms rows of n_inputs floats, then biases */
+    REGION_WEIGHTS = 3,    /* n_atoms rows of n_inputs floats, then biases;
+                              written back after every training update    */
+    /* Training only (docs/training.md) */
+    REGION_TRAINING = 4,      /* training_params_t                         */
+    REGION_BACKWARD_IN = 5,   /* key_table_t of partial errors from layer L+1;
+                                 index = key & ~mask within this core's atoms */
+    REGION_BACKWARD_OUT = 6,  /* backward_targets_t                        */
+    REGION_LABEL_TABLE = 7,   /* key_table_t of the label source (output
+                                 layer): label index = first_index + (key & ~mask) */
+    REGION_OPTIMIZER = 8      /* zeroed optimizer state: slots x weights layout */
 } layer_region_t;
+
+typedef enum {
+    LOSS_NONE = 0,
+    LOSS_MEAN_SQUARED_ERROR = 1,
+    LOSS_BINARY_CROSSENTROPY = 2,
+    LOSS_CATEGORICAL_CROSSENTROPY = 3
+} loss_t;
+
+typedef enum {
+    OPTIMIZER_SGD = 0,
+    OPTIMIZER_SGD_MOMENTUM = 1,
+    OPTIMIZER_ADAM = 2
+} optimizer_t;
 
 typedef enum {
     ACTIVATION_LINEAR = 0,
@@ -34,13 +56,42 @@ typedef struct {
     uint32_t forward_mask;
     uint32_t training;      /* 1: also run backpropagation                 */
     /* Softmax only: statistics go out on the layer's "softmax" partition. */
-    uint32_t softmax_key;       /* this core's base key there (4 keys)     */
+    uint32_t softmax_key;       /* this core's base key there (8 keys:
+                                   round << 1 | parity; rounds 0 max,
+                                   1 sum, 2 sum of y*g in training)        */
     uint32_t softmax_layer_key; /* key & mask of every core of the layer   */
     uint32_t softmax_layer_mask;
     uint32_t layer_cores;       /* cores the layer is split over           */
     uint32_t send_gap_us;       /* pause after each output packet, so the
                                    next layer's cores are never flooded    */
 } layer_params_t;
+
+typedef struct {
+    uint32_t loss;              /* loss_t: non-zero on the output layer only */
+    uint32_t optimizer;         /* optimizer_t                              */
+    uint32_t n_examples;        /* examples per epoch                       */
+    uint32_t batch_size;        /* an epoch's last batch may be smaller     */
+    float learning_rate;
+    float momentum;
+    float beta_1;
+    float beta_2;
+    float epsilon;
+    uint32_t is_first_layer;    /* 1: send acks, no partial errors          */
+    uint32_t ack_key;           /* first layer: key of its ack packets      */
+    uint32_t next_layer_cores;  /* partial errors per atom and example      */
+    uint32_t output_atoms;      /* output layer width (losses average over) */
+} training_params_t;
+
+typedef struct {
+    uint32_t key;       /* partial error of input lo_atom + j: key + j */
+    uint32_t lo_atom;   /* a slice of the previous layer               */
+    uint32_t n_atoms;
+} backward_target_t;
+
+typedef struct {
+    uint32_t n_targets;
+    backward_target_t targets[];
+} backward_targets_t;
 
 typedef struct {
     uint32_t key;          /* packets with (key & mask) == key ...        */

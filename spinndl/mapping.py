@@ -37,17 +37,25 @@ class Mapping:
     output: LayerMapping
     chips: int
     mapping_seconds: float
+    #: Training only: the source that streams labels to the output layer.
+    label_source: Optional[LayerMapping] = None
+
+    @property
+    def extra_rows(self) -> List[LayerMapping]:
+        """The cores that are not layers: label source and gatherer."""
+        return ([self.label_source] if self.label_source else []) + \
+            [self.output]
 
     @property
     def total_cores(self) -> int:
-        return sum(layer.cores for layer in self.layers) + self.output.cores
+        return sum(layer.cores for layer in self.layers + self.extra_rows)
 
     def table(self) -> str:
         header = ("Layer (type)", "Output shape", "Param #", "Atoms",
                   "Cores", "Atoms/core", "DTCM B/core", "SDRAM B/core",
                   "Keys (key/mask)")
         rows = [header]
-        for layer in self.layers + [self.output]:
+        for layer in self.layers + self.extra_rows:
             rows.append((
                 f"{layer.name} ({layer.kind})", str(layer.output_shape),
                 str(layer.params), str(layer.atoms), str(layer.cores),

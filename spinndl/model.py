@@ -101,7 +101,8 @@ class Model:
         unless a board is configured) and report what was placed."""
         from .graph.network import mapped_network
         self._check_ready()
-        with mapped_network(self.layers, training) as graph:
+        config = self._training_config(1, 1) if training else None
+        with mapped_network(self.layers, config) as graph:
             return graph.report(graph.mapping_seconds)
 
     def summary(self, training: bool = False, print_fn=print) -> None:
@@ -155,7 +156,7 @@ class Model:
                                    run.graph.output_layer_label, x,
                                    n_outputs, run.advance)
 
-        outputs, self.last_run = run_network(self.layers, False, job)
+        outputs, self.last_run = run_network(self.layers, None, job)
         return outputs.reshape((len(x),) + self.layers[-1].output_shape)
 
     def evaluate(self, x, y, batch_size: Optional[int] = None, verbose=0,
@@ -180,3 +181,64 @@ class Model:
         if return_dict:
             return {"loss": loss, "accuracy": accuracy}
         return [loss, accuracy]
+
+    # -- training -------------------------------------------------------------
+    def compile(self, loss: str = "mean_squared_error", optimizer="sgd",
+                metrics=None) -> None:
+        """Choose the loss (mean_squared_error / mse, binary_crossentropy,
+        categorical_crossentropy), the optimizer (SGD, Adam or their names)
+        and metrics (only "accuracy") for ``fit``."""
+        from . import optimizers
+        from .training.config import LOSS_CODES
+        if loss not in LOSS_CODES:
+            raise ValueError(f"unknown loss {loss!r}; choose one of "
+                             f"{sorted(LOSS_CODES)}")
+        metrics = list(metrics or [])
+        for metric in metrics:
+            if metric not in ("accuracy", "acc"):
+                raise ValueError(f"unknown metric {metric!r}; spinndl "
+                                 f"computes 'accuracy'")
+        self._check_ready()
+        output = self.layers[-1]
+        if loss == "categorical_crossentropy" and \
+                getattr(output, "activation", None) != "softmax":
+            raise ValueError(
+                f"categorical_crossentropy needs a softmax output layer; "
+                f"layer {output.name!r} has activation "
+                f"{getattr(output, 'activation', None)!r}")
+        self.loss = loss
+        self.optimizer = optimizers.get(optimizer)
+        self.metrics = ["accuracy" if m == "acc" else m for m in metrics]
+        from .training.config import OptimizerState
+        self._optimizer_state = OptimizerState()
+
+    def _training_config(self, n_examples: int, batch_size: int):
+        from .training.config import TrainingConfig, default_config
+        if self.loss is None:
+            return default_config(n_examples, batch_size)
+        return TrainingConfig(loss=self.loss, optimizer=self.optimizer,
+                              n_examples=n_examples, batch_size=batch_size,
+                              state=self._optimizer_state)
+
+    def fit(self, x, y, batch_size: Optional[int] = None, epochs: int = 1,
+            verbose="auto", validation_data=None, shuffle: bool = True,
+            seed: Optional[int] = None, loss: Optional[str] = None,
+            learning_rate: Optional[float] = None):
+        """Train on the machine, as Keras' fit: returns a History with the
+        loss (and accuracy, if compiled with it) per epoch, validation
+        included. Every update runs on the cores; the trained weights and
+        optimizer state are read back when fit returns. The thesis form
+        ``fit(x, y, loss=..., learning_rate=...)`` compiles with SGD first.
+        A failed fit leaves the model's weights as they were."""
+        from .training.fit import fit
+        if loss is not None or learning_rate is not None:
+            from .optimizers import SGD
+            self.compile(loss=loss or self.loss or "mean_squared_error",
+                         optimizer=SGD(learning_rate=learning_rate or 0.01),
+                         metrics=getattr(self, "metrics", None))
+        if self.loss is None:
+            raise ValueError("call model.compile(loss=..., optimizer=...) "
+                             "before fit")
+        return fit(self, x, y, batch_size=batch_size, epochs=epochs,
+                   verbose=verbose, validation_data=validation_data,
+                   shuffle=shuffle, seed=seed)

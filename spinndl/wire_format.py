@@ -100,8 +100,9 @@ class TrainingParams:
                             # the output layer)
     output_atoms: int       # the output layer's width (losses average
                             # over it)
+    initial_step: int = 0   # updates done before this run (Adam's t)
 
-    N_WORDS = 13
+    N_WORDS = 14
     _FLOATS = ("learning_rate", "momentum", "beta_1", "beta_2", "epsilon")
 
     def encode(self) -> np.ndarray:
@@ -127,6 +128,10 @@ class BackwardTarget:
     key: int
     lo_atom: int
     n_atoms: int
+
+
+def backward_targets_bytes(n_targets: int) -> int:
+    return BYTES_PER_WORD * (1 + 3 * n_targets)
 
 
 def encode_backward_targets(targets: Sequence[BackwardTarget]) -> np.ndarray:

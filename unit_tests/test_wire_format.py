@@ -29,7 +29,9 @@ def le_bytes(words: np.ndarray) -> bytes:
 def test_region_numbers_are_fixed():
     # neural_modelling/src/common/layer_regions.h switches on these.
     assert [(r.name, int(r)) for r in Region] == [
-        ("SYSTEM", 0), ("PARAMS", 1), ("KEY_TABLE", 2), ("WEIGHTS", 3)]
+        ("SYSTEM", 0), ("PARAMS", 1), ("KEY_TABLE", 2), ("WEIGHTS", 3),
+        ("TRAINING", 4), ("BACKWARD_IN", 5), ("BACKWARD_OUT", 6),
+        ("LABEL_TABLE", 7), ("OPTIMIZER", 8)]
 
 
 # --- LayerParams ------------------------------------------------------------------

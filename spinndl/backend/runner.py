@@ -5,6 +5,9 @@ import threading
 from dataclasses import dataclass
 from typing import Callable, Optional, Sequence, TypeVar
 
+from spinn_front_end_common.data import FecDataView
+from spinn_front_end_common.interface.ds import DsSqlliteDatabase
+
 from ..emulator import Emulator
 from ..emulator.transport import BoardTransport, Transport
 from ..graph.network import BINARY_FOLDER, OUTPUT_LABEL, NetworkGraph
@@ -34,14 +37,17 @@ class NetworkRun:
     transport: Transport
     #: let the machine work until more outputs may have arrived
     advance: Callable[[], None]
+    #: read_region(machine_vertex, region) -> bytes, as the core left it
+    read_region: Callable[[object, int], bytes]
 
 
-def run_network(layers: Sequence[Layer], training: bool,
+def run_network(layers: Sequence[Layer], training_config,
                 job: Callable[[NetworkRun], Result]):
-    """Map the layers, run ``job`` against the running network, stop.
-    Returns (job's result, RunStats)."""
+    """Map the layers (the training layout with a TrainingConfig), run
+    ``job`` against the running network, stop. Returns (job's result,
+    RunStats)."""
     with ToolchainSession(BINARY_FOLDER) as session:
-        graph = NetworkGraph(session, layers, training)
+        graph = NetworkGraph(session, layers, training_config)
         if session.virtual:
             return _run_in_emulator(session, graph, job)
         return _run_on_board(session, graph, job)
@@ -51,8 +57,13 @@ def _run_in_emulator(session, graph, job):
     session.map()
     with Emulator.from_toolchain() as emulator:
         emulator.start()
+        def read_region(machine_vertex, region):
+            placement = FecDataView.get_placement_of_vertex(machine_vertex)
+            return emulator.read_region(placement.x, placement.y,
+                                        placement.p, region)
+
         result = job(NetworkRun(graph, emulator.transport,
-                                lambda: emulator.run()))
+                                lambda: emulator.run(), read_region))
         counters = emulator.counters_by_core().values()
         drops, _ = emulator.drops(0)
         stats = RunStats(
@@ -82,7 +93,8 @@ def _run_on_board(session: ToolchainSession, graph: NetworkGraph, job):
 
     def stream():
         try:
-            outcome["result"] = job(NetworkRun(graph, transport, advance))
+            outcome["result"] = job(NetworkRun(graph, transport, advance,
+                                               _read_board_region))
         except BaseException as error:  # re-raised in the caller's thread
             outcome["error"] = error
         finally:
@@ -98,6 +110,20 @@ def _run_on_board(session: ToolchainSession, graph: NetworkGraph, job):
         raise outcome["error"]
     cores = sum(len(v.machine_vertices) for v in graph.layer_vertices) + 2
     return outcome["result"], RunStats(cores, None, None, None, None)
+
+
+def _read_board_region(machine_vertex, region: int) -> bytes:
+    """A core's region read from the board's SDRAM, at the address the
+    toolchain's data-spec database recorded."""
+    placement = FecDataView.get_placement_of_vertex(machine_vertex)
+    with DsSqlliteDatabase() as database:
+        for number, pointer, content in \
+                database.get_region_pointers_and_content(
+                    placement.x, placement.y, placement.p):
+            if number == region:
+                return FecDataView.get_transceiver().read_memory(
+                    placement.x, placement.y, pointer, len(content or b""))
+    raise KeyError(f"{machine_vertex.label} has no region {region}")
 
 
 def _notify(condition: threading.Condition) -> None:

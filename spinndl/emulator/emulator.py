@@ -7,6 +7,7 @@ and native models for live input and output. ``start()`` runs every c_main,
 ``run()`` processes events; failures of a core raise :class:`CoreError`.
 """
 
+import re
 import time
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
@@ -34,6 +35,8 @@ DEFAULT_WALL_LIMIT_S = 120.0
 #: wall-clock limit between calls, so a program that never idles fails
 #: instead of hanging.
 _RUN_SLICE_NS = 1_000_000
+#: How the engine's error messages start ("core (x, y, p) running name: ").
+_ENGINE_CORE_PREFIX = re.compile(r"^core \(\d+, \d+, \d+\) running [^:]*: ")
 
 
 class EmulatorError(RuntimeError):
@@ -201,6 +204,8 @@ class Emulator:
         index = self._engine.error_core()
         if 0 <= index < len(self.cores):
             core = self.cores[index]
+            # The engine names the core itself; keep only the reason.
+            reason = _ENGINE_CORE_PREFIX.sub("", reason, count=1)
             return CoreError(core.location, core.label, core.snapshot.binary,
                              reason)
         return CoreError(None, "?", "?", reason)

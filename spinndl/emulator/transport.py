@@ -127,6 +127,7 @@ class BoardTransport(Transport):
         from spinn_front_end_common.utilities.connections import (
             LiveEventConnection)
         from spinn_utilities.socket_address import SocketAddress
+        self._send_labels = list(send_labels)
         self._connection = LiveEventConnection(
             live_packet_gather_label, receive_labels=list(receive_labels),
             send_labels=list(send_labels), local_port=None)
@@ -147,6 +148,12 @@ class BoardTransport(Transport):
     def add_receive_callback(self, label: str,
                              callback: ReceiveCallback) -> None:
         self._connection.add_receive_no_time_callback(label, callback)
+
+    def on_start(self, callback) -> None:
+        """Call callback() when the cores start running (the toolchain's
+        start/resume notification), from the connection's thread."""
+        self._connection.add_start_resume_callback(
+            self._send_labels[0], lambda _label, _connection: callback())
 
     def close(self) -> None:
         self._connection.close()

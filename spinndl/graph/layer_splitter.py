@@ -8,6 +8,7 @@ from pacman.model.partitioner_splitters import AbstractSplitterCommon
 from pacman.utilities.utility_objs import ChipCounter
 
 from ..packing import LayerPacking, pack
+from ..wire_format import BACKWARD_PARTITION_PREFIX, backward_target_slice
 
 
 class LayerSplitter(AbstractSplitterCommon):
@@ -51,7 +52,25 @@ class LayerSplitter(AbstractSplitterCommon):
 
     def get_in_coming_vertices(self, partition_id: str
                                ) -> List[MachineVertex]:
-        return list(self.governed_app_vertex.machine_vertices)
+        vertices = self.machine_vertices_in_slice_order()
+        if partition_id.startswith(BACKWARD_PARTITION_PREFIX):
+            return [vertices[backward_target_slice(partition_id)]]
+        return vertices
+
+    def get_source_specific_in_coming_vertices(self, source_vertex,
+                                               partition_id: str):
+        """A backward:s partition reaches slice s only, from every core of
+        the source layer (so no core receives errors it would discard)."""
+        if partition_id.startswith(BACKWARD_PARTITION_PREFIX):
+            target = self.get_in_coming_vertices(partition_id)[0]
+            return [(target, list(source_vertex.splitter
+                                  .get_out_going_vertices(partition_id)))]
+        return super().get_source_specific_in_coming_vertices(
+            source_vertex, partition_id)
+
+    def machine_vertices_in_slice_order(self) -> List[MachineVertex]:
+        return sorted(self.governed_app_vertex.machine_vertices,
+                      key=lambda vertex: vertex.vertex_slice.lo_atom)
 
     def machine_vertices_for_recording(self, variable_to_record: str
                                        ) -> List[MachineVertex]:

@@ -1,6 +1,6 @@
 """The application vertex of a layer."""
 
-from typing import List
+from typing import List, Optional
 
 from pacman.model.graphs.application import (
     ApplicationEdge, ApplicationEdgePartition, ApplicationVertex)
@@ -8,7 +8,7 @@ from pacman.model.graphs.common import Slice
 
 from ..layers import Layer
 from ..packing import CoreBudget, CoreCost
-from ..wire_format import FORWARD_PARTITION
+from ..wire_format import FORWARD_PARTITION, LABELS_PARTITION
 from .layer_splitter import LayerSplitter
 
 
@@ -20,12 +20,23 @@ class LayerVertex(ApplicationVertex):
     vertex holds a slice.
     """
 
-    def __init__(self, layer: Layer, budget: CoreBudget, training: bool):
+    def __init__(self, layer: Layer, budget: CoreBudget,
+                 training_config=None):
         super().__init__(label=layer.name, splitter=LayerSplitter())
         self.layer = layer
         self.budget = budget
-        self.training = training
+        #: spinndl.training.config.TrainingConfig, or None for inference
+        self.training_config = training_config
+        #: the neighbouring layer vertices (None at the ends), set by the
+        #: graph: training sends errors back to the previous layer
+        self.previous: Optional["LayerVertex"] = None
+        self.next: Optional["LayerVertex"] = None
         self._forward_sources: List[ApplicationVertex] = []
+        self._label_sources: List[ApplicationVertex] = []
+
+    @property
+    def training(self) -> bool:
+        return self.training_config is not None
 
     @property
     def n_atoms(self) -> int:
@@ -36,10 +47,16 @@ class LayerVertex(ApplicationVertex):
                           partition: ApplicationEdgePartition) -> None:
         if partition.identifier == FORWARD_PARTITION:
             self._forward_sources.append(edge.pre_vertex)
+        elif partition.identifier == LABELS_PARTITION:
+            self._label_sources.append(edge.pre_vertex)
 
     @property
     def forward_sources(self) -> List[ApplicationVertex]:
         return list(self._forward_sources)
+
+    @property
+    def label_sources(self) -> List[ApplicationVertex]:
+        return list(self._label_sources)
 
     def n_source_slices(self) -> int:
         """Machine vertices that send this layer its inputs: one key table

@@ -5,6 +5,7 @@ import time
 from contextlib import contextmanager
 from typing import Dict, Iterator, List, Sequence, Type
 
+from pacman.model.partitioner_splitters import SplitterFixedLegacy
 from spinn_front_end_common.data import FecDataView
 from spinn_front_end_common.utility_models import (
     ReverseIpTagMultiCastSource)
@@ -16,7 +17,10 @@ from ..backend.toolchain import ToolchainSession
 from ..layers import Layer
 from ..mapping import LayerMapping, Mapping
 from ..packing import CoreBudget
-from ..wire_format import FORWARD_PARTITION, SOFTMAX_PARTITION
+from ..training.config import default_config
+from ..wire_format import (
+    ACK_PARTITION, FORWARD_PARTITION, LABELS_PARTITION, SOFTMAX_PARTITION,
+    backward_partition)
 from .dense_vertex import DenseVertex
 from .layer_vertex import LayerVertex
 
@@ -29,6 +33,8 @@ VERTEX_CLASSES: Dict[str, Type[LayerVertex]] = {"dense": DenseVertex}
 OUTPUT_LABEL = "spinndl_output"
 #: Default UDP port the gatherer sends results to on the host.
 OUTPUT_PORT = 17896
+#: Label of the training label source.
+LABELS_LABEL = "spinndl_labels"
 
 
 def machine_budget() -> CoreBudget:
@@ -45,16 +51,24 @@ class NetworkGraph:
     and a live packet gatherer on the output layer."""
 
     def __init__(self, session: ToolchainSession, layers: Sequence[Layer],
-                 training: bool, output_port: int = OUTPUT_PORT):
+                 training_config=None, output_port: int = OUTPUT_PORT):
+        """training_config: a spinndl.training.config.TrainingConfig for
+        the training layout (docs/training.md), None for inference."""
         self.layers = list(layers)
-        self.training = training
+        self.training = training_config is not None
         self.virtual = session.virtual
         budget = machine_budget()
+        # The toolchain would give the sources this splitter while mapping;
+        # setting it now lets the layers' packing count their slices.
         self.input_vertex = ReverseIpTagMultiCastSource(
-            n_keys=self.layers[0].n_atoms, label=self.layers[0].name)
+            n_keys=self.layers[0].n_atoms, label=self.layers[0].name,
+            splitter=SplitterFixedLegacy())
         self.layer_vertices: List[LayerVertex] = [
-            VERTEX_CLASSES[layer.kind](layer, budget, training)
+            VERTEX_CLASSES[layer.kind](layer, budget, training_config)
             for layer in self.layers[1:]]
+        for before, after in zip(self.layer_vertices,
+                                 self.layer_vertices[1:]):
+            before.next, after.previous = after, before
         previous = self.input_vertex
         session.add_vertex(previous)
         for vertex in self.layer_vertices:
@@ -64,13 +78,33 @@ class NetworkGraph:
                 # every core of the layer shares its statistics with all
                 session.add_edge(vertex, vertex, SOFTMAX_PARTITION)
             previous = vertex
+        gatherer = LivePacketGatherParameters(
+            port=output_port, hostname="localhost",
+            message_type=EIEIOType.KEY_PAYLOAD_32_BIT,
+            use_payload_prefix=False, payload_as_time_stamps=False,
+            label=OUTPUT_LABEL)
         FecDataView.add_live_packet_gatherer_parameters(
-            LivePacketGatherParameters(
-                port=output_port, hostname="localhost",
-                message_type=EIEIOType.KEY_PAYLOAD_32_BIT,
-                use_payload_prefix=False, payload_as_time_stamps=False,
-                label=OUTPUT_LABEL),
-            previous, [FORWARD_PARTITION])
+            gatherer, previous, [FORWARD_PARTITION])
+        self.labels_vertex = None
+        if self.training:
+            self._add_training_parts(session, gatherer)
+
+    def _add_training_parts(self, session: ToolchainSession,
+                            gatherer: LivePacketGatherParameters) -> None:
+        """The label source, the backward partitions (one per slice of the
+        receiving layer) and the first layer's acks."""
+        output = self.layer_vertices[-1]
+        self.labels_vertex = ReverseIpTagMultiCastSource(
+            n_keys=output.n_atoms, label=LABELS_LABEL,
+            splitter=SplitterFixedLegacy())
+        session.add_vertex(self.labels_vertex)
+        session.add_edge(self.labels_vertex, output, LABELS_PARTITION)
+        for vertex in self.layer_vertices[1:]:
+            target = vertex.previous
+            for index in range(len(target.splitter.get_in_coming_slices())):
+                session.add_edge(vertex, target, backward_partition(index))
+        FecDataView.add_live_packet_gatherer_parameters(
+            gatherer, self.layer_vertices[0], [ACK_PARTITION])
 
     @property
     def input_label(self) -> str:
@@ -79,6 +113,10 @@ class NetworkGraph:
     @property
     def output_layer_label(self) -> str:
         return self.layer_vertices[-1].label
+
+    @property
+    def first_layer_label(self) -> str:
+        return self.layer_vertices[0].label
 
     def report(self, mapping_seconds: float) -> Mapping:
         """The figures of what the toolchain placed (call after map)."""
@@ -117,13 +155,16 @@ class NetworkGraph:
         gatherer = self.output_gatherer()
         output = placed(gatherer, "live packet gatherer", None,
                         lambda _: None)
-        chips = {(x, y) for layer in layers + [output]
+        labels = [] if self.labels_vertex is None else [
+            placed(self.labels_vertex, "label source", None, lambda _: None)]
+        chips = {(x, y) for layer in layers + [output] + labels
                  for x, y, _ in layer.placements}
         machine = ("a virtual SpiNN-5 (emulator)" if self.virtual
                    else "a SpiNNaker machine")
         return Mapping(training=self.training, machine=machine,
                        layers=layers, output=output, chips=len(chips),
-                       mapping_seconds=mapping_seconds)
+                       mapping_seconds=mapping_seconds,
+                       label_source=labels[0] if labels else None)
 
     @staticmethod
     def output_gatherer():
@@ -136,13 +177,18 @@ class NetworkGraph:
 
 
 @contextmanager
-def mapped_network(layers: Sequence[Layer], training: bool
+def mapped_network(layers: Sequence[Layer], training_config=None
                    ) -> Iterator[NetworkGraph]:
-    """Map a model's layers in a fresh toolchain session; inside the block
-    the toolchain's placements, routing and data regions can be read."""
+    """Map a model's layers in a fresh toolchain session (the training
+    layout when a TrainingConfig is given); inside the block the toolchain's
+    placements, routing and data regions can be read."""
+    if training_config is True:
+        training_config = default_config()
+    elif training_config is False:
+        training_config = None
     with ToolchainSession(BINARY_FOLDER) as session:
         started = time.perf_counter()
-        graph = NetworkGraph(session, layers, training)
+        graph = NetworkGraph(session, layers, training_config)
         session.map()
         graph.mapping_seconds = time.perf_counter() - started
         yield graph

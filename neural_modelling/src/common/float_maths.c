@@ -57,3 +57,67 @@ float tanh_float(float x)
     }
     return 1.0f - 2.0f / (exp_float(2.0f * x) + 1.0f);
 }
+
+/* Digit-by-digit integer square root of the significand, scaled so the root
+ * has 28 or 29 bits, then rounded to 24 by adding half an ulp: the exact
+ * root of a float is never halfway between two floats, so this is round to
+ * nearest. Integer operations only. */
+float sqrt_float(float x)
+{
+    float_bits_t value = { .as_float = x };
+    uint32_t bits = value.as_bits;
+    if (bits == 0 || bits == 0x80000000u || bits >= 0x7f800000u) {
+        if (bits > 0x80000000u) {
+            value.as_bits = 0x7fc00000u;  /* sqrt of a negative: NaN */
+        }
+        return value.as_float;  /* +-0, +inf, NaN */
+    }
+    int32_t exponent = (int32_t) (bits >> 23);
+    uint32_t significand = bits & 0x7fffffu;
+    if (exponent == 0) {  /* subnormal: normalise */
+        exponent = 1;
+        while (!(significand & 0x800000u)) {
+            significand <<= 1;
+            exponent--;
+        }
+    } else {
+        significand |= 0x800000u;
+    }
+    /* x = significand * 2^e with e even */
+    int32_t e = exponent - 150;
+    if (e & 1) {
+        significand <<= 1;
+        e -= 1;
+    }
+    uint64_t radicand = (uint64_t) significand << 32;
+    uint64_t root = 0;
+    uint64_t bit = (uint64_t) 1 << 56;
+    while (bit > radicand) {
+        bit >>= 2;
+    }
+    while (bit != 0) {
+        if (radicand >= root + bit) {
+            radicand -= root + bit;
+            root = (root >> 1) + bit;
+        } else {
+            root >>= 1;
+        }
+        bit >>= 2;
+    }
+    /* sqrt(x) = root * 2^((e - 32) / 2), root < 2^29 */
+    uint32_t r = (uint32_t) root;
+    int32_t result_exponent = (e - 32) / 2;
+    uint32_t shift = 0;
+    while ((r >> shift) >= (1u << 24)) {
+        shift++;
+    }
+    uint32_t rounded = shift == 0 ? r : (r + (1u << (shift - 1))) >> shift;
+    result_exponent += (int32_t) shift;
+    if (rounded == (1u << 24)) {
+        rounded >>= 1;
+        result_exponent++;
+    }
+    value.as_bits = ((uint32_t) (result_exponent + 150) << 23)
+            | (rounded & 0x7fffffu);
+    return value.as_float;
+}

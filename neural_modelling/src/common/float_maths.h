@@ -1,5 +1,5 @@
 /*
- * exp, sigmoid and tanh in plain float arithmetic, with no libm: the same
+ * exp, sigmoid, tanh and sqrt in plain float arithmetic, with no libm: the same
  * code, hence the same bits, on the ARM968 (soft float) and on the host, and
  * none of newlib's errno data in DTCM or its expf/tanhf code in ITCM.
  */
@@ -10,5 +10,7 @@
 float exp_float(float x);
 float sigmoid_float(float x);
 float tanh_float(float x);
+/* The square root, correctly rounded (as IEEE sqrt); NaN below -0. */
+float sqrt_float(float x);
 
 #endif

@@ -80,6 +80,9 @@ typedef struct {
     uint32_t ack_key;           /* first layer: key of its ack packets      */
     uint32_t next_layer_cores;  /* partial errors per atom and example      */
     uint32_t output_atoms;      /* output layer width (losses average over) */
+    uint32_t initial_step;      /* updates done in earlier runs (Adam's t:
+                                   this run's first update is step
+                                   initial_step + 1)                       */
 } training_params_t;
 
 typedef struct {

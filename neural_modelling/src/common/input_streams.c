@@ -1,0 +1,60 @@
+#include "input_streams.h"
+#include "key_lookup.h"
+#include "regions.h"
+
+static void count_per_example(input_streams_t *streams)
+{
+    streams->per_example = 0;
+    for (uint32_t e = 0; e < streams->n_entries; e++) {
+        streams->per_example += streams->entries[e].n_atoms;
+    }
+}
+
+void input_streams_init(input_streams_t *streams, const key_table_t *table)
+{
+    streams->n_entries = table->n_entries;
+    streams->entries = copy_to_dtcm(table->entries,
+            table->n_entries * sizeof(key_entry_t));
+    streams->states = allocate(table->n_entries * sizeof(stream_state_t));
+    for (uint32_t e = 0; e < table->n_entries; e++) {
+        streams->states[e].received = 0;
+        streams->states[e].parity = 0;
+    }
+    for (uint32_t p = 0; p < EXAMPLES_IN_FLIGHT; p++) {
+        streams->received[p] = 0;
+    }
+    count_per_example(streams);
+}
+
+void input_streams_per_own_atom(input_streams_t *streams, uint32_t n_atoms)
+{
+    for (uint32_t e = 0; e < streams->n_entries; e++) {
+        streams->entries[e].first_index = 0;
+        streams->entries[e].n_atoms = n_atoms;
+    }
+    count_per_example(streams);
+}
+
+int32_t input_streams_receive(input_streams_t *streams, uint32_t key,
+                              uint32_t *parity, uint32_t *index)
+{
+    int32_t entry_index = key_lookup(streams->entries, streams->n_entries,
+            key);
+    if (entry_index < 0) {
+        return -1;
+    }
+    const key_entry_t *entry = &streams->entries[entry_index];
+    stream_state_t *state = &streams->states[entry_index];
+    uint32_t p = state->parity;
+    *parity = p;
+    *index = entry->first_index + (key & ~entry->mask);
+    if (++state->received == entry->n_atoms) {
+        state->received = 0;
+        state->parity ^= 1;
+    }
+    if (++streams->received[p] == streams->per_example) {
+        streams->received[p] = 0;
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,65 @@
+#include "softmax_exchange.h"
+#include "input_streams.h"
+#include "paced_send.h"
+
+typedef struct {
+    uint32_t count;  /* statistics in so far */
+    float value;     /* their max (round 0) or sum */
+} softmax_round_t;
+
+static uint32_t own_key, layer_key, layer_mask, layer_cores;
+static softmax_round_t rounds[SOFTMAX_ROUNDS][EXAMPLES_IN_FLIGHT];
+
+void softmax_exchange_init(const layer_params_t *params)
+{
+    own_key = params->softmax_key;
+    layer_key = params->softmax_layer_key;
+    layer_mask = params->softmax_layer_mask;
+    layer_cores = params->layer_cores;
+    for (uint32_t r = 0; r < SOFTMAX_ROUNDS; r++) {
+        for (uint32_t p = 0; p < EXAMPLES_IN_FLIGHT; p++) {
+            rounds[r][p].count = 0;
+            rounds[r][p].value = 0.0f;
+        }
+    }
+}
+
+bool softmax_exchange_owns(uint32_t key)
+{
+    return (key & layer_mask) == layer_key;
+}
+
+void softmax_exchange_send(uint32_t round, uint32_t parity, float value)
+{
+    send_float(own_key + (round << 1) + parity, value);
+}
+
+int32_t softmax_exchange_receive(uint32_t key, uint32_t payload,
+                                 uint32_t *parity)
+{
+    union { uint32_t as_bits; float as_float; } bits = { .as_bits = payload };
+    uint32_t p = key & 1;
+    uint32_t round = (key >> 1) & 3;
+    if (round >= SOFTMAX_ROUNDS) {
+        return -1;
+    }
+    softmax_round_t *state = &rounds[round][p];
+    *parity = p;
+    if (state->count == 0) {
+        state->value = bits.as_float;
+    } else if (round != SOFTMAX_ROUND_MAX) {
+        state->value += bits.as_float;
+    } else if (bits.as_float > state->value) {
+        state->value = bits.as_float;
+    }
+    if (++state->count == layer_cores) {
+        state->count = 0;
+        return (int32_t) round;
+    }
+    return -1;
+}
+
+float softmax_exchange_result(uint32_t round, uint32_t parity)
+{
+    return rounds[round][parity].value;
+}

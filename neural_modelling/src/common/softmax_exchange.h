@@ -1,0 +1,38 @@
+/*
+ * Softmax statistics shared by every core of a layer on the layer's
+ * "softmax" partition: key = own base key + (round << 1) + parity, 8 keys
+ * per core. Round 0: each core's max of z (combined by max); round 1: each
+ * core's sum of exp(z - M) (summed); round 2 (training): each core's sum of
+ * y * g (summed). A round of an example is complete when all layer_cores
+ * values are in.
+ */
+#ifndef SPINNDL_SOFTMAX_EXCHANGE_H
+#define SPINNDL_SOFTMAX_EXCHANGE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "layer_regions.h"
+
+#define SOFTMAX_ROUND_MAX 0
+#define SOFTMAX_ROUND_SUM 1
+#define SOFTMAX_ROUND_DOT 2
+#define SOFTMAX_ROUNDS 3
+
+/* Keys and core count from the layer's PARAMS. */
+void softmax_exchange_init(const layer_params_t *params);
+
+/* Whether a packet belongs to the layer's softmax partition. */
+bool softmax_exchange_owns(uint32_t key);
+
+/* This core's statistic of a round for an example (by parity). */
+void softmax_exchange_send(uint32_t round, uint32_t parity, float value);
+
+/* Files a statistic (packet-received callback: one compare or add). Sets
+ * *parity; returns the round the packet completed, or -1. */
+int32_t softmax_exchange_receive(uint32_t key, uint32_t payload,
+                                 uint32_t *parity);
+
+/* The layer's combined value of a completed round. */
+float softmax_exchange_result(uint32_t round, uint32_t parity);
+
+#endif

@@ -1,0 +1,387 @@
+/*
+ * A slice of a Dense layer's perceptrons on one core, training
+ * (docs/training.md). Per example, by its parity slot:
+ *  1. forward exactly as the inference program (src/dense), keeping the
+ *     inputs x and outputs y of the example;
+ *  2. g = dLoss/dy: on the output layer from y and the labels (the label
+ *     source's packets, own atoms kept); on other layers the sum of the
+ *     partial errors the next layer's cores send back;
+ *  3. delta = g * f'(y); softmax: delta_a = y_a (g_a - sum_b y_b g_b) with
+ *     the sum over the layer (round 2 of the softmax exchange);
+ *  4. partial errors e_i = sum_a W[a][i] delta_a (not on the first layer),
+ *     with the weights the forward pass used;
+ *  5. gradient sums += delta x (and delta for the biases);
+ *  6. at the last example of a batch, the Keras update, and the weights
+ *     copied back to the WEIGHTS region in SDRAM for the host;
+ *  7. the partial errors go back, paced, to each slice of the previous layer
+ *     (keys from BACKWARD_OUT); the first layer sends one ack instead.
+ * Everything of an example, update included, is done before anything of it
+ * leaves backwards, so the first layer's acks mean the whole network is
+ * done with the example; the host keeps at most two examples un-acked, so
+ * the two parity slots are never overwritten while in use.
+ *
+ * All float work runs in queued callbacks of one priority (which never
+ * preempt each other); the packet-received callback only files values,
+ * apart from one float add per partial error (below).
+ */
+#include <spin1_api.h>
+#include <debug.h>
+#include <data_specification.h>
+#include <simulation.h>
+
+#include "../common/layer_regions.h"
+#include "../common/regions.h"
+#include "../common/input_streams.h"
+#include "../common/layer_forward.h"
+#include "../common/softmax_exchange.h"
+#include "../common/paced_send.h"
+#include "training_maths.h"
+
+#define SDP_PRIORITY 1
+#define DMA_PRIORITY 0
+#define COMPUTE_PRIORITY 1
+/* The output layer starts an example's backward pass once both are in. */
+#define OUTPUT_PARTS 2
+
+static layer_params_t params;
+static training_params_t training;
+static input_streams_t inputs_in;    /* forward inputs (KEY_TABLE)       */
+static input_streams_t errors_in;    /* partial errors (BACKWARD_IN)     */
+static input_streams_t labels_in;    /* labels (LABEL_TABLE)             */
+static const backward_targets_t *targets;   /* BACKWARD_OUT             */
+
+/* Weights (n_atoms rows of n_inputs) then biases, as in the WEIGHTS
+ * region; the gradient sums and the optimizer state have the same layout. */
+static float *parameters;
+static float *gradient_sums;
+static uint32_t n_parameters;
+static float *sdram_weights;         /* the WEIGHTS region               */
+static float *optimizer_state;       /* the OPTIMIZER region (SDRAM)     */
+static optimizer_powers_t powers;
+
+/* Per parity slot */
+static float *inputs[EXAMPLES_IN_FLIGHT];   /* x                          */
+static float *outputs[EXAMPLES_IN_FLIGHT];  /* z, then y in place         */
+static float *errors[EXAMPLES_IN_FLIGHT];   /* g, then delta in place     */
+static float *labels[EXAMPLES_IN_FLIGHT];   /* t of own atoms             */
+static uint32_t output_parts[EXAMPLES_IN_FLIGHT];
+static float *partial_errors;               /* e, n_inputs                */
+
+/* Batches */
+static uint32_t examples_done;       /* examples finished since start     */
+static uint32_t batch_start;         /* first example of this batch in its
+                                        epoch                             */
+static uint32_t batch_done;          /* examples of the batch finished    */
+
+static uint32_t simulation_ticks, infinite_run, simulation_time;
+
+static inline void schedule(callback_t callback, uint32_t parity)
+{
+    if (!spin1_schedule_callback(callback, parity, 0, COMPUTE_PRIORITY)) {
+        log_error("task queue full");
+        rt_error(RTE_SWERR);
+    }
+}
+
+/* ---- step 6: batches and updates ----------------------------------------- */
+
+static uint32_t batch_examples(void)
+{
+    uint32_t left = training.n_examples - batch_start;
+    return training.batch_size < left ? training.batch_size : left;
+}
+
+static void end_of_example(void)
+{
+    uint32_t size = batch_examples();
+    if (++batch_done < size) {
+        return;
+    }
+    optimizer_update(&training, &powers, parameters, gradient_sums,
+            optimizer_state, n_parameters, size);
+    spin1_memcpy(sdram_weights, parameters, n_parameters * sizeof(float));
+    batch_done = 0;
+    batch_start += size;
+    if (batch_start >= training.n_examples) {
+        batch_start = 0;  /* next epoch */
+    }
+}
+
+/* ---- steps 4, 5 and 7 ------------------------------------------------------ */
+
+static void finish_example(uint32_t parity)
+{
+    const float *x = inputs[parity];
+    float *delta = errors[parity];
+    uint32_t n_inputs = params.n_inputs;
+    if (!training.is_first_layer) {
+        for (uint32_t i = 0; i < n_inputs; i++) {
+            partial_errors[i] = 0.0f;
+        }
+        for (uint32_t a = 0; a < params.n_atoms; a++) {
+            const float *row = &parameters[a * n_inputs];
+            float d = delta[a];
+            for (uint32_t i = 0; i < n_inputs; i++) {
+                partial_errors[i] += row[i] * d;
+            }
+        }
+    }
+    float *bias_sums = &gradient_sums[params.n_atoms * n_inputs];
+    for (uint32_t a = 0; a < params.n_atoms; a++) {
+        float *row = &gradient_sums[a * n_inputs];
+        float d = delta[a];
+        for (uint32_t i = 0; i < n_inputs; i++) {
+            row[i] += d * x[i];
+        }
+        bias_sums[a] += d;
+        delta[a] = 0.0f;  /* the slot's g sums start again from 0 */
+    }
+    end_of_example();
+
+    if (training.is_first_layer) {
+        send_word(training.ack_key, examples_done);
+    } else {
+        for (uint32_t s = 0; s < targets->n_targets; s++) {
+            const backward_target_t *target = &targets->targets[s];
+            send_paced(target->key, &partial_errors[target->lo_atom],
+                    target->n_atoms, params.send_gap_us);
+        }
+    }
+    examples_done++;
+}
+
+/* ---- steps 2 and 3 --------------------------------------------------------- */
+
+/* Softmax: delta needs the layer's sum of y * g. */
+static void finish_softmax_backward(uint parity, uint unused)
+{
+    use(unused);
+    float dot = softmax_exchange_result(SOFTMAX_ROUND_DOT, parity);
+    const float *y = outputs[parity];
+    float *g = errors[parity];
+    for (uint32_t a = 0; a < params.n_atoms; a++) {
+        g[a] = y[a] * (g[a] - dot);
+    }
+    finish_example(parity);
+}
+
+/* g is complete: delta = g f'(y). */
+static void backward(uint parity, uint unused)
+{
+    use(unused);
+    const float *y = outputs[parity];
+    float *g = errors[parity];
+    if (params.activation == ACTIVATION_SOFTMAX) {
+        float dot = 0.0f;
+        for (uint32_t a = 0; a < params.n_atoms; a++) {
+            dot += y[a] * g[a];
+        }
+        softmax_exchange_send(SOFTMAX_ROUND_DOT, parity, dot);
+        return;
+    }
+    activation_backward(params.activation, y, g, params.n_atoms);
+    finish_example(parity);
+}
+
+/* Output layer: the loss stage once both the outputs and the labels of the
+ * example are in (both arrive in callbacks of one priority: no race). */
+static void output_part_ready(uint32_t parity)
+{
+    if (++output_parts[parity] < OUTPUT_PARTS) {
+        return;
+    }
+    output_parts[parity] = 0;
+    loss_gradient(training.loss, outputs[parity], labels[parity],
+            errors[parity], params.n_atoms, training.output_atoms);
+    backward(parity, 0);
+}
+
+static void labels_arrived(uint parity, uint unused)
+{
+    use(unused);
+    output_part_ready(parity);
+}
+
+/* ---- step 1: forward, as src/dense ---------------------------------------- */
+
+static void forward_done(uint32_t parity)
+{
+    send_paced(params.forward_key, outputs[parity], params.n_atoms,
+            params.send_gap_us);
+    if (training.loss != LOSS_NONE) {
+        output_part_ready(parity);
+    }
+}
+
+static void compute_forward(uint parity, uint unused)
+{
+    use(unused);
+    float local_max = forward_weighted_sums(parameters,
+            &parameters[params.n_atoms * params.n_inputs], inputs[parity],
+            outputs[parity], params.n_atoms, params.n_inputs);
+    if (params.activation == ACTIVATION_SOFTMAX) {
+        softmax_exchange_send(SOFTMAX_ROUND_MAX, parity, local_max);
+        return;
+    }
+    forward_activate(params.activation, outputs[parity], params.n_atoms);
+    forward_done(parity);
+}
+
+static void share_softmax_sum(uint parity, uint unused)
+{
+    use(unused);
+    softmax_exchange_send(SOFTMAX_ROUND_SUM, parity, softmax_local_sum(
+            outputs[parity], params.n_atoms,
+            softmax_exchange_result(SOFTMAX_ROUND_MAX, parity)));
+}
+
+static void finish_softmax_forward(uint parity, uint unused)
+{
+    use(unused);
+    softmax_normalise(outputs[parity], params.n_atoms,
+            softmax_exchange_result(SOFTMAX_ROUND_MAX, parity),
+            softmax_exchange_result(SOFTMAX_ROUND_SUM, parity));
+    forward_done(parity);
+}
+
+/* ---- packets --------------------------------------------------------------- */
+
+static const callback_t softmax_round_done[SOFTMAX_ROUNDS] = {
+    share_softmax_sum, finish_softmax_forward, finish_softmax_backward
+};
+
+static void receive_packet(uint key, uint payload)
+{
+    union { uint32_t as_bits; float as_float; } value = { .as_bits = payload };
+    uint32_t parity, index;
+    if (params.activation == ACTIVATION_SOFTMAX &&
+            softmax_exchange_owns(key)) {
+        int32_t round = softmax_exchange_receive(key, payload, &parity);
+        if (round >= 0) {
+            schedule(softmax_round_done[round], parity);
+        }
+        return;
+    }
+    int32_t status = input_streams_receive(&inputs_in, key, &parity, &index);
+    if (status >= 0) {
+        inputs[parity][index] = value.as_float;
+        if (status > 0) {
+            schedule(compute_forward, parity);
+        }
+        return;
+    }
+    status = input_streams_receive(&errors_in, key, &parity, &index);
+    if (status >= 0) {
+        /* One float add per partial error, here rather than storing every
+         * sender's values (next_layer_cores x n_atoms more floats per
+         * slot): on the board a soft-float add (~100 cycles) lengthens
+         * this callback, acceptable for the backward stream, which is no
+         * denser than the forward one. */
+        errors[parity][index] += value.as_float;
+        if (status > 0) {
+            schedule(backward, parity);
+        }
+        return;
+    }
+    status = input_streams_receive(&labels_in, key, &parity, &index);
+    if (status >= 0) {
+        uint32_t atom = index - params.lo_atom;  /* wraps if below */
+        if (atom < params.n_atoms) {
+            labels[parity][atom] = value.as_float;
+        }
+        if (status > 0) {
+            schedule(labels_arrived, parity);
+        }
+        return;
+    }
+    log_error("no key table entry for key 0x%08x", key);
+    rt_error(RTE_SWERR);
+}
+
+/* ---- start ----------------------------------------------------------------- */
+
+static float *zeroed(uint32_t n)
+{
+    float *values = allocate(n * sizeof(float));
+    for (uint32_t i = 0; i < n; i++) {
+        values[i] = 0.0f;
+    }
+    return values;
+}
+
+static void read_regions(data_specification_metadata_t *regions)
+{
+    spin1_memcpy(&params, data_specification_get_region(
+            REGION_PARAMS, regions), sizeof(params));
+    spin1_memcpy(&training, data_specification_get_region(
+            REGION_TRAINING, regions), sizeof(training));
+    if (training.n_examples == 0) {
+        log_error("no examples per epoch");
+        rt_error(RTE_SWERR);
+    }
+    if (training.batch_size == 0) {
+        training.batch_size = training.n_examples;
+    }
+
+    input_streams_init(&inputs_in,
+            data_specification_get_region(REGION_KEY_TABLE, regions));
+    input_streams_init(&errors_in,
+            data_specification_get_region(REGION_BACKWARD_IN, regions));
+    /* each next-layer core sends one partial error per atom of this core */
+    input_streams_per_own_atom(&errors_in, params.n_atoms);
+    input_streams_init(&labels_in,
+            data_specification_get_region(REGION_LABEL_TABLE, regions));
+    const backward_targets_t *out =
+            data_specification_get_region(REGION_BACKWARD_OUT, regions);
+    targets = copy_to_dtcm(out, sizeof(backward_targets_t)
+            + out->n_targets * sizeof(backward_target_t));
+
+    n_parameters = params.n_atoms * params.n_inputs + params.n_atoms;
+    sdram_weights = data_specification_get_region(REGION_WEIGHTS, regions);
+    parameters = copy_to_dtcm(sdram_weights, n_parameters * sizeof(float));
+    gradient_sums = zeroed(n_parameters);
+    /* Plain SGD has no state and no OPTIMIZER region. */
+    optimizer_state = training.optimizer == OPTIMIZER_SGD ? NULL
+            : data_specification_get_region(REGION_OPTIMIZER, regions);
+    optimizer_init(&powers, &training, training.initial_step);
+
+    for (uint32_t p = 0; p < EXAMPLES_IN_FLIGHT; p++) {
+        inputs[p] = allocate(params.n_inputs * sizeof(float));
+        outputs[p] = allocate(params.n_atoms * sizeof(float));
+        errors[p] = zeroed(params.n_atoms);
+        labels[p] = zeroed(params.n_atoms);
+        output_parts[p] = 0;
+    }
+    partial_errors = allocate(params.n_inputs * sizeof(float));
+    softmax_exchange_init(&params);
+    examples_done = 0;
+    batch_start = 0;
+    batch_done = 0;
+}
+
+void c_main(void)
+{
+    data_specification_metadata_t *regions =
+            data_specification_get_data_address();
+    if (!data_specification_read_header(regions)) {
+        rt_error(RTE_SWERR);
+    }
+    uint32_t timer_period;
+    if (!simulation_initialise(
+            data_specification_get_region(REGION_SYSTEM, regions),
+            APPLICATION_NAME_HASH, &timer_period, &simulation_ticks,
+            &infinite_run, &simulation_time, SDP_PRIORITY, DMA_PRIORITY)) {
+        rt_error(RTE_SWERR);
+    }
+    /* Purely event driven: examples, not time, drive the work. */
+    simulation_set_uses_timer(false);
+    read_regions(regions);
+    log_info("dense_train: atoms %u..%u of %u, %u inputs, activation %u, "
+            "loss %u, optimizer %u", params.lo_atom,
+            params.lo_atom + params.n_atoms - 1, params.layer_atoms,
+            params.n_inputs, params.activation, training.loss,
+            training.optimizer);
+
+    spin1_callback_on(MCPL_PACKET_RECEIVED, receive_packet, -1);
+    simulation_run();
+}

@@ -1,0 +1,39 @@
+/*
+ * The per-atom maths of backpropagation (docs/training.md), Keras 3
+ * semantics in float32: the loss stage's dLoss/dy, the activations'
+ * derivatives, and the optimizers' update of the parameters.
+ */
+#ifndef SPINNDL_TRAINING_MATHS_H
+#define SPINNDL_TRAINING_MATHS_H
+
+#include <stdint.h>
+#include "../common/layer_regions.h"
+
+/* g = dLoss/dy of one example for n outputs y with targets t; output_atoms
+ * is the whole layer's width (MSE and BCE average over it). */
+void loss_gradient(uint32_t loss, const float *y, const float *t, float *g,
+                   uint32_t n, uint32_t output_atoms);
+
+/* g *= f'(y) in place, f' from the output y (not softmax). */
+void activation_backward(uint32_t activation, const float *y, float *g,
+                         uint32_t n);
+
+/* Optimizer state between updates (beyond the slots in SDRAM). */
+typedef struct {
+    float beta_1_power;  /* beta_1^t of the last update (Adam) */
+    float beta_2_power;
+} optimizer_powers_t;
+
+/* Powers after `steps` earlier updates: beta^steps. */
+void optimizer_init(optimizer_powers_t *powers,
+                    const training_params_t *training, uint32_t steps);
+
+/* One update of n parameters from gradient sums over batch_examples
+ * examples (Keras averages over the batch); zeroes the sums. state: the
+ * OPTIMIZER region (n floats per slot: momentum; Adam's m then v). */
+void optimizer_update(const training_params_t *training,
+                      optimizer_powers_t *powers, float *parameters,
+                      float *gradient_sums, float *state, uint32_t n,
+                      uint32_t batch_examples);
+
+#endif

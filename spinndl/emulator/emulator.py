@@ -8,6 +8,7 @@ and native models for live input and output. ``start()`` runs every c_main,
 """
 
 import re
+import os
 import time
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
@@ -22,6 +23,10 @@ from .snapshot import CoreSnapshot, MappingSnapshot, Role, take_snapshot
 from .transport import EmulatorTransport
 
 Location = Tuple[int, int, int]
+
+#: The engine's log levels (as FEC's log_* levels).
+LOG_WARNING = 20
+LOG_INFO = 30
 
 #: Wall seconds one callback may run before the engine fails the run.
 DEFAULT_CALLBACK_LIMIT_S = 5.0
@@ -86,6 +91,11 @@ class Emulator:
         self.inject_interval_ns = inject_interval_ns
         self._engine = Engine(snapshot.width, snapshot.height)
         self._engine.set_callback_limit(callback_limit_s)
+        # The cores' log_info lines are for debugging; warnings and errors
+        # always show.
+        self._engine.set_log_level(
+            LOG_INFO if os.environ.get("SPINNDL_VERBOSE", "") not in
+            ("", "0") else LOG_WARNING)
         self._build_machine()
         self.cores: List[EmulatedCore] = []
         self._by_location: Dict[Location, EmulatedCore] = {}

@@ -127,6 +127,7 @@ _SIGNATURES = {
     "emu_error_message": (ctypes.c_char_p, [_PTR]),
     "emu_error_core": (_INT, [_PTR]),
     "emu_set_callback_limit": (None, [_PTR, ctypes.c_double]),
+    "emu_set_log_level": (None, [_PTR, _INT]),
     "emu_core_counters": (_INT, [_PTR, _INT, ctypes.POINTER(_CoreCounters)]),
     "emu_chip_counters": (_INT, [_PTR, _U32, _U32,
                                  ctypes.POINTER(_ChipCounters)]),
@@ -254,6 +255,11 @@ class Engine:
 
     def set_callback_limit(self, seconds: float) -> None:
         self._lib.emu_set_callback_limit(self._handle, seconds)
+
+    def set_log_level(self, level: int) -> None:
+        """Cores' log_* calls at or below level are printed (10 error,
+        20 warning, 30 info, 40 debug)."""
+        self._lib.emu_set_log_level(self._handle, level)
 
     def inject(self, core: int, keys: Sequence[int],
                payloads: Optional[Sequence[int]], start_ns: int,

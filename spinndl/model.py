@@ -206,8 +206,9 @@ class Model:
                 f"categorical_crossentropy needs a softmax output layer; "
                 f"layer {output.name!r} has activation "
                 f"{getattr(output, 'activation', None)!r}")
+        optimizer = optimizers.get(optimizer)   # may raise: change nothing yet
         self.loss = loss
-        self.optimizer = optimizers.get(optimizer)
+        self.optimizer = optimizer
         self.metrics = ["accuracy" if m == "acc" else m for m in metrics]
         from .training.config import OptimizerState
         self._optimizer_state = OptimizerState()

@@ -66,7 +66,9 @@ class Adam:
     def hyper_parameters(self):
         return dict(learning_rate=self.learning_rate, momentum=0.0,
                     beta_1=self.beta_1, beta_2=self.beta_2,
-                    epsilon=self.epsilon)
+                    epsilon=self.epsilon,
+                    one_minus_beta_1=1.0 - self.beta_1,
+                    one_minus_beta_2=1.0 - self.beta_2)
 
 
 _BY_NAME = {"sgd": SGD, "adam": Adam}

@@ -39,6 +39,23 @@ PROGRAM_STATIC_BYTES = 2048
 #: arrives (see docs/streaming.md).
 EXAMPLES_IN_FLIGHT = 2
 
+#: A key table row as a core keeps it in DTCM: the entry (key, mask, first
+#: index, atoms) and the sender's stream state (packets so far, parity).
+DTCM_BYTES_PER_TABLE_ROW = 16 + 8
+#: DTCM blocks the programs allocate (each with an 8-byte heap header):
+#: dense: key table, stream states, parameters, 2 input and 2 output
+#: vectors; dense_train: 18 (three tables with their states, the
+#: backward targets, parameters, gradients, and per example in flight x, y,
+#: g and labels, the partial-error buffer).
+ALLOCATIONS_INFERENCE = 7
+ALLOCATIONS_TRAINING = 18
+#: Training cores also keep tables sized by the neighbouring layers'
+#: slicing (partial errors in, 24 B per next-layer core; targets out, 12 B
+#: per previous-layer core; labels, 24 B per label source core). Those are
+#: not known while this layer is sliced (they depend on it), so packing
+#: reserves this much and the machine vertex checks the real size.
+TRAINING_NEIGHBOUR_TABLES_BYTES = 2048
+
 
 @dataclass(frozen=True)
 class CoreBudget:
@@ -96,10 +113,12 @@ def dense_cost(n_atoms: int, n_inputs: int, n_sources: int,
         touched at a batch end.
 
     DTCM, inference: the weights (n_atoms × n_inputs) and biases; the input
-    vectors of the examples in flight; the outputs; the key table.
+    vectors of the examples in flight; the outputs; the key table rows with
+    their stream states; a heap header per allocation.
     Training adds: gradient accumulators as big as the weights and biases;
-    per example in flight the activation derivative and the incoming error of
-    each atom; one buffer of partial errors for the layer's inputs.
+    per example in flight the error and the label of each atom; one buffer
+    of partial errors for the layer's inputs; the neighbour tables'
+    allowance.
     SDRAM: the system, params, key table and weight regions the host writes
     (weights are written back there when training ends), plus optimizer state.
     """
@@ -108,15 +127,17 @@ def dense_cost(n_atoms: int, n_inputs: int, n_sources: int,
                          "n_sources >= 1")
     parameters = n_atoms * n_inputs + n_atoms
     table = key_table_bytes(n_sources)
-    allocations = 4
+    allocations = ALLOCATIONS_INFERENCE
     dtcm_words = (parameters
                   + EXAMPLES_IN_FLIGHT * n_inputs
                   + EXAMPLES_IN_FLIGHT * n_atoms)
+    dtcm_extra = n_sources * DTCM_BYTES_PER_TABLE_ROW + PARAMS_REGION_BYTES
     if training:
-        allocations += 3
+        allocations = ALLOCATIONS_TRAINING
         dtcm_words += (parameters + 2 * EXAMPLES_IN_FLIGHT * n_atoms
                        + n_inputs)
-    dtcm = (dtcm_words * BYTES_PER_WORD + table + PARAMS_REGION_BYTES
+        dtcm_extra += TRAINING_NEIGHBOUR_TABLES_BYTES
+    dtcm = (dtcm_words * BYTES_PER_WORD + dtcm_extra
             + allocations * BYTES_PER_ALLOCATION)
     optimizer_state = (optimizer_slots if training else 0) * parameters
     sdram = (SYSTEM_REGION_BYTES + PARAMS_REGION_BYTES + table

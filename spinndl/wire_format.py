@@ -101,9 +101,14 @@ class TrainingParams:
     output_atoms: int       # the output layer's width (losses average
                             # over it)
     initial_step: int = 0   # updates done before this run (Adam's t)
+    # Keras computes 1 - beta in double from the Python floats, then rounds
+    # to float32; 1.0f - float32(beta) on the core would differ (1e-5).
+    one_minus_beta_1: float = 0.0
+    one_minus_beta_2: float = 0.0
 
-    N_WORDS = 14
-    _FLOATS = ("learning_rate", "momentum", "beta_1", "beta_2", "epsilon")
+    N_WORDS = 16
+    _FLOATS = ("learning_rate", "momentum", "beta_1", "beta_2", "epsilon",
+               "one_minus_beta_1", "one_minus_beta_2")
 
     def encode(self) -> np.ndarray:
         words = [float_bits(getattr(self, name)) if name in self._FLOATS
@@ -205,6 +210,7 @@ class KeyTableEntry:
 
 
 KEY_TABLE_ENTRY_WORDS = 4
+KEY_TABLE_ENTRY_BYTES = KEY_TABLE_ENTRY_WORDS * BYTES_PER_WORD
 
 
 def key_table_bytes(n_entries: int) -> int:

@@ -19,13 +19,15 @@ from spinn_front_end_common.utilities.utility_objs import ExecutableType
 import numpy as np
 
 from .. import activations
-from ..packing import SYSTEM_REGION_BYTES, CoreCost, dense_cost
+from ..packing import (
+    DTCM_BYTES_PER_TABLE_ROW, SYSTEM_REGION_BYTES,
+    TRAINING_NEIGHBOUR_TABLES_BYTES, CoreCost, dense_cost)
 from ..wire_format import (
     ACK_PARTITION, BACKWARD_PARTITION_PREFIX, FORWARD_PARTITION,
     LABELS_PARTITION, SOFTMAX_KEYS_PER_CORE, SOFTMAX_PARTITION,
     BYTES_PER_WORD, PARAMS_REGION_BYTES, BackwardTarget, KeyTableEntry,
-    LayerParams, Loss, Region, backward_targets_bytes, key_table_bytes,
-    weights_bytes,
+    KEY_TABLE_ENTRY_BYTES, LayerParams, Loss, Region,
+    backward_targets_bytes, key_table_bytes, weights_bytes,
     TrainingParams, backward_partition, backward_target_slice,
     encode_backward_targets, encode_key_table, encode_weights, send_gap_us)
 from .layer_vertex import LayerVertex
@@ -66,10 +68,11 @@ class DenseVertex(LayerVertex, HasCustomAtomKeyMap):
 
 
 def key_table(sources, partition_id: str = FORWARD_PARTITION,
-              relative: bool = False) -> List[KeyTableEntry]:
+              receiver_atoms: int = 0) -> List[KeyTableEntry]:
     """One row per machine vertex that sends to a layer core on a
-    partition: the keys the toolchain gave it and the indices its atoms
-    carry (the sender's atoms; with relative, counted from 0)."""
+    partition: the keys the toolchain gave it and the indices they carry:
+    the sender's atoms, or, with receiver_atoms (partial errors), one value
+    per atom of the receiving core, counted from 0."""
     routing_infos = FecDataView.get_routing_infos()
     rows = []
     for source in sources:
@@ -79,8 +82,8 @@ def key_table(sources, partition_id: str = FORWARD_PARTITION,
             vertex_slice = machine_vertex.vertex_slice
             rows.append(KeyTableEntry(
                 key=info.key, mask=info.mask,
-                first_index=0 if relative else vertex_slice.lo_atom,
-                n_atoms=vertex_slice.n_atoms))
+                first_index=0 if receiver_atoms else vertex_slice.lo_atom,
+                n_atoms=receiver_atoms or vertex_slice.n_atoms))
     return rows
 
 
@@ -188,7 +191,8 @@ class DenseMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
             initial_step=config.state.step, **hyper)
         slice_index = vertex.slice_index(self)
         backward_in = [] if is_output else key_table(
-            [vertex.next], backward_partition(slice_index), relative=True)
+            [vertex.next], backward_partition(slice_index),
+            receiver_atoms=self.vertex_slice.n_atoms)
         backward_out = [] if is_first else [
             BackwardTarget(
                 key=routing_infos.get_info_from(
@@ -209,6 +213,21 @@ class DenseMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
             (Region.OPTIMIZER, np.concatenate(
                 optimizer or [np.zeros(0, np.uint32)])),
         ]
+
+    def _check_neighbour_tables(self) -> None:
+        """The DTCM the neighbour tables take must fit the allowance
+        packing reserved for them (packing.TRAINING_NEIGHBOUR_TABLES_BYTES)."""
+        sizes = self.region_sizes()
+        rows = ((sizes[Region.BACKWARD_IN] - BYTES_PER_WORD)
+                + (sizes[Region.LABEL_TABLE] - BYTES_PER_WORD)) \
+            // KEY_TABLE_ENTRY_BYTES
+        needed = rows * DTCM_BYTES_PER_TABLE_ROW + sizes[Region.BACKWARD_OUT]
+        if needed > TRAINING_NEIGHBOUR_TABLES_BYTES:
+            raise ValueError(
+                f"layer {self.app_vertex.label!r}: its neighbours are split "
+                f"over so many cores that their tables need {needed} B of "
+                f"DTCM per core, over the {TRAINING_NEIGHBOUR_TABLES_BYTES} "
+                f"B reserved")
 
     def _atom_range(self) -> Tuple[int, int]:
         return self.vertex_slice.lo_atom, self.vertex_slice.hi_atom + 1
@@ -234,6 +253,7 @@ class DenseMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
         ]
         if vertex.training:
             regions += self.training_regions()
+            self._check_neighbour_tables()
         sizes = self.region_sizes()
         for region, words in regions:
             if len(words) * BYTES_PER_WORD != sizes[region]:

@@ -83,6 +83,8 @@ typedef struct {
     uint32_t initial_step;      /* updates done in earlier runs (Adam's t:
                                    this run's first update is step
                                    initial_step + 1)                       */
+    float one_minus_beta_1;     /* 1 - beta, computed by the host in double */
+    float one_minus_beta_2;     /* and rounded once, as Keras does          */
 } training_params_t;
 
 typedef struct {

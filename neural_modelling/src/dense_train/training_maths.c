@@ -91,8 +91,8 @@ void optimizer_update(const training_params_t *training,
     case OPTIMIZER_ADAM: {
         /* Keras Adam, t = this update's step from 1 */
         float beta_1 = training->beta_1, beta_2 = training->beta_2;
-        float one_minus_beta_1 = 1.0f - beta_1;
-        float one_minus_beta_2 = 1.0f - beta_2;
+        float one_minus_beta_1 = training->one_minus_beta_1;
+        float one_minus_beta_2 = training->one_minus_beta_2;
         float epsilon = training->epsilon;
         powers->beta_1_power *= beta_1;
         powers->beta_2_power *= beta_2;

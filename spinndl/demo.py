@@ -1,20 +1,68 @@
-"""The main job: map the thesis' networks onto the configured machine (a
-virtual SpiNN-5 run by the emulator, unless a board is configured) and print
-what the toolchain placed. ``python -m spinndl.demo``"""
+"""The main job: train and run the thesis' networks on the configured
+machine (a virtual SpiNN-5 run by spinndl's emulator unless a board is
+configured). ``python -m spinndl.demo``
 
-from .examples.thesis_models import listing1_mlp, listing4_mlp, mlp, xor_mlp
+1. Map the thesis networks (Listing 4, and an MNIST-sized MLP) and print
+   what the toolchain placed, in the inference and training layouts.
+2. Train the thesis' XOR network (Listing 5) on the cores and predict.
+3. Train a 64-32-10 MLP on scikit-learn's digits on the cores and report
+   its test accuracy.
+"""
+
+import numpy as np
+
+from .examples.thesis_models import listing4_mlp, mlp, xor_mlp
+from .optimizers import SGD, Adam
 
 
-def main() -> None:
-    models = [("Thesis Listing 1 MLP", listing1_mlp(seed=1)),
-              ("Thesis Listing 4 MLP", listing4_mlp(seed=1)),
-              ("Thesis Listing 5 XOR MLP", xor_mlp(seed=1)),
-              ("MNIST-sized MLP 784-512-512-10", mlp(784, 512, 512, 10,
-                                                     seed=1))]
-    for title, model in models:
+def show_mappings() -> None:
+    for title, model in (("Thesis Listing 4 MLP", listing4_mlp(seed=1)),
+                         ("MNIST-sized MLP 784-512-512-10",
+                          mlp(784, 512, 512, 10, seed=1))):
         for training in (False, True):
             print(f"\n== {title} ==")
             model.summary(training=training)
+
+
+def train_xor() -> None:
+    print("\n== Thesis XOR network (2-50-50-300-50-25-2), trained on the "
+          "cores ==")
+    x = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float32)
+    y = np.eye(2, dtype=np.float32)[[0, 1, 1, 0]]
+    model = xor_mlp(seed=7)
+    model.compile(loss="mean_squared_error", optimizer=Adam(0.01),
+                  metrics=["accuracy"])
+    history = model.fit(x, y, epochs=100, batch_size=4, verbose=0)
+    print(f"loss {history.history['loss'][0]:.4f} -> "
+          f"{history.history['loss'][-1]:.4f}, accuracy "
+          f"{history.history['accuracy'][-1]:.2f}")
+    print("predictions:", np.round(model.predict(x)[:, 1], 3).tolist())
+    print(f"drops: {model.last_run.drops}")
+
+
+def train_digits() -> None:
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+    print("\n== scikit-learn digits, 64-32-10 MLP trained on the cores ==")
+    digits = load_digits()
+    x = (digits.data / 16).astype(np.float32)
+    y = np.eye(10, dtype=np.float32)[digits.target]
+    x_train, x_test, y_train, y_test = train_test_split(
+        x, y, test_size=0.25, random_state=0)
+    model = mlp(64, 32, 10, seed=0)
+    model.compile(loss="categorical_crossentropy", optimizer=Adam(0.01),
+                  metrics=["accuracy"])
+    model.fit(x_train, y_train, epochs=10, batch_size=32,
+              validation_data=(x_test, y_test), verbose=2)
+    loss, accuracy = model.evaluate(x_test, y_test)
+    print(f"test loss {loss:.4f}, test accuracy {accuracy:.4f}, "
+          f"cores {model.mapping(training=True).total_cores}")
+
+
+def main() -> None:
+    show_mappings()
+    train_xor()
+    train_digits()
 
 
 if __name__ == "__main__":

@@ -11,8 +11,9 @@ configured). ``python -m spinndl.demo``
 
 import numpy as np
 
+from .examples.datasets import digits_split
 from .examples.thesis_models import listing4_mlp, mlp, xor_mlp
-from .optimizers import SGD, Adam
+from .optimizers import Adam
 
 
 def show_mappings() -> None:
@@ -41,14 +42,8 @@ def train_xor() -> None:
 
 
 def train_digits() -> None:
-    from sklearn.datasets import load_digits
-    from sklearn.model_selection import train_test_split
     print("\n== scikit-learn digits, 64-32-10 MLP trained on the cores ==")
-    digits = load_digits()
-    x = (digits.data / 16).astype(np.float32)
-    y = np.eye(10, dtype=np.float32)[digits.target]
-    x_train, x_test, y_train, y_test = train_test_split(
-        x, y, test_size=0.25, random_state=0)
+    x_train, x_test, y_train, y_test = digits_split()
     model = mlp(64, 32, 10, seed=0)
     model.compile(loss="categorical_crossentropy", optimizer=Adam(0.01),
                   metrics=["accuracy"])

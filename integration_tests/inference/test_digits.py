@@ -2,20 +2,14 @@
 give the same test accuracy through predict on the emulator."""
 
 import numpy as np
-from sklearn.datasets import load_digits
-from sklearn.model_selection import train_test_split
-
+from spinndl.examples.datasets import digits_split
 from spinndl.examples.thesis_models import mlp
 
 from .keras_reference import keras, keras_twin
 
 
 def test_keras_trained_digits_weights_give_keras_test_accuracy():
-    digits = load_digits()
-    x = (digits.data / 16.0).astype(np.float32)
-    y = np.eye(10, dtype=np.float32)[digits.target]
-    x_train, x_test, y_train, y_test = train_test_split(
-        x, y, test_size=0.25, random_state=0)
+    x_train, x_test, y_train, y_test = digits_split()
     model = mlp(64, 32, 10, seed=0)
     trained = keras_twin(model)
     keras.utils.set_random_seed(0)

@@ -10,14 +10,9 @@ import time
 import numpy as np
 
 from ..examples.thesis_models import listing4_mlp, mlp
+from ..reference import numpy_forward
 
 EXAMPLES = 200
-
-
-def numpy_forward(model, x):
-    for layer in model.layers[1:]:
-        x = layer.forward_reference(x)
-    return x
 
 
 def measure(name: str, model) -> None:

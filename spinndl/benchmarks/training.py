@@ -60,7 +60,9 @@ from typing import Dict, List, Tuple
 
 import numpy as np
 
+from ..examples.datasets import digits_split
 from ..examples.thesis_models import mlp, xor_mlp
+from ..reference import keras, keras_twin
 from ..optimizers import SGD, Adam
 
 Location = Tuple[int, int, int]
@@ -72,39 +74,13 @@ DIGITS_EPOCHS = 20
 DIGITS_BATCH = 32
 
 
-def _keras():
-    import os
-    os.environ.setdefault("KERAS_BACKEND", "jax")
-    import keras
-    return keras
-
-
-def _keras_twin(model):
-    keras = _keras()
-    layers = [keras.Input(model.layers[0].output_shape)]
-    for layer in model.layers[1:]:
-        layers.append(keras.layers.Dense(layer.units,
-                                         activation=layer.activation))
-    twin = keras.Sequential(layers)
-    twin.set_weights(model.get_weights())
-    return twin
-
-
-# ---- digits -------------------------------------------------------------------
 def digits(report) -> int:
-    from sklearn.datasets import load_digits
-    from sklearn.model_selection import train_test_split
-    data = load_digits()
-    x = (data.data / 16).astype(np.float32)
-    y = np.eye(10, dtype=np.float32)[data.target]
-    x_train, x_test, y_train, y_test = train_test_split(
-        x, y, test_size=0.25, random_state=0)
+    x_train, x_test, y_train, y_test = digits_split()
 
     model = mlp(64, 32, 10, seed=0)
-    twin = _keras_twin(model)
-    keras = _keras()
+    twin = keras_twin(model)
     twin.compile(loss="categorical_crossentropy",
-                 optimizer=keras.optimizers.Adam(learning_rate=0.01),
+                 optimizer=keras().optimizers.Adam(learning_rate=0.01),
                  metrics=["accuracy"])
     model.compile("categorical_crossentropy", Adam(learning_rate=0.01),
                   metrics=["accuracy"])

@@ -16,30 +16,27 @@ def listing1_mlp(seed=None) -> Model:
     return model
 
 
-def listing4_mlp(seed=None) -> Model:
-    """Listing 4: 224-50-50(softmax)-300-50-25-17, one of each activation."""
+def _thesis_mlp(inputs: int, outputs: int, seed) -> Model:
+    """Listing 4's hidden layers, one of each activation, softmax output."""
     model = Model(seed=seed)
-    model.add(Input(224))
+    model.add(Input(inputs))
     model.add(Dense(50, activation="relu"))
     model.add(Dense(50, activation="softmax"))
     model.add(Dense(300, activation="tanh"))
     model.add(Dense(50, activation="sigmoid"))
     model.add(Dense(25))
-    model.add(Dense(17, activation="softmax"))
+    model.add(Dense(outputs, activation="softmax"))
     return model
+
+
+def listing4_mlp(seed=None) -> Model:
+    """Listing 4: 224-50-50(softmax)-300-50-25-17."""
+    return _thesis_mlp(224, 17, seed)
 
 
 def xor_mlp(seed=None) -> Model:
     """Listing 5: Listing 4's hidden layers trained on XOR (2 in, 2 out)."""
-    model = Model(seed=seed)
-    model.add(Input(2))
-    model.add(Dense(50, activation="relu"))
-    model.add(Dense(50, activation="softmax"))
-    model.add(Dense(300, activation="tanh"))
-    model.add(Dense(50, activation="sigmoid"))
-    model.add(Dense(25))
-    model.add(Dense(2, activation="softmax"))
-    return model
+    return _thesis_mlp(2, 2, seed)
 
 
 def mlp(*widths, seed=None, hidden="relu", output="softmax") -> Model:

@@ -139,8 +139,11 @@ class Model:
     def predict(self, x, batch_size: Optional[int] = None,
                 verbose=0) -> np.ndarray:
         """Outputs for the examples ``x``, computed by the layer programs on
-        the machine (the emulator by default). ``batch_size`` bounds how
-        many examples one run streams (None: all); ``verbose`` as Keras."""
+        the machine (the emulator by default), in one run that streams every
+        example back to back. ``batch_size`` and ``verbose`` are accepted
+        for Keras compatibility: the stream is not cut into batches (the
+        host batches its events into EIEIO messages of 31 instead, and keeps
+        two examples in flight, docs/streaming.md)."""
         from .backend.runner import run_network
         from .backend.streaming import stream_examples
         x = self._check_inputs(x)

@@ -33,7 +33,7 @@ def train_xor() -> None:
     model = xor_mlp(seed=7)
     model.compile(loss="mean_squared_error", optimizer=Adam(0.01),
                   metrics=["accuracy"])
-    history = model.fit(x, y, epochs=100, batch_size=4, verbose=0)
+    history = model.fit(x, y, epochs=100, batch_size=4, verbose=0, seed=0)
     print(f"loss {history.history['loss'][0]:.4f} -> "
           f"{history.history['loss'][-1]:.4f}, accuracy "
           f"{history.history['accuracy'][-1]:.2f}")
@@ -47,7 +47,7 @@ def train_digits() -> None:
     model = mlp(64, 32, 10, seed=0)
     model.compile(loss="categorical_crossentropy", optimizer=Adam(0.01),
                   metrics=["accuracy"])
-    model.fit(x_train, y_train, epochs=10, batch_size=32,
+    model.fit(x_train, y_train, epochs=10, batch_size=32, seed=0,
               validation_data=(x_test, y_test), verbose=2)
     loss, accuracy = model.evaluate(x_test, y_test)
     print(f"test loss {loss:.4f}, test accuracy {accuracy:.4f}, "

@@ -1,4 +1,5 @@
 #include "softmax_exchange.h"
+#include "layer_forward.h"
 #include "input_streams.h"
 #include "paced_send.h"
 
@@ -62,4 +63,18 @@ int32_t softmax_exchange_receive(uint32_t key, uint32_t payload,
 float softmax_exchange_result(uint32_t round, uint32_t parity)
 {
     return rounds[round][parity].value;
+}
+
+void softmax_exchange_share_sum(const float *z, uint32_t n_atoms,
+                                uint32_t parity)
+{
+    softmax_exchange_send(SOFTMAX_ROUND_SUM, parity, softmax_local_sum(
+            z, n_atoms, softmax_exchange_result(SOFTMAX_ROUND_MAX, parity)));
+}
+
+void softmax_exchange_normalise(float *z, uint32_t n_atoms, uint32_t parity)
+{
+    softmax_normalise(z, n_atoms,
+            softmax_exchange_result(SOFTMAX_ROUND_MAX, parity),
+            softmax_exchange_result(SOFTMAX_ROUND_SUM, parity));
 }

@@ -35,4 +35,12 @@ int32_t softmax_exchange_receive(uint32_t key, uint32_t payload,
 /* The layer's combined value of a completed round. */
 float softmax_exchange_result(uint32_t round, uint32_t parity);
 
+/* Round 1, once round 0 of the example is complete: send this core's sum
+ * of exp(z - M) over its z values (n_atoms of them). */
+void softmax_exchange_share_sum(const float *z, uint32_t n_atoms,
+                                uint32_t parity);
+
+/* Once round 1 is complete: z becomes the softmax outputs exp(z - M) / sum. */
+void softmax_exchange_normalise(float *z, uint32_t n_atoms, uint32_t parity);
+
 #endif

@@ -75,17 +75,13 @@ static void compute_example(uint parity, uint unused)
 static void share_softmax_sum(uint parity, uint unused)
 {
     use(unused);
-    softmax_exchange_send(SOFTMAX_ROUND_SUM, parity, softmax_local_sum(
-            outputs[parity], params.n_atoms,
-            softmax_exchange_result(SOFTMAX_ROUND_MAX, parity)));
+    softmax_exchange_share_sum(outputs[parity], params.n_atoms, parity);
 }
 
 static void finish_softmax(uint parity, uint unused)
 {
     use(unused);
-    softmax_normalise(outputs[parity], params.n_atoms,
-            softmax_exchange_result(SOFTMAX_ROUND_MAX, parity),
-            softmax_exchange_result(SOFTMAX_ROUND_SUM, parity));
+    softmax_exchange_normalise(outputs[parity], params.n_atoms, parity);
     send_outputs(parity);
 }
 

@@ -230,17 +230,13 @@ static void compute_forward(uint parity, uint unused)
 static void share_softmax_sum(uint parity, uint unused)
 {
     use(unused);
-    softmax_exchange_send(SOFTMAX_ROUND_SUM, parity, softmax_local_sum(
-            outputs[parity], params.n_atoms,
-            softmax_exchange_result(SOFTMAX_ROUND_MAX, parity)));
+    softmax_exchange_share_sum(outputs[parity], params.n_atoms, parity);
 }
 
 static void finish_softmax_forward(uint parity, uint unused)
 {
     use(unused);
-    softmax_normalise(outputs[parity], params.n_atoms,
-            softmax_exchange_result(SOFTMAX_ROUND_MAX, parity),
-            softmax_exchange_result(SOFTMAX_ROUND_SUM, parity));
+    softmax_exchange_normalise(outputs[parity], params.n_atoms, parity);
     forward_done(parity);
 }
 

@@ -103,7 +103,7 @@ class Model:
         self._check_ready()
         config = self._training_config(1, 1) if training else None
         with mapped_network(self.layers, config) as graph:
-            return graph.report(graph.mapping_seconds)
+            return graph.report()
 
     def summary(self, training: bool = False, print_fn=print) -> None:
         """Print per layer: shape, parameters, atoms, cores, atoms per

@@ -108,7 +108,9 @@ def _run_on_board(session: ToolchainSession, graph: NetworkGraph, job):
         transport.close()
     if "error" in outcome:
         raise outcome["error"]
-    cores = sum(len(v.machine_vertices) for v in graph.layer_vertices) + 2
+    gatherer_cores = 1
+    cores = sum(len(vertex.machine_vertices) for vertex in
+                graph.source_vertices + graph.layer_vertices) + gatherer_cores
     return outcome["result"], RunStats(cores, None, None, None, None)
 
 

@@ -57,6 +57,8 @@ class NetworkGraph:
         self.layers = list(layers)
         self.training = training_config is not None
         self.virtual = session.virtual
+        #: wall time of the toolchain's mapping (set by mapped_network)
+        self.mapping_seconds = 0.0
         budget = machine_budget()
         # The toolchain would give the sources this splitter while mapping;
         # setting it now lets the layers' packing count their slices.
@@ -118,7 +120,13 @@ class NetworkGraph:
     def first_layer_label(self) -> str:
         return self.layer_vertices[0].label
 
-    def report(self, mapping_seconds: float) -> Mapping:
+    @property
+    def source_vertices(self):
+        """The live sources: the input, and the labels when training."""
+        return [self.input_vertex] + (
+            [self.labels_vertex] if self.labels_vertex is not None else [])
+
+    def report(self) -> Mapping:
         """The figures of what the toolchain placed (call after map)."""
         routing_infos = FecDataView.get_routing_infos()
 
@@ -163,7 +171,7 @@ class NetworkGraph:
                    else "a SpiNNaker machine")
         return Mapping(training=self.training, machine=machine,
                        layers=layers, output=output, chips=len(chips),
-                       mapping_seconds=mapping_seconds,
+                       mapping_seconds=self.mapping_seconds,
                        label_source=labels[0] if labels else None)
 
     @staticmethod

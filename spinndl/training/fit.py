@@ -150,10 +150,17 @@ def _train_run(model, x, y, batch_size, run_epochs, first_epoch, epochs,
                    desc=f"Epochs {first_epoch + 1}-"
                         f"{first_epoch + run_epochs}/{epochs}")
 
+        loss_of = losses.get(model.loss)
+        running = {"start": 0, "sum": 0.0}
+
         def on_batch(end, collector):
+            # the running mean over the examples so far, as Keras shows it
+            start = running["start"]
+            running["sum"] += (end - start) * float(loss_of(
+                y[start:end], collector.outputs[start:end]))
+            running["start"] = end
             bar.update(1)
-            bar.set_postfix(loss=float(losses.get(model.loss)(
-                y[:end], collector.outputs[:end])))
+            bar.set_postfix(loss=running["sum"] / end)
 
         try:
             outputs = stream_batches(run, x, y, batches, LABELS_LABEL,

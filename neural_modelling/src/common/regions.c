@@ -1,6 +1,13 @@
 #include <spin1_api.h>
 #include <debug.h>
+#include <simulation.h>
+#include "layer_regions.h"
 #include "regions.h"
+
+#define SDP_PRIORITY 1
+#define DMA_PRIORITY 0
+
+static uint32_t simulation_ticks, infinite_run, simulation_time;
 
 void *allocate(uint32_t bytes)
 {
@@ -18,4 +25,22 @@ void *copy_to_dtcm(const void *region, uint32_t bytes)
     void *copy = allocate(bytes);
     spin1_memcpy(copy, region, bytes);
     return copy;
+}
+
+data_specification_metadata_t *layer_program_start(uint32_t application_hash)
+{
+    data_specification_metadata_t *regions =
+            data_specification_get_data_address();
+    if (!data_specification_read_header(regions)) {
+        rt_error(RTE_SWERR);
+    }
+    uint32_t timer_period;
+    if (!simulation_initialise(
+            data_specification_get_region(REGION_SYSTEM, regions),
+            application_hash, &timer_period, &simulation_ticks,
+            &infinite_run, &simulation_time, SDP_PRIORITY, DMA_PRIORITY)) {
+        rt_error(RTE_SWERR);
+    }
+    simulation_set_uses_timer(false);
+    return regions;
 }

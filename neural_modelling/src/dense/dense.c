@@ -30,8 +30,6 @@
 #include "../common/softmax_exchange.h"
 #include "../common/paced_send.h"
 
-#define SDP_PRIORITY 1
-#define DMA_PRIORITY 0
 #define COMPUTE_PRIORITY 1
 
 static layer_params_t params;
@@ -40,7 +38,6 @@ static const float *weights;      /* n_atoms rows of n_inputs */
 static const float *biases;
 static float *inputs[EXAMPLES_IN_FLIGHT];
 static float *outputs[EXAMPLES_IN_FLIGHT];  /* z, then y in place */
-static uint32_t simulation_ticks, infinite_run, simulation_time;
 
 static inline void schedule(callback_t callback, uint32_t parity)
 {
@@ -134,19 +131,7 @@ static void read_regions(data_specification_metadata_t *regions)
 void c_main(void)
 {
     data_specification_metadata_t *regions =
-            data_specification_get_data_address();
-    if (!data_specification_read_header(regions)) {
-        rt_error(RTE_SWERR);
-    }
-    uint32_t timer_period;
-    if (!simulation_initialise(
-            data_specification_get_region(REGION_SYSTEM, regions),
-            APPLICATION_NAME_HASH, &timer_period, &simulation_ticks,
-            &infinite_run, &simulation_time, SDP_PRIORITY, DMA_PRIORITY)) {
-        rt_error(RTE_SWERR);
-    }
-    /* Purely event driven: examples, not time, drive the work. */
-    simulation_set_uses_timer(false);
+            layer_program_start(APPLICATION_NAME_HASH);
     read_regions(regions);
     log_info("dense: atoms %u..%u of %u, %u inputs, activation %u",
             params.lo_atom, params.lo_atom + params.n_atoms - 1,

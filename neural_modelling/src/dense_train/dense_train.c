@@ -37,8 +37,6 @@
 #include "../common/paced_send.h"
 #include "training_maths.h"
 
-#define SDP_PRIORITY 1
-#define DMA_PRIORITY 0
 #define COMPUTE_PRIORITY 1
 /* The output layer starts an example's backward pass once both are in. */
 #define OUTPUT_PARTS 2
@@ -73,7 +71,6 @@ static uint32_t batch_start;         /* first example of this batch in its
                                         epoch                             */
 static uint32_t batch_done;          /* examples of the batch finished    */
 
-static uint32_t simulation_ticks, infinite_run, simulation_time;
 
 static inline void schedule(callback_t callback, uint32_t parity)
 {
@@ -358,19 +355,7 @@ static void read_regions(data_specification_metadata_t *regions)
 void c_main(void)
 {
     data_specification_metadata_t *regions =
-            data_specification_get_data_address();
-    if (!data_specification_read_header(regions)) {
-        rt_error(RTE_SWERR);
-    }
-    uint32_t timer_period;
-    if (!simulation_initialise(
-            data_specification_get_region(REGION_SYSTEM, regions),
-            APPLICATION_NAME_HASH, &timer_period, &simulation_ticks,
-            &infinite_run, &simulation_time, SDP_PRIORITY, DMA_PRIORITY)) {
-        rt_error(RTE_SWERR);
-    }
-    /* Purely event driven: examples, not time, drive the work. */
-    simulation_set_uses_timer(false);
+            layer_program_start(APPLICATION_NAME_HASH);
     read_regions(regions);
     log_info("dense_train: atoms %u..%u of %u, %u inputs, activation %u, "
             "loss %u, optimizer %u", params.lo_atom,

@@ -137,13 +137,16 @@ class Model:
         return array
 
     def predict(self, x, batch_size: Optional[int] = None,
-                verbose=0) -> np.ndarray:
+                verbose=0, faults=None, timeouts=None) -> np.ndarray:
         """Outputs for the examples ``x``, computed by the layer programs on
         the machine (the emulator by default), in one run that streams every
         example back to back. ``batch_size`` and ``verbose`` are accepted
         for Keras compatibility: the stream is not cut into batches (the
         host batches its events into EIEIO messages of 31 instead, and keeps
-        two examples in flight, docs/streaming.md)."""
+        two examples in flight, docs/streaming.md). ``faults``
+        (spinndl.faults.Faults) are injected in the emulator and
+        ``timeouts`` (spinndl.backend.runner.Timeouts) bound every wait
+        (docs/reliability.md)."""
         from .backend.runner import run_network
         from .backend.streaming import stream_examples
         x = self._check_inputs(x)
@@ -157,13 +160,15 @@ class Model:
         def job(run):
             return stream_examples(run.transport, run.graph.input_label,
                                    run.graph.output_layer_label, x,
-                                   n_outputs, run.advance)
+                                   n_outputs, run.advance,
+                                   diagnose=run.diagnose)
 
-        outputs, self.last_run = run_network(self.layers, None, job)
+        outputs, self.last_run = run_network(self.layers, None, job,
+                                             faults, timeouts)
         return outputs.reshape((len(x),) + self.layers[-1].output_shape)
 
     def evaluate(self, x, y, batch_size: Optional[int] = None, verbose=0,
-                 return_dict: bool = False):
+                 return_dict: bool = False, faults=None, timeouts=None):
         """[loss, accuracy] of the model on (x, y), the outputs computed on
         the machine. The loss is the compiled one, else categorical
         cross-entropy for a softmax output and mean squared error
@@ -174,7 +179,8 @@ class Model:
         if y.shape != expected:
             raise ValueError(f"y: shape {expected} expected (one row per "
                              f"example of x), got {y.shape}")
-        predictions = self.predict(x, batch_size=batch_size)
+        predictions = self.predict(x, batch_size=batch_size, faults=faults,
+                                   timeouts=timeouts)
         loss_name = self.loss or (
             "categorical_crossentropy"
             if getattr(self.layers[-1], "activation", None) == "softmax"
@@ -227,7 +233,8 @@ class Model:
     def fit(self, x, y, batch_size: Optional[int] = None, epochs: int = 1,
             verbose="auto", validation_data=None, shuffle: bool = True,
             seed: Optional[int] = None, loss: Optional[str] = None,
-            learning_rate: Optional[float] = None):
+            learning_rate: Optional[float] = None, faults=None,
+            timeouts=None):
         """Train on the machine, as Keras' fit: returns a History with the
         loss (and accuracy, if compiled with it) per epoch, validation
         included. Every update runs on the cores; the trained weights and
@@ -245,4 +252,5 @@ class Model:
                              "before fit")
         return fit(self, x, y, batch_size=batch_size, epochs=epochs,
                    verbose=verbose, validation_data=validation_data,
-                   shuffle=shuffle, seed=seed)
+                   shuffle=shuffle, seed=seed, faults=faults,
+                   timeouts=timeouts)

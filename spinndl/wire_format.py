@@ -169,15 +169,17 @@ class LayerParams:
     softmax_layer_mask: int = 0  # layer on SOFTMAX_PARTITION
     layer_cores: int = 1         # cores the layer is split over
     send_gap_us: int = 1         # pause after each output packet
+    send_phase_us: int = 0       # pause before an example's first packet
 
-    N_WORDS = 13
+    N_WORDS = 14
 
     def encode(self) -> np.ndarray:
         return np.array([self.n_atoms, self.lo_atom, self.layer_atoms,
                          self.n_inputs, self.activation, self.forward_key,
                          self.forward_mask, self.training, self.softmax_key,
                          self.softmax_layer_key, self.softmax_layer_mask,
-                         self.layer_cores, self.send_gap_us],
+                         self.layer_cores, self.send_gap_us,
+                         self.send_phase_us],
                         dtype=np.uint32)
 
     @classmethod
@@ -187,6 +189,22 @@ class LayerParams:
 
 
 PARAMS_REGION_BYTES = LayerParams.N_WORDS * BYTES_PER_WORD
+
+
+#: Keys per value a sender sends: value i of an example of parity p goes
+#: with key + p * values + i, so a receiver knows the example of every
+#: packet whatever order packets arrive in (docs/streaming.md). Every
+#: partition that carries per-example values asks the toolchain's allocator
+#: for this many keys per value.
+KEYS_PER_VALUE = 2
+
+
+def send_phase_us(core_index: int) -> int:
+    """Microseconds core core_index of a layer waits before the first
+    packet of an example: with a send gap of one microsecond per core of
+    the layer, every core has its own microsecond slot, so the layer's
+    cores take turns instead of all sending at once to a receiving core."""
+    return core_index
 
 
 def send_gap_us(sending_cores: int) -> int:

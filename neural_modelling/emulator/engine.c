@@ -144,7 +144,14 @@ static void landed_after_error(emu_engine_t *emu)
     char buf[256];
     const char *reason = watchdog_take_reason(buf, sizeof(buf));
     if (reason != NULL && emu->active_core >= 0) {
-        describe_core_error(emu, emu->cores[emu->active_core], reason);
+        emu_core_t *core = emu->cores[emu->active_core];
+        char injected[300];
+        if (core->fault_fired) {
+            snprintf(injected, sizeof(injected), "%s (an injected fault)",
+                     reason);
+            reason = injected;
+        }
+        describe_core_error(emu, core, reason);
     } else if (reason != NULL) {
         engine_fail(emu, reason);
     }
@@ -180,11 +187,21 @@ static inline int core_alive(const emu_core_t *core)
     return core->state == CORE_RUNNING || core->state == CORE_PAUSED;
 }
 
+/* A packet for a core dropped at the core's chip: the core is gone, or
+ * the packet waited too long for it. With reinjection on, the chip's
+ * monitor delivers a packet that waited too long to the core again later
+ * (a gone core would only drop it again). */
 static void core_drop(emu_engine_t *emu, emu_core_t *core, uint32_t key,
-                      uint64_t time)
+                      uint32_t payload, uint32_t has_payload, uint64_t time)
 {
+    int reinject = emu->reinjection && core_alive(core);
     emu->chips[core->chip].core_drops++;
-    record_drop(emu, key, core->chip, time);
+    record_drop_full(emu, key, core->chip, time, EMU_DROP_ROUTER,
+                     (uint32_t) reinject, -1);
+    if (reinject) {
+        schedule(emu, time + faults_reinject_delay(emu), EVENT_REINJECT,
+                 core->index, key, payload, has_payload | 2u, NULL);
+    }
 }
 
 /* Runs one callback of a core starting at `start`; returns its end. */
@@ -195,6 +212,9 @@ static inline uint64_t run_callback(emu_core_t *core, emu_callback_fn cb,
     core->emu->active_core = (int) core->index;
     core->clock = start + cost;
     watchdog_enter_callback();
+    if (core->fault_action) {
+        faults_act_in_callback(core);
+    }
     cb(arg0, arg1);
     watchdog_leave_callback();
     core->counters.callbacks++;
@@ -268,7 +288,8 @@ static void irq_fifo_push(emu_core_t *core, uint32_t event_id, uint32_t arg0,
     }
     irq_request_t *r =
         &core->irq_fifo[(core->irq_start + core->irq_n) % core->irq_cap];
-    *r = (irq_request_t) {event_id, arg0, arg1, 0, arrival};
+    *r = (irq_request_t) {event_id, arg0, arg1,
+                          event_id == EV_MCPL_PACKET, arrival};
     core->irq_n++;
     if (!core->irq_drain_pending) {
         core->irq_drain_pending = 1;
@@ -277,11 +298,41 @@ static void irq_fifo_push(emu_core_t *core, uint32_t event_id, uint32_t arg0,
     }
 }
 
+static void stop_timer(emu_core_t *core);
+
+/* An injected core fault whose time has come: a stop takes effect now
+ * (returns 1: the interrupt is not taken); a hang or crash waits for the
+ * core's next callback. */
+static int fire_core_fault(emu_core_t *core, uint32_t event_id, uint32_t key,
+                           uint32_t payload, uint64_t t)
+{
+    const emu_fault_t *fault = core->fault;
+    core->fault = NULL;
+    core->fault_fired = fault->kind + 1;
+    core->emu->fault_counters.core_faults++;
+    if (fault->kind != EMU_FAULT_STOP) {
+        core->fault_action = fault->kind;
+        return 0;
+    }
+    core->state = CORE_STOPPED;
+    stop_timer(core);
+    if (event_id == EV_MC_PACKET || event_id == EV_MCPL_PACKET) {
+        core_drop(core->emu, core, key, payload, event_id == EV_MCPL_PACKET,
+                  t);
+    }
+    return 1;
+}
+
 /* The core takes an interrupt at time t (its interrupt level is free). */
 static void take_interrupt(emu_core_t *core, uint32_t event_id, uint32_t arg0,
                            uint32_t arg1, uint64_t t)
 {
     emu_engine_t *emu = core->emu;
+    if (core->fault != NULL
+            && core->counters.received >= core->fault->after_packets
+            && fire_core_fault(core, event_id, arg0, arg1, t)) {
+        return;
+    }
     switch (event_id) {
     case EV_MC_PACKET:
     case EV_MCPL_PACKET:
@@ -376,7 +427,7 @@ static inline void deliver_packet(emu_engine_t *emu, emu_core_t *core,
 {
     if (core->kind == EMU_CORE_PROGRAM) {
         if (!core_alive(core)) {
-            core_drop(emu, core, key, t);
+            core_drop(emu, core, key, payload, has_payload, t);
             return;
         }
         interrupt(core, has_payload ? EV_MCPL_PACKET : EV_MC_PACKET, key,
@@ -390,10 +441,28 @@ static inline void deliver_packet(emu_engine_t *emu, emu_core_t *core,
     }
 }
 
-/* A packet leaves chip `chip` at time t. */
+/* A packet sent by core `sender` (-1: re-sent by a monitor) leaves chip
+ * `chip` at time t. */
 static void send_from_chip(emu_engine_t *emu, uint32_t chip, uint32_t key,
-                           uint32_t payload, uint32_t has_payload, uint64_t t)
+                           uint32_t payload, uint32_t has_payload, uint64_t t,
+                           int32_t sender)
 {
+    if (emu->n_packet_faults && sender >= 0) {
+        uint64_t extra = 0;
+        uint32_t dropped = faults_on_packet(emu, sender, key, &extra);
+        if (dropped) {
+            /* a parity error's data is wrong: never re-sent */
+            int reinject = emu->reinjection && dropped == EMU_DROP_FAULT;
+            record_drop_full(emu, key, chip, t, dropped, (uint32_t) reinject,
+                             sender);
+            if (reinject) {
+                schedule(emu, t + faults_reinject_delay(emu), EVENT_REINJECT,
+                         chip, key, payload, has_payload, NULL);
+            }
+            return;
+        }
+        t += extra;
+    }
     multicast_tree_t *tree = router_tree(emu, chip, key);
     if (tree == NULL) {
         engine_fail(emu, "out of memory for routes");
@@ -505,7 +574,7 @@ static uint32_t op_send_packet(void *c, uint32_t key, uint32_t payload,
     core->clock += SEND_NS;
     core->counters.sent++;
     send_from_chip(core->emu, core->chip, key, payload, has_payload,
-                   core->clock);
+                   core->clock, (int32_t) core->index);
     return 1;
 }
 
@@ -759,7 +828,8 @@ static void on_irq_drain(emu_engine_t *emu, const event_t *ev)
                 || r->event_id == EV_MCPL_PACKET;
         if (is_packet && (!core_alive(core)
                 || t - r->arrival_ns > ROUTER_DROP_WAIT_NS)) {
-            core_drop(emu, core, r->arg0, core_alive(core)
+            core_drop(emu, core, r->arg0, r->arg1, r->has_payload,
+                      core_alive(core)
                       ? r->arrival_ns + ROUTER_DROP_WAIT_NS : t);
         } else if (!core_alive(core)) {
             /* an exited core takes no more interrupts */
@@ -829,7 +899,7 @@ static void on_source_send(emu_engine_t *emu, const event_t *ev)
     core->counters.sent++;
     send_from_chip(emu, core->chip, batch->keys[i],
                    batch->payloads ? batch->payloads[i] : 0,
-                   batch->has_payload, ev->time);
+                   batch->has_payload, ev->time, (int32_t) core->index);
     if (i + 1 < batch->n) {
         uint64_t next = max_u64(ev->time,
                 batch->start_ns + (uint64_t) (i + 1) * batch->interval_ns);
@@ -847,6 +917,21 @@ static void on_source_send(emu_engine_t *emu, const event_t *ev)
     free(batch->keys);
     free(batch->payloads);
     free(batch);
+}
+
+/* A monitor re-sends a dropped packet: from the chip that dropped it
+ * (index: chip), or (flags bit 1) to the one core that could not take it
+ * (index: core). */
+static void on_reinject(emu_engine_t *emu, const event_t *ev)
+{
+    uint32_t has_payload = ev->flags & 1u;
+    if (ev->flags & 2u) {
+        deliver_packet(emu, emu->cores[ev->index], ev->key, ev->payload,
+                       has_payload, ev->time);
+    } else {
+        send_from_chip(emu, ev->index, ev->key, ev->payload, has_payload,
+                       ev->time, -1);
+    }
 }
 
 static int run_events(emu_engine_t *emu, uint64_t until_ns)
@@ -896,6 +981,9 @@ static int run_events(emu_engine_t *emu, uint64_t until_ns)
             break;
         case EVENT_SOURCE_SEND:
             on_source_send(emu, &ev);
+            break;
+        case EVENT_REINJECT:
+            on_reinject(emu, &ev);
             break;
         default:
             engine_fail(emu, "unknown event");

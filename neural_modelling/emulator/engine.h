@@ -129,12 +129,70 @@ typedef struct {
 int emu_chip_counters(const emu_engine_t *emu, uint32_t x, uint32_t y,
                       emu_chip_counters_t *out);
 
+/* Why a packet was dropped. */
+enum emu_drop_reason {
+    EMU_DROP_ROUTER = 0,   /* nowhere to go, or waited too long for a core */
+    EMU_DROP_FAULT = 1,    /* an injected drop (emu_add_fault)            */
+    EMU_DROP_PARITY = 2    /* an injected bit flip: failed the parity check */
+};
+
 typedef struct {
     uint32_t key, x, y;
+    uint32_t reason;          /* enum emu_drop_reason                      */
+    uint32_t reinjected;      /* 1: the chip's monitor sent it again       */
+    int32_t sender;           /* core index that sent it, -1 if unknown    */
     uint64_t time_ns;
 } emu_drop_t;
 /* Total packets dropped; copies up to max of the first drops into out. */
 uint64_t emu_drops(const emu_engine_t *emu, emu_drop_t *out, uint32_t max);
 uint64_t emu_deliveries(const emu_engine_t *emu);
+
+/* ---- fault injection and reinjection (docs/reliability.md) ------------ */
+enum emu_fault_kind {
+    EMU_FAULT_DROP = 0,    /* matching packets are dropped by the router   */
+    EMU_FAULT_PARITY = 1,  /* a payload bit flips: the router's parity check
+                              drops the packet (counted as a parity error;
+                              never re-injected: its data is wrong)        */
+    EMU_FAULT_DELAY = 2,   /* matching packets arrive delay_ns later       */
+    EMU_FAULT_STOP = 3,    /* the core stops (takes no more interrupts)    */
+    EMU_FAULT_HANG = 4,    /* the core's next callback never returns       */
+    EMU_FAULT_CRASH = 5    /* the core's next callback crashes (SIGSEGV)   */
+};
+
+typedef struct {
+    uint32_t kind;         /* enum emu_fault_kind                          */
+    int32_t core;          /* packet faults: the sending core, -1 any;
+                              core faults: the core                        */
+    uint32_t key, mask;    /* packet faults: packets with
+                              (key & mask) == key (mask 0: every packet)   */
+    uint64_t first;        /* packet faults: matching packets first ..     */
+    uint64_t count;        /* .. first + count - 1 (0-based) are hit       */
+    double rate;           /* packet faults: each matching packet also with
+                              this probability (seeded, deterministic)    */
+    uint64_t delay_ns;     /* EMU_FAULT_DELAY                              */
+    uint64_t after_packets;/* core faults: once the core has received this
+                              many packets, at its next interrupt          */
+} emu_fault_t;
+
+/* Adds a fault; 0 or -1 (see emu_error_message). Before or during a run. */
+int emu_add_fault(emu_engine_t *emu, const emu_fault_t *fault);
+/* Seed of the faults' random numbers (default 1). */
+void emu_set_fault_seed(emu_engine_t *emu, uint64_t seed);
+/* Reinjection, as the extra monitor cores of a board do it: a packet
+ * dropped by a router (not a parity error) is sent again from the chip
+ * that dropped it delay_ns later (plus up to jitter_ns, seeded), so it may
+ * overtake or be overtaken by later packets. Off by default. */
+void emu_set_reinjection(emu_engine_t *emu, int enabled, uint64_t delay_ns,
+                         uint64_t jitter_ns);
+
+typedef struct {
+    uint64_t dropped;        /* packets dropped, every reason              */
+    uint64_t fault_drops;    /* of those, by an injected drop              */
+    uint64_t parity_errors;  /* of those, by an injected bit flip          */
+    uint64_t reinjected;     /* of those, sent again by the monitor        */
+    uint64_t delayed;        /* packets an injected delay held back        */
+    uint64_t core_faults;    /* stop / hang / crash faults that fired      */
+} emu_fault_counters_t;
+void emu_fault_counters(const emu_engine_t *emu, emu_fault_counters_t *out);
 
 #endif

@@ -41,6 +41,7 @@ emu_engine_t *emu_create(uint32_t width, uint32_t height)
     emu->run_infinite = 1;
     emu->log_level = DEFAULT_LOG_LEVEL;
     emu->callback_limit_s = DEFAULT_CALLBACK_LIMIT_S;
+    emu->rng_state = 1;
     return emu;
 }
 

@@ -20,6 +20,7 @@
 #define USER_EVENT_QUEUE_SIZE 4 /* spin1_api: ring of 4, holds 3 */
 #define DMA_QUEUE_SIZE 16       /* spin1_api: outstanding transfers */
 #define MAX_DROP_RECORDS 4096   /* drops kept with key, chip and time */
+#define MAX_FAULTS 64           /* emu_add_fault entries                */
 
 /* spin1_api event ids (spin1_api.h) */
 enum {
@@ -35,7 +36,8 @@ enum event_kind {
     EVENT_DISPATCH,        /* a core may start its next queued callback   */
     EVENT_SOFT_INT,        /* a core's user-event interrupt               */
     EVENT_DMA_DONE,        /* a core's DMA transfer completed             */
-    EVENT_SOURCE_SEND      /* a SOURCE core sends its next packet         */
+    EVENT_SOURCE_SEND,     /* a SOURCE core sends its next packet         */
+    EVENT_REINJECT         /* a chip's monitor re-sends a dropped packet  */
 };
 
 typedef struct {
@@ -148,8 +150,15 @@ typedef struct {
 
 enum core_state {
     CORE_NOT_STARTED = 0, CORE_RUNNING = 1, CORE_PAUSED = 2,
-    CORE_EXITED = 3, CORE_ERROR = 4
+    CORE_EXITED = 3, CORE_ERROR = 4,
+    CORE_STOPPED = 5               /* an injected stop: takes nothing more */
 };
+
+/* An emu_fault_t with how many matching packets it has seen. */
+typedef struct {
+    emu_fault_t spec;
+    uint64_t seen;
+} fault_state_t;
 
 typedef struct emu_core {
     struct emu_engine *emu;
@@ -195,6 +204,12 @@ typedef struct emu_core {
 
     sink_buffer_t sink;
     emu_core_counters_t counters;
+
+    /* injected core fault (stop / hang / crash) not fired yet, and the
+     * hang or crash the next callback must suffer */
+    const emu_fault_t *fault;
+    uint32_t fault_action;
+    uint32_t fault_fired;          /* kind + 1 of the fault that fired     */
 } emu_core_t;
 
 /* ---- the engine -------------------------------------------------------- */
@@ -221,6 +236,14 @@ struct emu_engine {
     uint64_t deliveries;
 
     source_batch_t *sources;       /* injected packets not yet all sent   */
+
+    /* fault injection and reinjection (faults.c) */
+    fault_state_t faults[MAX_FAULTS];
+    uint32_t n_faults, n_packet_faults;
+    uint64_t rng_state;
+    int reinjection;
+    uint64_t reinject_delay_ns, reinject_jitter_ns;
+    emu_fault_counters_t fault_counters;
     int active_core;               /* whose code runs now (for crashes)   */
     int failed;
     int error_core;
@@ -254,6 +277,21 @@ void router_count_chip(const struct emu_engine *emu, uint32_t chip,
                        emu_chip_counters_t *out);
 void record_drop(struct emu_engine *emu, uint32_t key, uint32_t chip,
                  uint64_t time_ns);
+/* A drop with its reason (enum emu_drop_reason), whether the monitor will
+ * re-send it and the sending core (-1 unknown). */
+void record_drop_full(struct emu_engine *emu, uint32_t key, uint32_t chip,
+                      uint64_t time_ns, uint32_t reason, uint32_t reinjected,
+                      int32_t sender);
+
+/* faults.c */
+/* What the packet faults do to one packet a core sends: 0 (deliver,
+ * *extra_delay_ns added), EMU_DROP_FAULT or EMU_DROP_PARITY. */
+uint32_t faults_on_packet(struct emu_engine *emu, int32_t sender,
+                          uint32_t key, uint64_t *extra_delay_ns);
+/* The reinjection delay of one dropped packet (delay plus seeded jitter). */
+uint64_t faults_reinject_delay(struct emu_engine *emu);
+/* Inside a callback: hang or crash as core->fault_action says. */
+void faults_act_in_callback(emu_core_t *core);
 
 /* watchdog.c: wall-clock limit on callbacks and crash capture */
 extern volatile uint64_t watchdog_marker;   /* odd while in a callback */

@@ -321,15 +321,28 @@ void router_count_chip(const struct emu_engine *emu, uint32_t chip,
     }
 }
 
-void record_drop(struct emu_engine *emu, uint32_t key, uint32_t chip,
-                 uint64_t time_ns)
+void record_drop_full(struct emu_engine *emu, uint32_t key, uint32_t chip,
+                      uint64_t time_ns, uint32_t reason, uint32_t reinjected,
+                      int32_t sender)
 {
     if (emu->n_drops < MAX_DROP_RECORDS) {
         emu_drop_t *d = &emu->drops[emu->n_drops];
         d->key = key;
         d->x = chip / emu->height;
         d->y = chip % emu->height;
+        d->reason = reason;
+        d->reinjected = reinjected;
+        d->sender = sender;
         d->time_ns = time_ns;
     }
     emu->n_drops++;
+    if (reinjected) {
+        emu->fault_counters.reinjected++;
+    }
+}
+
+void record_drop(struct emu_engine *emu, uint32_t key, uint32_t chip,
+                 uint64_t time_ns)
+{
+    record_drop_full(emu, key, chip, time_ns, EMU_DROP_ROUTER, 0, -1);
 }

@@ -2,32 +2,68 @@
 or on a configured SpiNNaker machine, with the same streaming job."""
 
 import threading
-from dataclasses import dataclass
-from typing import Callable, Optional, Sequence, TypeVar
+from dataclasses import dataclass, field
+from typing import Callable, Dict, Optional, Sequence, TypeVar
 
 from spinn_front_end_common.data import FecDataView
 from spinn_front_end_common.interface.ds import DsSqlliteDatabase
 
 from ..emulator import Emulator
+from ..emulator.emulator import WallClockLimitError
 from ..emulator.transport import BoardTransport, Transport
+from ..faults import Faults, apply_to_emulator, resolve
 from ..graph.network import BINARY_FOLDER, OUTPUT_LABEL, NetworkGraph
 from ..layers import Layer
+from .diagnosis import (
+    describe_drops, diagnose_emulator, read_board_router_provenance)
+from .streaming import MachineError
 from .toolchain import ToolchainSession
 
 Result = TypeVar("Result")
 
+
+@dataclass(frozen=True)
+class Timeouts:
+    """How long a run may wait before it fails with a named error.
+
+    callback_s: wall seconds one callback of an emulated core may run (a
+    core stuck in a loop); advance_s: wall seconds the emulator may stay
+    busy without going quiet (a machine that never idles); board_s: seconds
+    a board run waits for the next output."""
+    callback_s: float = 5.0
+    advance_s: float = 120.0
+    board_s: float = 30.0
+
+    def __post_init__(self):
+        for name in ("callback_s", "advance_s", "board_s"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or isinstance(
+                    value, bool) or not value > 0:
+                raise ValueError(f"Timeouts.{name} must be a positive "
+                                 f"number of seconds, got {value!r}")
+
+
 #: Seconds a board run may wait for the next output before giving up.
-BOARD_OUTPUT_TIMEOUT_S = 30.0
+BOARD_OUTPUT_TIMEOUT_S = Timeouts().board_s
 
 
 @dataclass
 class RunStats:
-    """What a run cost, as the emulator counted it (None on a board)."""
+    """What a run cost and what it lost. In the emulator: the engine's
+    counters; on a board: the toolchain's router provenance (drops,
+    reinjection) in ``router_provenance`` and None elsewhere."""
     cores: int
     packets_sent: Optional[int]
     packets_delivered: Optional[int]
     drops: Optional[int]
     simulated_ns: Optional[int]
+    #: dropped packets a monitor sent again (all of drops when survived)
+    reinjected: Optional[int] = None
+    #: of the drops: injected drops and parity errors (emulator faults)
+    fault_drops: Optional[int] = None
+    parity_errors: Optional[int] = None
+    delayed: Optional[int] = None
+    router_provenance: Dict[str, object] = field(default_factory=dict)
 
 
 @dataclass
@@ -39,61 +75,153 @@ class NetworkRun:
     advance: Callable[[], None]
     #: read_region(machine_vertex, region) -> bytes, as the core left it
     read_region: Callable[[object, int], bytes]
+    #: diagnose(example, examples sent) -> why the example did not finish
+    #: (cores, drops)
+    diagnose: Optional[Callable[[int, int], str]] = None
 
 
 def run_network(layers: Sequence[Layer], training_config,
-                job: Callable[[NetworkRun], Result]):
+                job: Callable[[NetworkRun], Result],
+                faults: Optional[Faults] = None,
+                timeouts: Optional[Timeouts] = None):
     """Map the layers (the training layout with a TrainingConfig), run
     ``job`` against the running network, stop. Returns (job's result,
-    RunStats)."""
+    RunStats). ``faults`` (else SPINNDL_FAULTS) are injected in the
+    emulator (docs/reliability.md)."""
+    timeouts = timeouts or Timeouts()
+    if not isinstance(timeouts, Timeouts):
+        raise TypeError(f"timeouts must be a spinndl Timeouts, got "
+                        f"{timeouts!r}")
+    faults = resolve(faults)
     with ToolchainSession(BINARY_FOLDER) as session:
         graph = NetworkGraph(session, layers, training_config)
         if session.virtual:
-            return _run_in_emulator(session, graph, job)
-        return _run_on_board(session, graph, job)
+            return _run_in_emulator(session, graph, job, faults, timeouts)
+        return _run_on_board(session, graph, job, timeouts)
 
 
-def _run_in_emulator(session, graph, job):
+def _core_locator(graph):
+    """locate(layer label, core number) -> (x, y, p), slice order."""
+    def locate(label, core):
+        for vertex in graph.source_vertices + graph.layer_vertices:
+            if vertex.label != label:
+                continue
+            splitter = vertex.splitter
+            machine_vertices = (
+                splitter.machine_vertices_in_slice_order()
+                if hasattr(splitter, "machine_vertices_in_slice_order")
+                else list(vertex.machine_vertices))
+            if not 0 <= core < len(machine_vertices):
+                raise ValueError(f"fault on core {core} of layer {label!r}, "
+                                 f"which has {len(machine_vertices)} cores")
+            placement = FecDataView.get_placement_of_vertex(
+                machine_vertices[core])
+            return placement.x, placement.y, placement.p
+        raise ValueError(f"fault on layer {label!r}: no such layer; layers: "
+                         f"{[v.label for v in graph.source_vertices + graph.layer_vertices]}")
+
+    def layer_keys(label, partition):
+        locate(label, 0)   # checks the name
+        vertex = next(v for v in graph.source_vertices + graph.layer_vertices
+                      if v.label == label)
+        info = FecDataView.get_routing_infos().get_info_from(vertex,
+                                                             partition)
+        return info.key, info.mask
+    return locate, layer_keys
+
+
+def _run_in_emulator(session, graph, job, faults, timeouts):
     session.map()
-    with Emulator.from_toolchain() as emulator:
+    with Emulator.from_toolchain(
+            callback_limit_s=timeouts.callback_s) as emulator:
+        if faults is not None:
+            apply_to_emulator(faults, emulator, *_core_locator(graph))
         emulator.start()
+
         def read_region(machine_vertex, region):
             placement = FecDataView.get_placement_of_vertex(machine_vertex)
             return emulator.read_region(placement.x, placement.y,
                                         placement.p, region)
 
-        result = job(NetworkRun(graph, emulator.transport,
-                                lambda: emulator.run(), read_region))
+        def diagnose(example, sent):
+            return diagnose_emulator(emulator, graph, example, sent)
+
+        def advance():
+            try:
+                emulator.run(wall_limit_s=timeouts.advance_s)
+            except WallClockLimitError as error:
+                raise MachineError(
+                    f"the machine did not go quiet within "
+                    f"{timeouts.advance_s} s of wall time ({error})") \
+                    from None
+
+        result = job(NetworkRun(graph, emulator.transport, advance,
+                                read_region, diagnose))
         counters = emulator.counters_by_core().values()
-        drops, _ = emulator.drops(0)
+        lost = emulator.fault_counters()
+        if lost.lost:
+            # Every value an output needs arrived (outputs are complete),
+            # so nothing the results use is missing; still, nothing lost
+            # passes silently.
+            _total, drops = emulator.drops(64)
+            raise MachineError("the run finished but lost packets: " +
+                               describe_drops(graph, drops, lost.lost,
+                                              lost.reinjected))
         stats = RunStats(
             cores=len(emulator.cores),
             packets_sent=sum(c.sent for c in counters),
-            packets_delivered=emulator.deliveries, drops=drops,
-            simulated_ns=emulator.now_ns)
+            packets_delivered=emulator.deliveries, drops=lost.dropped,
+            simulated_ns=emulator.now_ns, reinjected=lost.reinjected,
+            fault_drops=lost.fault_drops, parity_errors=lost.parity_errors,
+            delayed=lost.delayed)
     return result, stats
 
 
-def _run_on_board(session: ToolchainSession, graph: NetworkGraph, job):
+class BoardOutputs:
+    """Counts every event a board run receives, so ``advance`` returns at
+    once when outputs arrived since the last call (results split over two
+    messages must not look like a stuck machine) and otherwise waits up to
+    timeout_s for the next one."""
+
+    def __init__(self, timeout_s: float):
+        self.timeout_s = timeout_s
+        self._arrived = threading.Condition()
+        self._count = 0
+        self._seen = 0
+
+    def __call__(self, *_event) -> None:
+        with self._arrived:
+            self._count += 1
+            self._arrived.notify_all()
+
+    def advance(self) -> None:
+        with self._arrived:
+            if not self._arrived.wait_for(lambda: self._count > self._seen,
+                                          self.timeout_s):
+                raise MachineError(f"no output from the board for "
+                                   f"{self.timeout_s} s")
+            self._seen = self._count
+
+
+def _run_on_board(session: ToolchainSession, graph: NetworkGraph, job,
+                  timeouts: Timeouts):
     """The toolchain loads the graph and runs it until the job is done; the
     job streams from a thread started when the cores start."""
+    labels = [graph.output_layer_label]
+    if graph.training and graph.first_layer_label not in labels:
+        labels.append(graph.first_layer_label)   # the acks
     transport = BoardTransport(
-        OUTPUT_LABEL, receive_labels=[graph.output_layer_label],
-        send_labels=[graph.input_label])
-    arrived = threading.Condition()
-    transport.add_receive_callback(graph.output_layer_label,
-                                   lambda *_: _notify(arrived))
+        OUTPUT_LABEL, receive_labels=labels,
+        send_labels=[vertex.label for vertex in graph.source_vertices])
+    outputs = BoardOutputs(timeouts.board_s)
+    for label in labels:
+        transport.add_receive_callback(label, outputs)
     outcome = {}
-
-    def advance():
-        with arrived:
-            if not arrived.wait(BOARD_OUTPUT_TIMEOUT_S):
-                raise RuntimeError(f"no output from the board for "
-                                   f"{BOARD_OUTPUT_TIMEOUT_S} s")
 
     def stream():
         try:
-            outcome["result"] = job(NetworkRun(graph, transport, advance,
+            outcome["result"] = job(NetworkRun(graph, transport,
+                                               outputs.advance,
                                                _read_board_region))
         except BaseException as error:  # re-raised in the caller's thread
             outcome["error"] = error
@@ -106,12 +234,19 @@ def _run_on_board(session: ToolchainSession, graph: NetworkGraph, job):
         session.run_forever()
     finally:
         transport.close()
+    try:
+        provenance = read_board_router_provenance()
+    except Exception:  # pylint: disable=broad-except
+        provenance = {}   # provenance off in the user's config
     if "error" in outcome:
         raise outcome["error"]
     gatherer_cores = 1
     cores = sum(len(vertex.machine_vertices) for vertex in
                 graph.source_vertices + graph.layer_vertices) + gatherer_cores
-    return outcome["result"], RunStats(cores, None, None, None, None)
+    return outcome["result"], RunStats(
+        cores, None, None, provenance.get("dropped"), None,
+        reinjected=provenance.get("reinjected"),
+        router_provenance=provenance)
 
 
 def _read_board_region(machine_vertex, region: int) -> bytes:
@@ -126,8 +261,3 @@ def _read_board_region(machine_vertex, region: int) -> bytes:
                 return FecDataView.get_transceiver().read_memory(
                     placement.x, placement.y, pointer, len(content or b""))
     raise KeyError(f"{machine_vertex.label} has no region {region}")
-
-
-def _notify(condition: threading.Condition) -> None:
-    with condition:
-        condition.notify_all()

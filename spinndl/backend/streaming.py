@@ -7,72 +7,145 @@ outstanding (sent, output not yet complete): every layer core double
 buffers, so with a window of EXAMPLES_IN_FLIGHT no core ever receives an
 example it has no buffer for, and queues cannot overflow
 (docs/streaming.md).
+
+Every value travels with one of two keys, by its example's parity
+(wire_format.KEYS_PER_VALUE): input atom i of an example of parity p is sent
+as atom p * width + i, and output atom a comes back as atom p * n_outputs +
+a. With at most two examples outstanding the parity names the example, so
+values may arrive in any order (a board's monitors re-inject dropped
+packets late).
 """
 
-from typing import Callable
+from typing import Callable, Optional
 
 import numpy as np
 
 from ..packing import EXAMPLES_IN_FLIGHT
+from ..wire_format import KEYS_PER_VALUE
 from ..emulator.transport import Transport
 
 
-class OutputCollector:
-    """Receives the output layer's events; example e of atom a is the
-    a-th atom's e-th value (each core sends its examples in order)."""
+class MachineError(RuntimeError):
+    """The machine lost, dropped or stalled something: the message names
+    the example, the cores that did not finish it (chip, core, layer) and
+    the packets lost with their keys and chips."""
+
+
+class ExampleSlots:
+    """Which of the n_slots values of each example have arrived, when a
+    value says only its example's parity and its slot (output atom, or
+    first-layer core for acks). The example of a value is the outstanding
+    one with its parity; anything else is recorded as an error (callbacks
+    may run on a connection's thread: the streaming loop raises it)."""
+
+    def __init__(self, n_examples: int, n_slots: int, what: str):
+        self.what = what
+        self.have = np.zeros((n_examples, n_slots), dtype=bool)
+        self._missing = np.full(n_examples, n_slots, dtype=np.int64)
+        #: examples 0 .. complete - 1 have every value
+        self.complete = 0
+        #: examples sent so far (set by the streaming loop)
+        self.sent = 0
+        #: values filed so far
+        self.received = 0
+        self.error: Optional[str] = None
+
+    def file(self, parity: int, slot: int) -> Optional[int]:
+        """The example this value belongs to, or None (error recorded)."""
+        example = self.complete if self.complete % 2 == parity \
+            else self.complete + 1
+        if example >= self.sent:
+            self.error = (f"{self.what} {slot} of an example of parity "
+                          f"{parity} arrived with no such example "
+                          f"outstanding ({self.sent} sent, {self.complete} "
+                          f"complete)")
+            return None
+        if self.have[example, slot]:
+            self.error = (f"{self.what} {slot} of example {example} arrived "
+                          f"twice")
+            return None
+        self.have[example, slot] = True
+        self.received += 1
+        self._missing[example] -= 1
+        while self.complete < len(self._missing) and \
+                self._missing[self.complete] == 0:
+            self.complete += 1
+        return example
+
+    def check(self) -> None:
+        if self.error is not None:
+            raise MachineError(self.error)
+
+
+class OutputCollector(ExampleSlots):
+    """Receives the output layer's events (atom p * n_outputs + a: output
+    atom a of the outstanding example of parity p)."""
 
     def __init__(self, n_examples: int, n_outputs: int):
+        super().__init__(n_examples, n_outputs, "output atom")
         self.values = np.zeros((n_examples, n_outputs), dtype=np.float32)
-        self._counts = np.zeros(n_outputs, dtype=np.int64)
+        self._n_outputs = n_outputs
 
     def __call__(self, _label: str, atom: int, payload) -> None:
-        example = self._counts[atom]
-        if example >= len(self.values):
-            raise RuntimeError(f"output atom {atom} sent more values than "
-                               f"the {len(self.values)} examples sent")
-        self.values.view(np.uint32)[example, atom] = payload
-        self._counts[atom] = example + 1
-
-    @property
-    def complete(self) -> int:
-        """Examples whose every output has arrived."""
-        return int(self._counts.min())
+        parity, output = divmod(atom, self._n_outputs)
+        if parity >= KEYS_PER_VALUE:
+            self.error = f"output atom {atom} is not an output of the layer"
+            return
+        example = self.file(parity, output)
+        if example is not None:
+            self.values.view(np.uint32)[example, output] = payload
 
 
-def input_events(example: np.ndarray):
-    """(atom, float bits) per input value of one example."""
+def input_events(example: np.ndarray, index: int):
+    """(atom, float bits) per input value of example number ``index``:
+    value i goes as atom parity * width + i."""
     bits = np.ascontiguousarray(example, dtype=np.float32).ravel().view(
         np.uint32)
-    return list(zip(range(len(bits)), bits.tolist()))
+    base = (index % KEYS_PER_VALUE) * len(bits)
+    return list(zip(range(base, base + len(bits)), bits.tolist()))
+
+
+def stalled(what: str, example: int, sent: int, done: int,
+            diagnose: Optional[Callable[[int, int], str]]) -> MachineError:
+    """The error of a run whose machine went quiet before example
+    ``example`` was done, with the machine's own account of why."""
+    reason = diagnose(example, sent) if diagnose is not None else \
+        "the machine went quiet"
+    return MachineError(f"example {example} {what} ({sent} sent, {done} "
+                        f"done): {reason}")
 
 
 def stream_examples(transport: Transport, input_label: str,
                     output_label: str, examples: np.ndarray,
                     n_outputs: int, advance: Callable[[], None],
                     window: int = EXAMPLES_IN_FLIGHT,
-                    progress: Callable[[int], None] = lambda done: None
+                    progress: Callable[[int], None] = lambda done: None,
+                    diagnose: Optional[Callable[[int, int], str]] = None
                     ) -> np.ndarray:
     """Outputs (n_examples, n_outputs) for the examples, in order.
 
     ``advance`` lets the machine work until more outputs may have arrived
     (the emulator runs until idle; a board waits for packets); if it returns
-    with nothing new, the network is stuck and a RuntimeError says so.
+    with nothing new, the network is stuck and a MachineError says so, with
+    ``diagnose(example, sent)`` naming the cores that did not finish it.
     """
     if not 1 <= window <= EXAMPLES_IN_FLIGHT:
         raise ValueError(f"window must be 1..{EXAMPLES_IN_FLIGHT}, "
                          f"got {window}")
     collector = OutputCollector(len(examples), n_outputs)
     transport.add_receive_callback(output_label, collector)
-    sent = 0
     while collector.complete < len(examples):
-        while sent < len(examples) and sent - collector.complete < window:
-            transport.send(input_label, input_events(examples[sent]))
-            sent += 1
-        before = collector.complete
+        while collector.sent < len(examples) and \
+                collector.sent - collector.complete < window:
+            transport.send(input_label, input_events(
+                examples[collector.sent], collector.sent))
+            collector.sent += 1
+        before = collector.received
         advance()
-        if collector.complete == before:
-            raise RuntimeError(
-                f"no output for example {before} after the machine went "
-                f"idle ({sent} sent, {collector.complete} complete)")
+        collector.check()
+        if collector.received == before:
+            raise stalled("has no output after the machine went quiet",
+                          collector.complete, collector.sent,
+                          collector.complete, diagnose)
         progress(collector.complete)
     return collector.values

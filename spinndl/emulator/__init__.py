@@ -15,14 +15,15 @@ Typical use, inside an open toolchain session after ``map()``::
 from .emulator import (
     CoreError, EmulatedCore, Emulator, EmulatorError, WallClockLimitError)
 from .engine import (
-    ChipCounters, CoreCounters, CoreState, Drop, EngineBuildError, RunStatus)
+    ChipCounters, CoreCounters, CoreState, Drop, DropReason,
+    EngineBuildError, FaultCounters, FaultKind, RunStatus)
 from .snapshot import MappingSnapshot, take_snapshot
 from .transport import (
     BoardTransport, EmulatorTransport, ReceiveCallback, Transport)
 
 __all__ = [
     "BoardTransport", "ChipCounters", "CoreCounters", "CoreError",
-    "CoreState", "Drop", "EmulatedCore", "Emulator", "EmulatorError",
+    "CoreState", "Drop", "DropReason", "FaultCounters", "FaultKind", "EmulatedCore", "Emulator", "EmulatorError",
     "EmulatorTransport", "EngineBuildError", "MappingSnapshot",
     "ReceiveCallback", "RunStatus", "Transport", "WallClockLimitError",
     "take_snapshot"]

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
 from .engine import (
-    ChipCounters, CoreCounters, CoreKind, Drop, Engine, RunStatus,
-    program_path)
+    ChipCounters, CoreCounters, CoreKind, Drop, Engine, FaultCounters,
+    FaultKind, RunStatus, program_path)
 from .live_io import (
     CONFIG_REGION, LiveInputConfig, LiveInputModel, LiveOutputConfig,
     LiveOutputModel)
@@ -301,6 +301,28 @@ class Emulator:
     def deliveries(self) -> int:
         """Packets delivered to cores so far."""
         return self._engine.deliveries
+
+    # ---- faults (docs/reliability.md) ----------------------------------------
+    def add_fault(self, kind: FaultKind, location: Optional[Location] = None,
+                  **options) -> None:
+        """A fault of the engine (``Engine.add_fault`` options); location
+        is the sending core of a packet fault (None: any core) or the core
+        of a stop, hang or crash."""
+        core = -1 if location is None else self.core_at(*location).index
+        self._engine.add_fault(kind, core, **options)
+
+    def set_fault_seed(self, seed: int) -> None:
+        self._engine.set_fault_seed(seed)
+
+    def set_reinjection(self, enabled: bool, delay_ns: int = 0,
+                        jitter_ns: int = 0) -> None:
+        """Dropped packets are sent again by the chip's monitor after
+        delay_ns plus up to jitter_ns (seeded), as a board's extra monitor
+        cores do."""
+        self._engine.set_reinjection(enabled, delay_ns, jitter_ns)
+
+    def fault_counters(self) -> FaultCounters:
+        return self._engine.fault_counters()
 
     def close(self) -> None:
         self._engine.close()

@@ -54,6 +54,22 @@ class CoreState(enum.IntEnum):
     PAUSED = 2
     EXITED = 3
     ERROR = 4
+    STOPPED = 5     # an injected stop fault
+
+
+class DropReason(enum.IntEnum):
+    ROUTER = 0      # nowhere to go, or waited too long for a busy core
+    FAULT = 1       # an injected drop
+    PARITY = 2      # an injected bit flip, caught by the parity check
+
+
+class FaultKind(enum.IntEnum):
+    DROP = 0
+    PARITY = 1
+    DELAY = 2
+    STOP = 3
+    HANG = 4
+    CRASH = 5
 
 
 class _CoreCounters(ctypes.Structure):
@@ -72,7 +88,23 @@ class _ChipCounters(ctypes.Structure):
 
 class _Drop(ctypes.Structure):
     _fields_ = [("key", ctypes.c_uint32), ("x", ctypes.c_uint32),
-                ("y", ctypes.c_uint32), ("time_ns", ctypes.c_uint64)]
+                ("y", ctypes.c_uint32), ("reason", ctypes.c_uint32),
+                ("reinjected", ctypes.c_uint32), ("sender", ctypes.c_int32),
+                ("time_ns", ctypes.c_uint64)]
+
+
+class _Fault(ctypes.Structure):
+    _fields_ = [("kind", ctypes.c_uint32), ("core", ctypes.c_int32),
+                ("key", ctypes.c_uint32), ("mask", ctypes.c_uint32),
+                ("first", ctypes.c_uint64), ("count", ctypes.c_uint64),
+                ("rate", ctypes.c_double), ("delay_ns", ctypes.c_uint64),
+                ("after_packets", ctypes.c_uint64)]
+
+
+class _FaultCounters(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_uint64) for name in (
+        "dropped", "fault_drops", "parity_errors", "reinjected", "delayed",
+        "core_faults")]
 
 
 @dataclass(frozen=True)
@@ -98,6 +130,26 @@ class Drop:
     x: int
     y: int
     time_ns: int
+    reason: DropReason = DropReason.ROUTER
+    #: the chip's monitor sent the packet again (reinjection)
+    reinjected: bool = False
+    #: the engine's index of the sending core, None if not known
+    sender: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class FaultCounters:
+    dropped: int          # packets dropped, every reason
+    fault_drops: int      # of those, by injected drops
+    parity_errors: int    # of those, by injected bit flips
+    reinjected: int       # of those, sent again by a monitor
+    delayed: int          # packets held back by injected delays
+    core_faults: int      # stop / hang / crash faults that fired
+
+    @property
+    def lost(self) -> int:
+        """Dropped packets nobody sent again."""
+        return self.dropped - self.reinjected
 
 
 _U32 = ctypes.c_uint32
@@ -133,6 +185,10 @@ _SIGNATURES = {
                                  ctypes.POINTER(_ChipCounters)]),
     "emu_drops": (_U64, [_PTR, ctypes.POINTER(_Drop), _U32]),
     "emu_deliveries": (_U64, [_PTR]),
+    "emu_add_fault": (_INT, [_PTR, ctypes.POINTER(_Fault)]),
+    "emu_set_fault_seed": (None, [_PTR, _U64]),
+    "emu_set_reinjection": (None, [_PTR, _INT, _U64, _U64]),
+    "emu_fault_counters": (None, [_PTR, ctypes.POINTER(_FaultCounters)]),
 }
 
 _library: Optional[ctypes.CDLL] = None
@@ -332,8 +388,36 @@ class Engine:
         """(total packets dropped, the first up to max_listed drops)."""
         out = (_Drop * max_listed)()
         total = self._lib.emu_drops(self._handle, out, max_listed)
-        return total, [Drop(d.key, d.x, d.y, d.time_ns)
+        return total, [Drop(d.key, d.x, d.y, d.time_ns,
+                            DropReason(d.reason), bool(d.reinjected),
+                            None if d.sender < 0 else d.sender)
                        for d in out[:min(total, max_listed)]]
+
+    # ---- faults --------------------------------------------------------------
+    def add_fault(self, kind: FaultKind, core: int = -1, key: int = 0,
+                  mask: int = 0, first: int = 0, count: int = 0,
+                  rate: float = 0.0, delay_ns: int = 0,
+                  after_packets: int = 0) -> None:
+        """One fault (engine.h, emu_fault_t)."""
+        fault = _Fault(int(kind), core, key & 0xFFFFFFFF, mask & 0xFFFFFFFF,
+                       first, count, rate, delay_ns, after_packets)
+        self._check(self._lib.emu_add_fault(self._handle,
+                                            ctypes.byref(fault)),
+                    f"adding a {FaultKind(kind).name.lower()} fault")
+
+    def set_fault_seed(self, seed: int) -> None:
+        self._lib.emu_set_fault_seed(self._handle, seed & (2 ** 64 - 1))
+
+    def set_reinjection(self, enabled: bool, delay_ns: int = 0,
+                        jitter_ns: int = 0) -> None:
+        self._lib.emu_set_reinjection(self._handle, int(enabled), delay_ns,
+                                      jitter_ns)
+
+    def fault_counters(self) -> FaultCounters:
+        out = _FaultCounters()
+        self._lib.emu_fault_counters(self._handle, ctypes.byref(out))
+        return FaultCounters(*(getattr(out, name) for name, _ in
+                               _FaultCounters._fields_))
 
     @property
     def deliveries(self) -> int:

@@ -29,7 +29,8 @@ from ..wire_format import (
     KEY_TABLE_ENTRY_BYTES, LayerParams, Loss, Region,
     backward_targets_bytes, key_table_bytes, weights_bytes,
     TrainingParams, backward_partition, backward_target_slice,
-    encode_backward_targets, encode_key_table, encode_weights, send_gap_us)
+    encode_backward_targets, encode_key_table, encode_weights, send_gap_us,
+    send_phase_us, KEYS_PER_VALUE)
 from .layer_vertex import LayerVertex
 
 #: The programs a Dense core runs (neural_modelling/src/dense, dense_train).
@@ -52,15 +53,20 @@ class DenseVertex(LayerVertex, HasCustomAtomKeyMap):
     def get_atom_key_map(self, pre_vertex: MachineVertex, partition_id: str,
                          routing_info: RoutingInfo
                          ) -> Iterable[Tuple[int, int]]:
-        """Atoms the live output reports for our keys: outputs are the
-        layer's atoms; a core's acks are atom layer_atoms + its slice index,
-        beyond every output, so the host never mistakes one for the other."""
+        """Atoms the live output reports for our keys: output atom a of an
+        example of parity p is atom a + p * layer_atoms (its key is
+        key + p * slice atoms + i); a core's acks are atom
+        KEYS_PER_VALUE * layer_atoms + its slice index, beyond every output,
+        so the host never mistakes one for the other."""
         key = routing_info.get_info_from(pre_vertex, partition_id).key
         if partition_id == ACK_PARTITION:
-            return [(self.n_atoms + self.slice_index(pre_vertex), key)]
+            return [(KEYS_PER_VALUE * self.n_atoms
+                     + self.slice_index(pre_vertex), key)]
         lo_atom = pre_vertex.vertex_slice.lo_atom
-        return [(lo_atom + i, key + i)
-                for i in range(pre_vertex.vertex_slice.n_atoms)]
+        n_atoms = pre_vertex.vertex_slice.n_atoms
+        return [(parity * self.n_atoms + lo_atom + i,
+                 key + parity * n_atoms + i)
+                for parity in range(KEYS_PER_VALUE) for i in range(n_atoms)]
 
     def slice_index(self, machine_vertex: MachineVertex) -> int:
         return self.splitter.machine_vertices_in_slice_order().index(
@@ -76,14 +82,17 @@ def key_table(sources, partition_id: str = FORWARD_PARTITION,
     routing_infos = FecDataView.get_routing_infos()
     rows = []
     for source in sources:
+        # A live source has KEYS_PER_VALUE atoms (keys) per value it sends.
+        per_value = 1 if isinstance(source, LayerVertex) else KEYS_PER_VALUE
         for machine_vertex in source.splitter.get_out_going_vertices(
                 partition_id):
             info = routing_infos.get_info_from(machine_vertex, partition_id)
             vertex_slice = machine_vertex.vertex_slice
             rows.append(KeyTableEntry(
                 key=info.key, mask=info.mask,
-                first_index=0 if receiver_atoms else vertex_slice.lo_atom,
-                n_atoms=receiver_atoms or vertex_slice.n_atoms))
+                first_index=0 if receiver_atoms
+                else vertex_slice.lo_atom // per_value,
+                n_atoms=receiver_atoms or vertex_slice.n_atoms // per_value))
     return rows
 
 
@@ -142,11 +151,13 @@ class DenseMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
         if partition_id == ACK_PARTITION:
             return 1
         if partition_id.startswith(BACKWARD_PARTITION_PREFIX):
-            # partial errors for each input of the target slice
+            # partial errors for each input of the target slice, per parity
             previous = self.app_vertex.previous
             targets = previous.splitter.get_in_coming_slices()
-            return targets[backward_target_slice(partition_id)].n_atoms
-        return self.vertex_slice.n_atoms
+            return KEYS_PER_VALUE * targets[
+                backward_target_slice(partition_id)].n_atoms
+        # forward: one key per atom and example parity
+        return KEYS_PER_VALUE * self.vertex_slice.n_atoms
 
     def layer_params(self) -> LayerParams:
         vertex: DenseVertex = self.app_vertex
@@ -168,6 +179,7 @@ class DenseMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
             training=int(vertex.training),
             layer_cores=len(vertex.machine_vertices),
             send_gap_us=send_gap_us(len(vertex.machine_vertices)),
+            send_phase_us=send_phase_us(vertex.slice_index(self)),
             **softmax)
 
     def training_regions(self):

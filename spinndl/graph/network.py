@@ -19,8 +19,8 @@ from ..mapping import LayerMapping, Mapping
 from ..packing import CoreBudget
 from ..training.config import default_config
 from ..wire_format import (
-    ACK_PARTITION, FORWARD_PARTITION, LABELS_PARTITION, SOFTMAX_PARTITION,
-    backward_partition)
+    ACK_PARTITION, FORWARD_PARTITION, KEYS_PER_VALUE, LABELS_PARTITION,
+    SOFTMAX_PARTITION, backward_partition)
 from .dense_vertex import DenseVertex
 from .layer_vertex import LayerVertex
 
@@ -62,8 +62,10 @@ class NetworkGraph:
         budget = machine_budget()
         # The toolchain would give the sources this splitter while mapping;
         # setting it now lets the layers' packing count their slices.
+        # Two keys per value: one per example parity (docs/streaming.md).
         self.input_vertex = ReverseIpTagMultiCastSource(
-            n_keys=self.layers[0].n_atoms, label=self.layers[0].name,
+            n_keys=KEYS_PER_VALUE * self.layers[0].n_atoms,
+            label=self.layers[0].name,
             splitter=SplitterFixedLegacy())
         self.layer_vertices: List[LayerVertex] = [
             VERTEX_CLASSES[layer.kind](layer, budget, training_config)
@@ -97,7 +99,7 @@ class NetworkGraph:
         receiving layer) and the first layer's acks."""
         output = self.layer_vertices[-1]
         self.labels_vertex = ReverseIpTagMultiCastSource(
-            n_keys=output.n_atoms, label=LABELS_LABEL,
+            n_keys=KEYS_PER_VALUE * output.n_atoms, label=LABELS_LABEL,
             splitter=SplitterFixedLegacy())
         session.add_vertex(self.labels_vertex)
         session.add_edge(self.labels_vertex, output, LABELS_PARTITION)
@@ -143,7 +145,12 @@ class NetworkGraph:
                 name=layer.name if layer else app_vertex.label, kind=kind,
                 output_shape=layer.output_shape if layer else (),
                 params=layer.count_params() if layer else 0,
-                atoms=app_vertex.n_atoms, cores=len(machine_vertices),
+                atoms=(app_vertex.n_atoms if isinstance(app_vertex,
+                                                        LayerVertex)
+                       else app_vertex.n_atoms // KEYS_PER_VALUE
+                       if app_vertex in self.source_vertices
+                       else app_vertex.n_atoms),
+                cores=len(machine_vertices),
                 atoms_per_core=max(v.vertex_slice.n_atoms
                                    for v in machine_vertices),
                 dtcm_bytes_per_core=dtcm(machine_vertices),

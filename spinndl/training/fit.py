@@ -75,7 +75,8 @@ def read_back(run, model, config) -> None:
 
 
 def fit(model, x, y, batch_size=None, epochs=1, verbose="auto",
-        validation_data=None, shuffle=True, seed=None) -> History:
+        validation_data=None, shuffle=True, seed=None, faults=None,
+        timeouts=None) -> History:
     # Everything is checked before anything is mapped.
     x = model._check_inputs(x)
     y = _check_labels(model, y, len(x), "y")
@@ -107,7 +108,8 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto",
                       else np.arange(len(x)) for _ in range(run_epochs)]
             order = np.concatenate(orders)
             outputs = _train_run(model, x[order], y[order], batch_size,
-                                 run_epochs, epoch, epochs, verbose)
+                                 run_epochs, epoch, epochs, verbose,
+                                 faults, timeouts)
             for offset in range(run_epochs):
                 part = slice(offset * len(x), (offset + 1) * len(x))
                 logs = _logs(model, loss_of, y[order][part], outputs[part])
@@ -138,7 +140,7 @@ def _logs(model, loss_of, y_true, y_pred):
 
 
 def _train_run(model, x, y, batch_size, run_epochs, first_epoch, epochs,
-               verbose):
+               verbose, faults=None, timeouts=None):
     """One toolchain run over run_epochs epochs of (x, y) in order."""
     n_examples = len(x) // run_epochs
     config = model._training_config(n_examples, batch_size)
@@ -164,13 +166,14 @@ def _train_run(model, x, y, batch_size, run_epochs, first_epoch, epochs,
 
         try:
             outputs = stream_batches(run, x, y, batches, LABELS_LABEL,
-                                     on_batch)
+                                     on_batch, run.diagnose)
         finally:
             bar.close()
         read_back(run, model, config)
         return outputs
 
-    outputs, model.last_run = run_network(model.layers, config, job)
+    outputs, model.last_run = run_network(model.layers, config, job,
+                                          faults, timeouts)
     config.state.step += len(batches)
     model._optimizer_state = config.state
     return outputs

@@ -4,47 +4,65 @@ Within a batch two examples are outstanding at most (as in inference); an
 example is finished when every first-layer core has acked it, which happens
 only after every layer has done its backward pass and any update for it
 (docs/training.md). A batch end is a barrier: the next batch starts once the
-whole batch is acked, so no example meets half-updated weights.
+whole batch is acked, so no example meets half-updated weights. Outputs and
+acks say their example's parity (outputs by key, acks by payload), so they
+may arrive in any order.
 """
 
-from typing import Callable, Iterable, Tuple
+from typing import Callable, Iterable, Optional, Tuple
 
 import numpy as np
 
-from ..backend.streaming import input_events
+from ..backend.streaming import (
+    ExampleSlots, OutputCollector, input_events, stalled)
 from ..packing import EXAMPLES_IN_FLIGHT
+from ..wire_format import KEYS_PER_VALUE
 
 
 class TrainingCollector:
     """The output layer's forward outputs (for loss and metrics on the host)
-    and the first layer's acks (atoms layer_atoms + core index)."""
+    and the first layer's acks (atom KEYS_PER_VALUE * layer_atoms + core
+    index, payload the example's parity)."""
 
     def __init__(self, n_examples: int, n_outputs: int, output_label: str,
                  first_label: str, first_atoms: int, first_cores: int):
-        self.outputs = np.zeros((n_examples, n_outputs), dtype=np.float32)
-        self._output_counts = np.zeros(n_outputs, dtype=np.int64)
-        self._ack_counts = np.zeros(first_cores, dtype=np.int64)
+        self.forward = OutputCollector(n_examples, n_outputs)
+        self.acks = ExampleSlots(n_examples, first_cores, "ack of core")
         self._output_label, self._first_label = output_label, first_label
-        self._first_atoms = first_atoms
+        self._first_ack_atom = KEYS_PER_VALUE * first_atoms
+
+    @property
+    def outputs(self) -> np.ndarray:
+        return self.forward.values
 
     def __call__(self, label: str, atom: int, payload) -> None:
-        if label == self._first_label and atom >= self._first_atoms:
-            self._ack_counts[atom - self._first_atoms] += 1
+        if label == self._first_label and atom >= self._first_ack_atom:
+            if payload not in (0, 1):
+                self.acks.error = f"ack with payload {payload}, not a parity"
+                return
+            self.acks.file(int(payload), atom - self._first_ack_atom)
         elif label == self._output_label:
-            example = self._output_counts[atom]
-            self.outputs.view(np.uint32)[example, atom] = payload
-            self._output_counts[atom] = example + 1
+            self.forward(label, atom, payload)
 
     @property
     def acked(self) -> int:
         """Examples every first-layer core has finished."""
-        return int(self._ack_counts.min())
+        return self.acks.complete
+
+    def sent(self, count: int) -> None:
+        self.forward.sent = self.acks.sent = count
+
+    def check(self) -> None:
+        self.forward.check()
+        self.acks.check()
 
 
 def stream_batches(run, x: np.ndarray, y: np.ndarray,
                    batches: Iterable[Tuple[int, int]], labels_label: str,
                    on_batch: Callable[[int, "TrainingCollector"], None]
-                   = lambda end, collector: None) -> np.ndarray:
+                   = lambda end, collector: None,
+                   diagnose: Optional[Callable[[int, int], str]] = None
+                   ) -> np.ndarray:
     """Train on x[i], y[i] in order, in the given (start, end) batches of
     that order. Returns the forward outputs, one row per example."""
     graph = run.graph
@@ -62,14 +80,18 @@ def stream_batches(run, x: np.ndarray, y: np.ndarray,
         assert start == sent
         while collector.acked < end:
             while sent < end and sent - collector.acked < EXAMPLES_IN_FLIGHT:
-                run.transport.send(graph.input_label, input_events(x[sent]))
-                run.transport.send(labels_label, input_events(y[sent]))
+                run.transport.send(graph.input_label,
+                                   input_events(x[sent], sent))
+                run.transport.send(labels_label, input_events(y[sent], sent))
                 sent += 1
-            before = collector.acked
+                collector.sent(sent)
+            before = collector.acks.received + collector.forward.received
             run.advance()
-            if collector.acked == before:
-                raise RuntimeError(
-                    f"training stalled: example {before} was never acked "
-                    f"({sent} sent)")
+            collector.check()
+            if collector.acks.received + collector.forward.received \
+                    == before:
+                raise stalled("was never acked after the machine went quiet",
+                              collector.acked, sent, collector.acked,
+                              diagnose)
         on_batch(end, collector)
     return collector.outputs

@@ -15,11 +15,6 @@ void input_streams_init(input_streams_t *streams, const key_table_t *table)
     streams->n_entries = table->n_entries;
     streams->entries = copy_to_dtcm(table->entries,
             table->n_entries * sizeof(key_entry_t));
-    streams->states = allocate(table->n_entries * sizeof(stream_state_t));
-    for (uint32_t e = 0; e < table->n_entries; e++) {
-        streams->states[e].received = 0;
-        streams->states[e].parity = 0;
-    }
     for (uint32_t p = 0; p < EXAMPLES_IN_FLIGHT; p++) {
         streams->received[p] = 0;
     }
@@ -44,14 +39,17 @@ int32_t input_streams_receive(input_streams_t *streams, uint32_t key,
         return -1;
     }
     const key_entry_t *entry = &streams->entries[entry_index];
-    stream_state_t *state = &streams->states[entry_index];
-    uint32_t p = state->parity;
-    *parity = p;
-    *index = entry->first_index + (key & ~entry->mask);
-    if (++state->received == entry->n_atoms) {
-        state->received = 0;
-        state->parity ^= 1;
+    uint32_t value = key & ~entry->mask;
+    uint32_t p = 0;
+    if (value >= entry->n_atoms) {
+        value -= entry->n_atoms;
+        p = 1;
     }
+    if (value >= entry->n_atoms) {
+        return -1;
+    }
+    *parity = p;
+    *index = entry->first_index + value;
     if (++streams->received[p] == streams->per_example) {
         streams->received[p] = 0;
         return 1;

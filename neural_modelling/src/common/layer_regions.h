@@ -52,7 +52,8 @@ typedef struct {
     uint32_t layer_atoms;   /* atoms in the whole layer                    */
     uint32_t n_inputs;      /* input values per example                    */
     uint32_t activation;    /* activation_t                                */
-    uint32_t forward_key;   /* atom a sends its output with forward_key + a */
+    uint32_t forward_key;   /* atom a of an example of parity p sends its
+                               output with forward_key + p * n_atoms + a   */
     uint32_t forward_mask;
     uint32_t training;      /* 1: also run backpropagation                 */
     /* Softmax only: statistics go out on the layer's "softmax" partition. */
@@ -64,6 +65,8 @@ typedef struct {
     uint32_t layer_cores;       /* cores the layer is split over           */
     uint32_t send_gap_us;       /* pause after each output packet, so the
                                    next layer's cores are never flooded    */
+    uint32_t send_phase_us;     /* pause before an example's first packet:
+                                   the core's slot among the layer's cores */
 } layer_params_t;
 
 typedef struct {
@@ -88,7 +91,8 @@ typedef struct {
 } training_params_t;
 
 typedef struct {
-    uint32_t key;       /* partial error of input lo_atom + j: key + j */
+    uint32_t key;       /* partial error of input lo_atom + j: key + j,
+                           + n_atoms for an example of parity 1          */
     uint32_t lo_atom;   /* a slice of the previous layer               */
     uint32_t n_atoms;
 } backward_target_t;

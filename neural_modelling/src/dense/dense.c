@@ -8,10 +8,12 @@
  * the activation, one output packet per atom with forward_key + atom.
  *
  * Streaming: EXAMPLES_IN_FLIGHT (2) examples may be in the pipeline at
- * once. Every sender sends whole examples in order, so counting each sending
- * core's packets tells which example a packet belongs to (its parity); the
- * host never has more than two examples outstanding (docs/streaming.md), so
- * two buffers suffice and nothing is overwritten (common/input_streams.h).
+ * once. A packet's key says which (its parity: every sender has two keys
+ * per value); the host never has more than two examples outstanding
+ * (docs/streaming.md), so two buffers suffice and nothing is overwritten
+ * (common/input_streams.h). Outputs start after the core's send phase and
+ * are paced by its send gap, so a receiving core gets about one packet per
+ * microsecond however many cores send to it.
  *
  * Softmax spans all cores of the layer, in two rounds on the layer's
  * "softmax" partition (common/softmax_exchange.h): each core sends the max
@@ -49,8 +51,9 @@ static inline void schedule(callback_t callback, uint32_t parity)
 
 static void send_outputs(uint32_t parity)
 {
-    send_paced(params.forward_key, outputs[parity], params.n_atoms,
-            params.send_gap_us);
+    spin1_delay_us(params.send_phase_us);
+    send_paced(params.forward_key + parity * params.n_atoms, outputs[parity],
+            params.n_atoms, params.send_gap_us);
 }
 
 /* z = W x + b for one example, then either the outputs or, for softmax,

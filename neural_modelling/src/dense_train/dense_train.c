@@ -14,7 +14,8 @@
  *  6. at the last example of a batch, the Keras update, and the weights
  *     copied back to the WEIGHTS region in SDRAM for the host;
  *  7. the partial errors go back, paced, to each slice of the previous layer
- *     (keys from BACKWARD_OUT); the first layer sends one ack instead.
+ *     (keys from BACKWARD_OUT, + atoms for parity 1); the first layer sends
+ *     one ack instead, its payload the example's parity.
  * Everything of an example, update included, is done before anything of it
  * leaves backwards, so the first layer's acks mean the whole network is
  * done with the example; the host keeps at most two examples un-acked, so
@@ -66,7 +67,6 @@ static uint32_t output_parts[EXAMPLES_IN_FLIGHT];
 static float *partial_errors;               /* e, n_inputs                */
 
 /* Batches */
-static uint32_t examples_done;       /* examples finished since start     */
 static uint32_t batch_start;         /* first example of this batch in its
                                         epoch                             */
 static uint32_t batch_done;          /* examples of the batch finished    */
@@ -135,16 +135,17 @@ static void finish_example(uint32_t parity)
     }
     end_of_example();
 
+    spin1_delay_us(params.send_phase_us);
     if (training.is_first_layer) {
-        send_word(training.ack_key, examples_done);
+        send_word(training.ack_key, parity);
     } else {
         for (uint32_t s = 0; s < targets->n_targets; s++) {
             const backward_target_t *target = &targets->targets[s];
-            send_paced(target->key, &partial_errors[target->lo_atom],
-                    target->n_atoms, params.send_gap_us);
+            send_paced(target->key + parity * target->n_atoms,
+                    &partial_errors[target->lo_atom], target->n_atoms,
+                    params.send_gap_us);
         }
     }
-    examples_done++;
 }
 
 /* ---- steps 2 and 3 --------------------------------------------------------- */
@@ -203,8 +204,9 @@ static void labels_arrived(uint parity, uint unused)
 
 static void forward_done(uint32_t parity)
 {
-    send_paced(params.forward_key, outputs[parity], params.n_atoms,
-            params.send_gap_us);
+    spin1_delay_us(params.send_phase_us);
+    send_paced(params.forward_key + parity * params.n_atoms, outputs[parity],
+            params.n_atoms, params.send_gap_us);
     if (training.loss != LOSS_NONE) {
         output_part_ready(parity);
     }
@@ -347,7 +349,6 @@ static void read_regions(data_specification_metadata_t *regions)
     }
     partial_errors = allocate(params.n_inputs * sizeof(float));
     softmax_exchange_init(&params);
-    examples_done = 0;
     batch_start = 0;
     batch_done = 0;
 }

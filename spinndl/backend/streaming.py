@@ -137,9 +137,10 @@ def stream_examples(transport: Transport, input_label: str,
     while collector.complete < len(examples):
         while collector.sent < len(examples) and \
                 collector.sent - collector.complete < window:
-            transport.send(input_label, input_events(
-                examples[collector.sent], collector.sent))
+            # counted before it is sent: a board may answer at once
             collector.sent += 1
+            transport.send(input_label, input_events(
+                examples[collector.sent - 1], collector.sent - 1))
         before = collector.received
         advance()
         collector.check()

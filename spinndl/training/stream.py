@@ -80,11 +80,12 @@ def stream_batches(run, x: np.ndarray, y: np.ndarray,
         assert start == sent
         while collector.acked < end:
             while sent < end and sent - collector.acked < EXAMPLES_IN_FLIGHT:
+                # counted before it is sent: a board may answer at once
+                collector.sent(sent + 1)
                 run.transport.send(graph.input_label,
                                    input_events(x[sent], sent))
                 run.transport.send(labels_label, input_events(y[sent], sent))
                 sent += 1
-                collector.sent(sent)
             before = collector.acks.received + collector.forward.received
             run.advance()
             collector.check()

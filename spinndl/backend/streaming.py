@@ -135,13 +135,14 @@ def stream_examples(transport: Transport, input_label: str,
     collector = OutputCollector(len(examples), n_outputs)
     transport.add_receive_callback(output_label, collector)
     while collector.complete < len(examples):
+        # progress counts from before the sends: a board may answer at once
+        before = collector.received
         while collector.sent < len(examples) and \
                 collector.sent - collector.complete < window:
             # counted before it is sent: a board may answer at once
             collector.sent += 1
             transport.send(input_label, input_events(
                 examples[collector.sent - 1], collector.sent - 1))
-        before = collector.received
         advance()
         collector.check()
         if collector.received == before:

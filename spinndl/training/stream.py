@@ -79,6 +79,8 @@ def stream_batches(run, x: np.ndarray, y: np.ndarray,
     for start, end in batches:
         assert start == sent
         while collector.acked < end:
+            # progress counts from before the sends: a board may answer
+            before = collector.acks.received + collector.forward.received
             while sent < end and sent - collector.acked < EXAMPLES_IN_FLIGHT:
                 # counted before it is sent: a board may answer at once
                 collector.sent(sent + 1)
@@ -86,7 +88,6 @@ def stream_batches(run, x: np.ndarray, y: np.ndarray,
                                    input_events(x[sent], sent))
                 run.transport.send(labels_label, input_events(y[sent], sent))
                 sent += 1
-            before = collector.acks.received + collector.forward.received
             run.advance()
             collector.check()
             if collector.acks.received + collector.forward.received \

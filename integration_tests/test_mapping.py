@@ -20,7 +20,7 @@ from spinndl.packing import (
     AtomDoesNotFitError, SPINN5_BUDGET, SYSTEM_REGION_BYTES, dense_cost,
     pack)
 from spinndl.wire_format import (
-    FORWARD_PARTITION, PARAMS_REGION_BYTES, SOFTMAX_KEYS_PER_CORE,
+    FORWARD_PARTITION, KEYS_PER_VALUE, PARAMS_REGION_BYTES, SOFTMAX_KEYS_PER_CORE,
     SOFTMAX_PARTITION, LayerParams, Region,
     decode_key_table, decode_weights, key_table_bytes, weights_bytes)
 
@@ -129,9 +129,16 @@ def check_layer_regions(db, vertex, source, kernel, bias, training):
     layer = vertex.layer
     sources = by_lo_atom(source)
     assert sources, "the source layer has no machine vertices"
+    def values(s):
+        # values per example: a live source has two keys per value
+        per_value = 1 if isinstance(s, DenseMachineVertex) \
+            else KEYS_PER_VALUE
+        return (s.vertex_slice.lo_atom // per_value,
+                s.vertex_slice.n_atoms // per_value)
+
     source_rows = sorted(
-        (forward_info(s).key, forward_info(s).mask, s.vertex_slice.lo_atom,
-         s.vertex_slice.n_atoms) for s in sources)
+        (forward_info(s).key, forward_info(s).mask) + values(s)
+        for s in sources)
     columns, biases, los = [], [], []
     machine_vertices = by_lo_atom(vertex)
     for machine_vertex in machine_vertices:
@@ -174,6 +181,7 @@ def check_layer_regions(db, vertex, source, kernel, bias, training):
             n_inputs=layer.n_inputs, activation=CODES[layer.activation],
             forward_key=info.key, forward_mask=info.mask,
             training=int(training), layer_cores=len(machine_vertices),
+            send_phase_us=machine_vertices.index(machine_vertex),
             softmax_key=0, softmax_layer_key=0, softmax_layer_mask=0)
         if layer.activation == "softmax":
             own = routing_infos().get_info_from(machine_vertex,
@@ -189,24 +197,30 @@ def check_layer_regions(db, vertex, source, kernel, bias, training):
             LayerParams.decode(regions[Region.PARAMS]))
         assert {name: params[name] for name in expected} == expected
         assert info.key & info.mask == info.key
-        assert n_atoms <= (~info.mask & 0xFFFFFFFF) + 1
+        assert KEYS_PER_VALUE * n_atoms <= (~info.mask & 0xFFFFFFFF) + 1
 
         # KEY_TABLE: one row per source core, as the toolchain keyed it.
         table = decode_key_table(regions[Region.KEY_TABLE])
         assert [(e.key, e.mask, e.first_index, e.n_atoms)
                 for e in table] == source_rows
-        # Decode every packet the sources send, as the C program does.
-        seen = np.zeros(layer.n_inputs, dtype=int)
+        # Decode every packet the sources send, as the C program does:
+        # key + parity * values + offset.
+        seen = np.zeros((KEYS_PER_VALUE, layer.n_inputs), dtype=int)
         for s in sources:
             s_info = forward_info(s)
-            for offset in range(s.vertex_slice.n_atoms):
-                key = s_info.key + offset
-                matches = [e for e in table if key & e.mask == e.key]
-                assert len(matches) == 1, f"key {key:#x}: {matches}"
-                entry = matches[0]
-                index = entry.first_index + (key & ~entry.mask & 0xFFFFFFFF)
-                assert index == s.vertex_slice.lo_atom + offset
-                seen[index] += 1
+            lo_value, n_values = values(s)
+            for parity in range(KEYS_PER_VALUE):
+                for offset in range(n_values):
+                    key = s_info.key + parity * n_values + offset
+                    matches = [e for e in table if key & e.mask == e.key]
+                    assert len(matches) == 1, f"key {key:#x}: {matches}"
+                    entry = matches[0]
+                    value = key & ~entry.mask & 0xFFFFFFFF
+                    got_parity = int(value >= entry.n_atoms)
+                    index = entry.first_index + value \
+                        - got_parity * entry.n_atoms
+                    assert (got_parity, index) == (parity, lo_value + offset)
+                    seen[parity, index] += 1
         assert np.all(seen == 1), "input indices not covered exactly once"
 
         # WEIGHTS: exactly the Keras kernel columns and biases of the slice.

@@ -28,6 +28,7 @@ TIMEOUTS = Timeouts(callback_s=0.5, advance_s=60.0)
 #: A case that takes longer than this (wall seconds) counts as a hang.
 CASE_LIMIT_S = 90.0
 EXAMPLES = 6
+RATE_EXAMPLES = 20
 FANIN_WIDTHS = (1408, 2048)
 FANIN_EXAMPLES = 2
 #: An error names a core "(x, y, p)" / "core (x, y, p)" or a chip "(x, y)".
@@ -64,10 +65,12 @@ def _run(mode, build, faults, x, y):
     return np.concatenate([w.ravel() for w in model.get_weights()]), model
 
 
-def _classify(mode, build, faults, x, y, expected):
+def _classify(mode, build, faults, x, y, expected, stats=None):
     started = time.perf_counter()
     try:
         result, model = _run(mode, build, faults, x, y)
+        if stats is not None:
+            stats.append(model.last_run)
         outcome = "correct" if np.allclose(result, expected, rtol=0,
                                            atol=TOLERANCE) else "silent_wrong"
         if mode == "predict" and not np.allclose(
@@ -107,21 +110,25 @@ def fault_matrix():
 
 def reinjection_rates():
     correct = cases = 0
-    for rate in (1e-4, 1e-3, 1e-2):
-        for name, build in _models().items():
-            model = build()
-            width = model.layers[0].output_shape[0]
-            rng = np.random.default_rng(1)
-            x = rng.uniform(0, 1, (EXAMPLES, width)).astype(np.float32)
-            y = np.eye(10, dtype=np.float32)[rng.integers(0, 10, EXAMPLES)]
-            for mode in ("predict", "fit"):
-                expected, _ = _run(mode, build, None, x, y)
+    stats = []
+    for name, build in _models().items():
+        model = build()
+        width = model.layers[0].output_shape[0]
+        rng = np.random.default_rng(1)
+        x = rng.uniform(0, 1, (RATE_EXAMPLES, width)).astype(np.float32)
+        y = np.eye(10, dtype=np.float32)[rng.integers(0, 10, RATE_EXAMPLES)]
+        for mode in ("predict", "fit"):
+            expected, _ = _run(mode, build, None, x, y)
+            for rate in (1e-4, 1e-3, 1e-2):
                 faults = Faults(drop(rate=rate), seed=7, reinjection=True)
-                outcome = _classify(mode, build, faults, x, y, expected)
+                outcome = _classify(mode, build, faults, x, y, expected,
+                                    stats)
                 cases += 1
                 correct += outcome == "correct"
     print(f"faults.reinjected_cases: {cases}")
     print(f"faults.reinjected_correct: {correct}")
+    print(f"faults.reinjected_packets: "
+          f"{sum(run.reinjected for run in stats)}")
 
 
 def fan_in():

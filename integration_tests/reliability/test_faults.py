@@ -126,3 +126,15 @@ def test_faults_from_the_environment(data, monkeypatch):
     model = _model()
     model.predict(x)
     assert model.last_run.reinjected == model.last_run.drops > 0
+
+
+def test_a_machine_that_never_goes_quiet_names_its_busy_cores():
+    # 784 inputs at one packet per microsecond keep the first layer busy
+    # for more than one simulated millisecond: with a tiny advance timeout
+    # the run is "never quiet" after its first slice.
+    model = mlp(784, 32, 10, seed=1)
+    x = np.zeros((2, 784), np.float32)
+    with pytest.raises(MachineError,
+                       match=r"did not go quiet within 1e-06 s.*still busy: "
+                             r"layer 'dense' core 0 at chip"):
+        model.predict(x, timeouts=Timeouts(advance_s=1e-6))

@@ -116,6 +116,29 @@ def diagnose_emulator(emulator, graph, example: int, sent: int) -> str:
     return "; ".join(parts)
 
 
+def busy_cores(emulator, graph, simulated_ns: int = 1_000_000) -> str:
+    """The cores that keep a machine from going quiet: those that run
+    callbacks in the next simulated_ns."""
+    before = emulator.counters_by_core()
+    emulator.run(until_ns=emulator.now_ns + simulated_ns)
+    after = emulator.counters_by_core()
+    names = {}
+    for machine_vertex, layer, index in _cores_in_order(graph):
+        placement = FecDataView.get_placement_of_vertex(machine_vertex)
+        names[(placement.x, placement.y, placement.p)] = \
+            f"layer {layer!r} core {index}"
+    busy = [f"{names.get(location, 'core')} at chip ({location[0]}, "
+            f"{location[1]}) core {location[2]} "
+            f"({after[location].callbacks - counters.callbacks} callbacks)"
+            for location, counters in before.items()
+            if after[location].callbacks > counters.callbacks]
+    if not busy:
+        return "no core ran a callback in the last simulated millisecond"
+    more = len(busy) - MAX_LISTED
+    return ("still busy: " + "; ".join(busy[:MAX_LISTED])
+            + (f"; and {more} more" if more > 0 else ""))
+
+
 def summarise_router_provenance(rows: Sequence[Tuple[int, int, str, int]]
                                 ) -> Dict[str, object]:
     """The toolchain's router provenance rows (x, y, description, value)

@@ -15,7 +15,8 @@ from ..faults import Faults, apply_to_emulator, resolve
 from ..graph.network import BINARY_FOLDER, OUTPUT_LABEL, NetworkGraph
 from ..layers import Layer
 from .diagnosis import (
-    describe_drops, diagnose_emulator, read_board_router_provenance)
+    busy_cores, describe_drops, diagnose_emulator,
+    read_board_router_provenance)
 from .streaming import MachineError
 from .toolchain import ToolchainSession
 
@@ -152,8 +153,8 @@ def _run_in_emulator(session, graph, job, faults, timeouts):
             except WallClockLimitError as error:
                 raise MachineError(
                     f"the machine did not go quiet within "
-                    f"{timeouts.advance_s} s of wall time ({error})") \
-                    from None
+                    f"{timeouts.advance_s} s of wall time ({error}); "
+                    f"{busy_cores(emulator, graph)}") from None
 
         result = job(NetworkRun(graph, emulator.transport, advance,
                                 read_region, diagnose))

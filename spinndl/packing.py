@@ -40,18 +40,18 @@ PROGRAM_STATIC_BYTES = 2048
 EXAMPLES_IN_FLIGHT = 2
 
 #: A key table row as a core keeps it in DTCM: the entry (key, mask, first
-#: index, atoms) and the sender's stream state (packets so far, parity).
-DTCM_BYTES_PER_TABLE_ROW = 16 + 8
+#: index, atoms). A packet's key says its example (docs/streaming.md): no
+#: per-sender state.
+DTCM_BYTES_PER_TABLE_ROW = 16
 #: DTCM blocks the programs allocate (each with an 8-byte heap header):
-#: dense: key table, stream states, parameters, 2 input and 2 output
-#: vectors; dense_train: 18 (three tables with their states, the
-#: backward targets, parameters, gradients, and per example in flight x, y,
-#: g and labels, the partial-error buffer).
-ALLOCATIONS_INFERENCE = 7
-ALLOCATIONS_TRAINING = 18
+#: dense: key table, parameters, 2 input and 2 output vectors; dense_train:
+#: 15 (three tables, the backward targets, parameters, gradients, and per
+#: example in flight x, y, g and labels, the partial-error buffer).
+ALLOCATIONS_INFERENCE = 6
+ALLOCATIONS_TRAINING = 15
 #: Training cores also keep tables sized by the neighbouring layers'
-#: slicing (partial errors in, 24 B per next-layer core; targets out, 12 B
-#: per previous-layer core; labels, 24 B per label source core). Those are
+#: slicing (partial errors in, 16 B per next-layer core; targets out, 12 B
+#: per previous-layer core; labels, 16 B per label source core). Those are
 #: not known while this layer is sliced (they depend on it), so packing
 #: reserves this much and the machine vertex checks the real size.
 TRAINING_NEIGHBOUR_TABLES_BYTES = 2048

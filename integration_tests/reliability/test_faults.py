@@ -138,3 +138,17 @@ def test_a_machine_that_never_goes_quiet_names_its_busy_cores():
                        match=r"did not go quiet within 1e-06 s.*still busy: "
                              r"layer 'dense' core 0 at chip"):
         model.predict(x, timeouts=Timeouts(advance_s=1e-6))
+
+
+def test_a_packet_reinjected_after_the_next_example_is_filed_right(data):
+    # Example 0's first output value of layer 'dense' is dropped and sent
+    # again 200 us later: after the rest of example 0 and after example 1's
+    # values from the same core (24 values 1 us apart each).
+    x, _ = data
+    model = _model()
+    outputs = model.predict(x, faults=Faults(
+        drop(layer="dense", first=0), reinjection=True,
+        reinject_delay_us=200.0, reinject_jitter_us=0.0))
+    assert model.last_run.reinjected == model.last_run.drops == 1
+    np.testing.assert_allclose(outputs, numpy_forward(model, x), rtol=0,
+                               atol=TOLERANCE)

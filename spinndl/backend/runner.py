@@ -42,11 +42,12 @@ class NetworkRun:
 
 
 def run_network(layers: Sequence[Layer], training_config,
-                job: Callable[[NetworkRun], Result]):
-    """Map the layers (the training layout with a TrainingConfig), run
-    ``job`` against the running network, stop. Returns (job's result,
+                job: Callable[[NetworkRun], Result], machine=None):
+    """Map the layers (the training layout with a TrainingConfig) on
+    ``machine`` (a spinndl.VirtualMachine, None for the configured one),
+    run ``job`` against the running network, stop. Returns (job's result,
     RunStats)."""
-    with ToolchainSession(BINARY_FOLDER) as session:
+    with ToolchainSession(BINARY_FOLDER, machine) as session:
         graph = NetworkGraph(session, layers, training_config)
         if session.virtual:
             return _run_in_emulator(session, graph, job)

@@ -59,9 +59,10 @@ TRAINING_NEIGHBOUR_TABLES_BYTES = 2048
 BACKWARD_TARGET_BYTES = 3 * BYTES_PER_WORD
 
 #: Cores that are not layers: the input source (one core, whatever the
-#: input width), the output gatherer, and when training the label source.
+#: input width), the output gatherer (the toolchain puts one on every
+#: board's Ethernet chip), and when training the label source.
 INPUT_SOURCE_CORES = 1
-OUTPUT_GATHERER_CORES = 1
+OUTPUT_GATHERER_CORES_PER_BOARD = 1
 LABEL_SOURCE_CORES = 1
 
 
@@ -289,18 +290,25 @@ class NetworkPlan:
 
     @property
     def cores(self) -> int:
-        """Application cores the graph takes: the layers' plus the input
-        source, the output gatherer and (training) the label source."""
-        return (self.layer_cores + INPUT_SOURCE_CORES + OUTPUT_GATHERER_CORES
+        """Application cores the graph takes on one board."""
+        return self.cores_on(1)
+
+    def cores_on(self, boards: int) -> int:
+        """Application cores the graph takes on a machine of ``boards``
+        boards: the layers' plus the input source, the output gatherers
+        and (training) the label source."""
+        return (self.layer_cores + INPUT_SOURCE_CORES
+                + OUTPUT_GATHERER_CORES_PER_BOARD * boards
                 + (LABEL_SOURCE_CORES if self.training else 0))
 
-    def breakdown(self) -> str:
+    def breakdown(self, boards: int = 1) -> str:
         parts = [f"{plan.spec.name} {plan.packing.cores}"
                  for plan in self.layers]
         parts.append(f"input source {INPUT_SOURCE_CORES}")
         if self.training:
             parts.append(f"label source {LABEL_SOURCE_CORES}")
-        parts.append(f"output gatherer {OUTPUT_GATHERER_CORES}")
+        parts.append(f"output gatherer "
+                     f"{OUTPUT_GATHERER_CORES_PER_BOARD * boards}")
         return ", ".join(parts)
 
 
@@ -312,8 +320,8 @@ class MachineTooSmallError(CapacityError):
     """The model needs more application cores than the machine has."""
 
     def __init__(self, plan: NetworkPlan, available: int, machine: str,
-                 boards_needed: Optional[int] = None):
-        self.needed, self.available = plan.cores, available
+                 boards: int = 1, boards_needed: Optional[int] = None):
+        self.needed, self.available = plan.cores_on(boards), available
         advice = ("make layers narrower, or emulate a bigger machine with "
                   "Model(..., machine=VirtualMachine(boards=N))")
         if boards_needed is not None:
@@ -321,9 +329,10 @@ class MachineTooSmallError(CapacityError):
                       f"with Model(..., machine=VirtualMachine("
                       f"boards={boards_needed}))")
         super().__init__(
-            f"the model needs {plan.cores} application cores "
+            f"the model needs {self.needed} application cores "
             f"({'training' if plan.training else 'inference'} layout: "
-            f"{plan.breakdown()}) but {machine} has {available}; {advice}")
+            f"{plan.breakdown(boards)}) but {machine} has {available}; "
+            f"{advice}")
 
 
 def _pack_layer(spec: LayerSpec, n_sources: int, training: bool,
@@ -438,10 +447,10 @@ def _widest_fitting(specs, packings, index, neighbour, optimizer_slots,
 
 
 def check_fits_machine(plan: NetworkPlan, available_cores: int,
-                       machine: str,
+                       machine: str, boards: int = 1,
                        boards_needed: Optional[int] = None) -> None:
     """Raise MachineTooSmallError when the plan needs more application
-    cores than ``machine`` offers."""
-    if plan.cores > available_cores:
-        raise MachineTooSmallError(plan, available_cores, machine,
+    cores than ``machine`` (of ``boards`` boards) offers."""
+    if plan.cores_on(boards) > available_cores:
+        raise MachineTooSmallError(plan, available_cores, machine, boards,
                                    boards_needed)

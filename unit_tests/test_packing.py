@@ -472,7 +472,8 @@ def test_machine_too_small_names_cores_needed_and_available():
     assert plan.cores == 157 + 834 + 10 + 2
     check_fits_machine(plan, plan.cores, "a machine")      # exactly enough
     with pytest.raises(MachineTooSmallError) as caught:
-        check_fits_machine(plan, 759, "1 virtual SpiN-5 board (48 chips)", 2)
+        check_fits_machine(plan, 759, "1 virtual SpiN-5 board (48 chips)",
+                           1, 2)
     message = str(caught.value)
     assert message.startswith("the model needs 1003 application cores "
                               "(inference layout: dense 157, dense_1 834, "
@@ -481,3 +482,8 @@ def test_machine_too_small_names_cores_needed_and_available():
                               "759")
     assert "VirtualMachine(boards=2)" in message
     assert isinstance(caught.value, CapacityError)
+    # one output gatherer per board
+    assert plan.cores_on(3) == plan.cores + 2
+    check_fits_machine(plan, plan.cores + 2, "3 boards", 3)
+    with pytest.raises(MachineTooSmallError, match="output gatherer 3"):
+        check_fits_machine(plan, plan.cores + 1, "3 boards", 3)

@@ -193,17 +193,21 @@ class ToolchainSession:
         return virtual_machine_by_boards(self.boards)
 
     def capacity(self):
-        """(application cores, description) of the machine mapped onto."""
+        """(application cores, boards, description) of the machine mapped
+        onto."""
         machine = self.nominal_machine()
-        return application_cores(machine), describe_machine(
-            len(machine.ethernet_connected_chips), machine.n_chips,
-            self.virtual)
+        boards = len(machine.ethernet_connected_chips)
+        return application_cores(machine), boards, describe_machine(
+            boards, machine.n_chips, self.virtual)
 
-    def boards_needed(self, cores: int) -> Optional[int]:
-        """The fewest boards of a virtual machine that offer ``cores``
-        application cores (None beyond 24 boards)."""
+    @staticmethod
+    def boards_needed(cores_on) -> Optional[int]:
+        """The fewest boards of a virtual machine whose application cores
+        hold ``cores_on(boards)`` (None beyond 24 boards)."""
         for boards in range(1, 25):
-            if application_cores(virtual_machine_by_boards(boards)) >= cores:
+            machine = virtual_machine_by_boards(boards)
+            if application_cores(machine) >= cores_on(
+                    len(machine.ethernet_connected_chips)):
                 return boards
         return None
 

@@ -61,10 +61,10 @@ def check_capacity(session: ToolchainSession, layers: Sequence[Layer],
     slots = training_config.optimizer_slots if training_config else 0
     plan = plan_network(layer_specs(layers), training_config is not None,
                         slots, machine_budget())
-    available, machine = session.capacity()
-    if plan.cores > available:
-        check_fits_machine(plan, available, machine,
-                           session.boards_needed(plan.cores))
+    available, boards, machine = session.capacity()
+    if plan.cores_on(boards) > available:
+        check_fits_machine(plan, available, machine, boards,
+                           session.boards_needed(plan.cores_on))
     return plan
 
 

@@ -19,6 +19,7 @@ from spinndl.examples.thesis_models import mlp
 from spinndl.graph import network
 from spinndl.graph.network import mapped_network
 from spinndl.layers import Dense, Input
+from spinndl.packing import NeighbourTablesError
 from spinndl.training.config import default_config
 
 X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float32)
@@ -58,6 +59,21 @@ def test_training_plan_agrees_with_the_mapped_vertices_at_the_boundary():
             [2020, 1204, 1036]
         report = graph.report()
     assert report.total_cores == graph.plan.cores
+
+
+def test_plan_and_vertex_agree_past_the_boundary(monkeypatch):
+    """784-704-704-10: with the plan's check bypassed, the toolchain maps
+    the graph and the first layer's machine vertex finds the same 2,428 B
+    the plan refuses before mapping."""
+    model = mlp(784, 704, 704, 10, seed=0)
+    with pytest.raises(NeighbourTablesError, match=r"layer 'dense' .* need "
+                                                   r"2428 B of DTCM"):
+        network.check_capacity(None, model.layers, default_config())
+    monkeypatch.setattr(network, "check_capacity", lambda *a, **k: None)
+    with pytest.raises(AssertionError, match=r"layer 'dense': neighbour "
+                                             r"tables need 2428 B of DTCM"):
+        with mapped_network(model.layers, default_config()):
+            pass
 
 
 def test_machine_is_named_as_used_and_a_bigger_one_must_be_asked_for():

@@ -1,5 +1,6 @@
 """The Keras-like sequential model."""
 
+import copy
 from typing import List, Optional, Sequence
 
 import numpy as np
@@ -17,10 +18,21 @@ class Model:
     >>> model.add(Dense(10, activation="softmax"))
 
     ``seed`` makes the initial weights reproducible (Keras' default
-    initialisers: glorot-uniform kernels, zero biases).
+    initialisers: glorot-uniform kernels, zero biases). ``machine``: a
+    ``VirtualMachine(boards=n)`` to emulate a machine of n boards; by
+    default the configured machine (one virtual SpiN-5), and a model bigger
+    than it is an error before mapping.
+
+    As in Keras, a layer object may be in several models only with the
+    same input shape, and then its weights are shared.
     """
 
-    def __init__(self, seed: Optional[int] = None):
+    def __init__(self, seed: Optional[int] = None, machine=None):
+        from .machine import VirtualMachine
+        if machine is not None and not isinstance(machine, VirtualMachine):
+            raise TypeError(f"machine must be a spinndl.VirtualMachine or "
+                            f"None, got {machine!r}")
+        self.machine = machine
         self.layers: List[Layer] = []
         self._rng = np.random.default_rng(seed)
         self._names_used: set = set()
@@ -41,9 +53,19 @@ class Model:
                 f"model.add(Input(784))")
         if self.layers and isinstance(layer, Input):
             raise ValueError("only the first layer may be an Input")
+        if layer.built and not isinstance(layer, Input) and \
+                layer.input_shape != self.layers[-1].output_shape:
+            raise ValueError(
+                f"layer {layer.name!r} is already built for input shape "
+                f"{layer.input_shape} (in another model); here it would get "
+                f"{self.layers[-1].output_shape} from layer "
+                f"{self.layers[-1].name!r}. Rebuilding it would change the "
+                f"other model: add a new layer instead")
         given_name = layer.name
         layer.name = self._unique_name(layer)
-        if not isinstance(layer, Input):
+        if not isinstance(layer, Input) and not layer.built:
+            # A built layer of the same input shape is shared, weights and
+            # all, with the model it came from (as in Keras).
             try:
                 layer.build(self.layers[-1].output_shape, self._rng)
             except Exception:
@@ -68,6 +90,12 @@ class Model:
         if len(self.layers) < 2:
             raise ValueError("the model needs an Input and at least one "
                              "layer after it")
+        for before, layer in zip(self.layers, self.layers[1:]):
+            if layer.input_shape != before.output_shape:
+                raise ValueError(
+                    f"layer {layer.name!r} takes input shape "
+                    f"{layer.input_shape} but layer {before.name!r} gives "
+                    f"{before.output_shape}")
 
     # -- weights, in Keras layout ---------------------------------------------
     def get_weights(self) -> List[np.ndarray]:
@@ -102,7 +130,7 @@ class Model:
         from .graph.network import mapped_network
         self._check_ready()
         config = self._training_config(1, 1) if training else None
-        with mapped_network(self.layers, config) as graph:
+        with mapped_network(self.layers, config, self.machine) as graph:
             return graph.report()
 
     def summary(self, training: bool = False, print_fn=print) -> None:
@@ -164,7 +192,8 @@ class Model:
                                    diagnose=run.diagnose)
 
         outputs, self.last_run = run_network(self.layers, None, job,
-                                             faults, timeouts)
+                                             faults, timeouts,
+                                             self.machine)
         return outputs.reshape((len(x),) + self.layers[-1].output_shape)
 
     def evaluate(self, x, y, batch_size: Optional[int] = None, verbose=0,
@@ -173,12 +202,9 @@ class Model:
         the machine. The loss is the compiled one, else categorical
         cross-entropy for a softmax output and mean squared error
         otherwise."""
+        from .training.fit import check_labels
         x = self._check_inputs(x)
-        y = np.asarray(y, dtype=np.float32)
-        expected = (len(x),) + self.layers[-1].output_shape
-        if y.shape != expected:
-            raise ValueError(f"y: shape {expected} expected (one row per "
-                             f"example of x), got {y.shape}")
+        y = check_labels(self, y, len(x), "y")
         predictions = self.predict(x, batch_size=batch_size, faults=faults,
                                    timeouts=timeouts)
         loss_name = self.loss or (
@@ -239,18 +265,41 @@ class Model:
         loss (and accuracy, if compiled with it) per epoch, validation
         included. Every update runs on the cores; the trained weights and
         optimizer state are read back when fit returns. The thesis form
-        ``fit(x, y, loss=..., learning_rate=...)`` compiles with SGD first.
-        A failed fit leaves the model's weights as they were."""
+        ``fit(x, y, loss=..., learning_rate=...)`` compiles with SGD first
+        (learning rate 0.01 if not given). A failed fit leaves the model's
+        weights, optimizer state and compile settings as they were."""
         from .training.fit import fit
-        if loss is not None or learning_rate is not None:
-            from .optimizers import SGD
-            self.compile(loss=loss or self.loss or "mean_squared_error",
-                         optimizer=SGD(learning_rate=learning_rate or 0.01),
-                         metrics=getattr(self, "metrics", None))
-        if self.loss is None:
-            raise ValueError("call model.compile(loss=..., optimizer=...) "
-                             "before fit")
-        return fit(self, x, y, batch_size=batch_size, epochs=epochs,
-                   verbose=verbose, validation_data=validation_data,
-                   shuffle=shuffle, seed=seed, faults=faults,
-                   timeouts=timeouts)
+        compiled = self._compile_settings()
+        try:
+            if loss is not None or learning_rate is not None:
+                from .optimizers import SGD
+                self.compile(
+                    loss=loss or self.loss or "mean_squared_error",
+                    optimizer=SGD(learning_rate=0.01 if learning_rate is None
+                                  else learning_rate),
+                    metrics=getattr(self, "metrics", None))
+            if self.loss is None:
+                raise ValueError("call model.compile(loss=..., "
+                                 "optimizer=...) before fit")
+            return fit(self, x, y, batch_size=batch_size, epochs=epochs,
+                       verbose=verbose, validation_data=validation_data,
+                       shuffle=shuffle, seed=seed, faults=faults,
+                       timeouts=timeouts)
+        except BaseException:
+            self._restore_compile_settings(compiled)
+            raise
+
+    #: What compile sets (fit's thesis form compiles; a failure undoes it).
+    _COMPILE_ATTRIBUTES = ("loss", "optimizer", "metrics", "_optimizer_state")
+
+    def _compile_settings(self) -> dict:
+        """A copy of the compile settings and optimizer state."""
+        return {name: copy.deepcopy(self.__dict__[name])
+                for name in self._COMPILE_ATTRIBUTES if name in self.__dict__}
+
+    def _restore_compile_settings(self, settings: dict) -> None:
+        for name in self._COMPILE_ATTRIBUTES:
+            if name in settings:
+                setattr(self, name, settings[name])
+            else:
+                self.__dict__.pop(name, None)

@@ -13,6 +13,14 @@ def _positive(name: str, value) -> float:
     return value
 
 
+def _non_negative(name: str, value) -> float:
+    """Keras accepts a learning rate of 0 (no update)."""
+    value = float(value)
+    if not value >= 0:
+        raise ValueError(f"{name} must be >= 0, got {value}")
+    return value
+
+
 def _fraction(name: str, value) -> float:
     value = float(value)
     if not 0 <= value < 1:
@@ -28,7 +36,7 @@ class SGD:
 
     def __post_init__(self):
         object.__setattr__(self, "learning_rate",
-                           _positive("SGD learning_rate", self.learning_rate))
+                           _non_negative("SGD learning_rate", self.learning_rate))
         object.__setattr__(self, "momentum",
                            _fraction("SGD momentum", self.momentum))
 
@@ -53,7 +61,7 @@ class Adam:
 
     def __post_init__(self):
         object.__setattr__(self, "learning_rate",
-                           _positive("Adam learning_rate", self.learning_rate))
+                           _non_negative("Adam learning_rate", self.learning_rate))
         object.__setattr__(self, "beta_1",
                            _fraction("Adam beta_1", self.beta_1))
         object.__setattr__(self, "beta_2",

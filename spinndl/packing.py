@@ -12,7 +12,7 @@ time than the arithmetic). SDRAM holds the data regions the host writes
 """
 
 from dataclasses import dataclass
-from typing import List, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from .wire_format import (
     BYTES_PER_WORD, PARAMS_REGION_BYTES, key_table_bytes, weights_bytes)
@@ -53,8 +53,17 @@ ALLOCATIONS_TRAINING = 15
 #: slicing (partial errors in, 16 B per next-layer core; targets out, 12 B
 #: per previous-layer core; labels, 16 B per label source core). Those are
 #: not known while this layer is sliced (they depend on it), so packing
-#: reserves this much and the machine vertex checks the real size.
+#: reserves this much; ``plan_network`` checks the real size before mapping.
 TRAINING_NEIGHBOUR_TABLES_BYTES = 2048
+#: One backward target (key, first atom, atoms) as dense_train keeps it.
+BACKWARD_TARGET_BYTES = 3 * BYTES_PER_WORD
+
+#: Cores that are not layers: the input source (one core, whatever the
+#: input width), the output gatherer (the toolchain puts one on every
+#: board's Ethernet chip), and when training the label source.
+INPUT_SOURCE_CORES = 1
+OUTPUT_GATHERER_CORES_PER_BOARD = 1
+LABEL_SOURCE_CORES = 1
 
 
 @dataclass(frozen=True)
@@ -146,8 +155,24 @@ def dense_cost(n_atoms: int, n_inputs: int, n_sources: int,
     return CoreCost(dtcm_bytes=dtcm, sdram_bytes=sdram)
 
 
+def training_neighbour_tables_bytes(next_cores: int, previous_cores: int,
+                                    label_cores: int) -> int:
+    """DTCM a training core's neighbour tables take: a key table row with
+    its stream state per core that sends it partial errors (every core of
+    the next layer) or labels (the label source, output layer only), and a
+    count word plus one backward target per core of the previous layer
+    (none for the first layer: the input source takes no errors)."""
+    return ((next_cores + label_cores) * DTCM_BYTES_PER_TABLE_ROW
+            + BYTES_PER_WORD + previous_cores * BACKWARD_TARGET_BYTES)
+
+
 # --- Slicing ----------------------------------------------------------------
-class AtomDoesNotFitError(ValueError):
+class CapacityError(ValueError):
+    """A model does not fit the machine; raised before anything is mapped,
+    naming the layer, the numbers and what to change."""
+
+
+class AtomDoesNotFitError(CapacityError):
     """Not even one atom of a layer fits on a core."""
 
     def __init__(self, layer: str, cost: CoreCost, budget: CoreBudget):
@@ -226,3 +251,206 @@ def pack(n_atoms: int, cost_of, budget: CoreBudget,
     return LayerPacking(slices=tuple(slices), atoms_per_core=largest,
                         dtcm_bytes_per_core=cost.dtcm_bytes,
                         sdram_bytes_per_core=cost.sdram_bytes)
+
+
+# --- The whole network, before mapping ---------------------------------------
+@dataclass(frozen=True)
+class LayerSpec:
+    """What packing needs to know of a layer."""
+    name: str
+    kind: str
+    n_atoms: int
+    n_inputs: int
+
+
+#: Layer kind -> its cost model, called as cost(n_atoms, n_inputs,
+#: n_sources, training, optimizer_slots).
+COST_MODELS: Dict[str, Callable[..., CoreCost]] = {"dense": dense_cost}
+
+
+@dataclass(frozen=True)
+class LayerPlan:
+    spec: LayerSpec
+    packing: LayerPacking
+    #: machine vertices that send to each core (key table rows)
+    n_sources: int
+    #: training only: DTCM of the tables sized by the neighbours
+    neighbour_tables_bytes: int = 0
+
+
+@dataclass(frozen=True)
+class NetworkPlan:
+    """Every layer's packing, as the splitters will make it."""
+    layers: Tuple[LayerPlan, ...]
+    training: bool
+
+    @property
+    def layer_cores(self) -> int:
+        return sum(plan.packing.cores for plan in self.layers)
+
+    @property
+    def cores(self) -> int:
+        """Application cores the graph takes on one board."""
+        return self.cores_on(1)
+
+    def cores_on(self, boards: int) -> int:
+        """Application cores the graph takes on a machine of ``boards``
+        boards: the layers' plus the input source, the output gatherers
+        and (training) the label source."""
+        return (self.layer_cores + INPUT_SOURCE_CORES
+                + OUTPUT_GATHERER_CORES_PER_BOARD * boards
+                + (LABEL_SOURCE_CORES if self.training else 0))
+
+    def breakdown(self, boards: int = 1) -> str:
+        parts = [f"{plan.spec.name} {plan.packing.cores}"
+                 for plan in self.layers]
+        parts.append(f"input source {INPUT_SOURCE_CORES}")
+        if self.training:
+            parts.append(f"label source {LABEL_SOURCE_CORES}")
+        parts.append(f"output gatherer "
+                     f"{OUTPUT_GATHERER_CORES_PER_BOARD * boards}")
+        return ", ".join(parts)
+
+
+class NeighbourTablesError(CapacityError):
+    """A training core's neighbour tables exceed their DTCM reserve."""
+
+
+class MachineTooSmallError(CapacityError):
+    """The model needs more application cores than the machine has."""
+
+    def __init__(self, plan: NetworkPlan, available: int, machine: str,
+                 boards: int = 1, boards_needed: Optional[int] = None):
+        self.needed, self.available = plan.cores_on(boards), available
+        advice = ("make layers narrower, or emulate a bigger machine with "
+                  "Model(..., machine=VirtualMachine(boards=N))")
+        if boards_needed is not None:
+            advice = (f"make layers narrower, or emulate a bigger machine "
+                      f"with Model(..., machine=VirtualMachine("
+                      f"boards={boards_needed}))")
+        super().__init__(
+            f"the model needs {self.needed} application cores "
+            f"({'training' if plan.training else 'inference'} layout: "
+            f"{plan.breakdown(boards)}) but {machine} has {available}; "
+            f"{advice}")
+
+
+def _pack_layer(spec: LayerSpec, n_sources: int, training: bool,
+                optimizer_slots: int, budget: CoreBudget) -> LayerPacking:
+    cost = COST_MODELS[spec.kind]
+    return pack(spec.n_atoms,
+                lambda k: cost(k, spec.n_inputs, n_sources, training,
+                               optimizer_slots),
+                budget, spec.name)
+
+
+def plan_network(specs: Sequence[LayerSpec], training: bool = False,
+                 optimizer_slots: int = 0,
+                 budget: CoreBudget = SPINN5_BUDGET) -> NetworkPlan:
+    """Pack every layer as its splitter will (each core's key table has a
+    row per core of the previous layer; the input source is one core) and
+    check every per-core limit, including the training neighbour tables
+    that no single layer's packing can see. Raises a CapacityError naming
+    the layer, the bytes and what to change."""
+    packings, sources = [], []
+    n_sources = INPUT_SOURCE_CORES
+    for spec in specs:
+        packing = _pack_layer(spec, n_sources, training,
+                              optimizer_slots if training else 0, budget)
+        packings.append(packing)
+        sources.append(n_sources)
+        n_sources = packing.cores
+    plans = []
+    for index, (spec, packing) in enumerate(zip(specs, packings)):
+        tables = 0
+        if training:
+            tables = _neighbour_tables(specs, packings, index)
+            if tables > TRAINING_NEIGHBOUR_TABLES_BYTES:
+                raise NeighbourTablesError(_neighbour_tables_message(
+                    specs, packings, index, tables, optimizer_slots, budget))
+        plans.append(LayerPlan(spec, packing, sources[index], tables))
+    return NetworkPlan(tuple(plans), training)
+
+
+def _neighbour_tables(specs, packings, index: int) -> int:
+    is_output = index == len(specs) - 1
+    return training_neighbour_tables_bytes(
+        next_cores=0 if is_output else packings[index + 1].cores,
+        previous_cores=packings[index - 1].cores if index > 0 else 0,
+        label_cores=LABEL_SOURCE_CORES if is_output else 0)
+
+
+def _neighbour_tables_message(specs, packings, index, tables,
+                              optimizer_slots, budget) -> str:
+    spec = specs[index]
+    parts, advice = [], []
+    if index + 1 < len(specs):
+        following = specs[index + 1]
+        parts.append(f"{packings[index + 1].cores} cores of the next layer "
+                     f"{following.name!r} send it partial errors "
+                     f"({DTCM_BYTES_PER_TABLE_ROW} B each)")
+        widest = _widest_fitting(specs, packings, index, index + 1,
+                                 optimizer_slots, budget)
+        if widest:
+            advice.append(f"make {following.name!r} at most {widest} "
+                          f"units (it has {following.n_atoms})")
+    if index > 0:
+        before = specs[index - 1]
+        parts.append(f"it sends partial errors to {packings[index - 1].cores}"
+                     f" cores of {before.name!r} ({BACKWARD_TARGET_BYTES} B "
+                     f"each)")
+        widest = _widest_fitting(specs, packings, index, index - 1,
+                                 optimizer_slots, budget)
+        if widest:
+            advice.append(f"make {before.name!r} at most {widest} units (it "
+                          f"has {before.n_atoms})")
+    advice.append(f"make {spec.name!r} narrower")
+    return (f"layer {spec.name!r} ({spec.n_atoms} units, training layout): "
+            f"{' and '.join(parts)}; those tables need {tables} B of DTCM "
+            f"per core, over the {TRAINING_NEIGHBOUR_TABLES_BYTES} B "
+            f"reserved for them; {' or '.join(advice)}")
+
+
+def _widest_fitting(specs, packings, index, neighbour, optimizer_slots,
+                    budget) -> int:
+    """The most units the neighbour layer may have for layer ``index``'s
+    tables to fit, the other layers as they are (0 if none). A neighbour's
+    width changes its own cores and the next layer's input width."""
+    def fits(units: int) -> bool:
+        changed = list(specs)
+        changed[neighbour] = LayerSpec(specs[neighbour].name,
+                                       specs[neighbour].kind, units,
+                                       specs[neighbour].n_inputs)
+        if neighbour + 1 < len(specs):
+            after = specs[neighbour + 1]
+            changed[neighbour + 1] = LayerSpec(after.name, after.kind,
+                                               after.n_atoms, units)
+        try:
+            redone, n_sources = [], INPUT_SOURCE_CORES
+            for spec in changed:
+                redone.append(_pack_layer(spec, n_sources, True,
+                                          optimizer_slots, budget))
+                n_sources = redone[-1].cores
+        except CapacityError:
+            return False
+        return _neighbour_tables(changed, redone, index) <= \
+            TRAINING_NEIGHBOUR_TABLES_BYTES
+
+    low, high = 0, specs[neighbour].n_atoms - 1
+    while low < high:          # cores grow with units: binary search
+        mid = (low + high + 1) // 2
+        if fits(mid):
+            low = mid
+        else:
+            high = mid - 1
+    return low
+
+
+def check_fits_machine(plan: NetworkPlan, available_cores: int,
+                       machine: str, boards: int = 1,
+                       boards_needed: Optional[int] = None) -> None:
+    """Raise MachineTooSmallError when the plan needs more application
+    cores than ``machine`` (of ``boards`` boards) offers."""
+    if plan.cores_on(boards) > available_cores:
+        raise MachineTooSmallError(plan, available_cores, machine, boards,
+                                   boards_needed)

@@ -7,10 +7,15 @@ import pytest
 from hypothesis import assume, given, settings, strategies as st
 
 from spinndl.packing import (
-    EXAMPLES_IN_FLIGHT, AtomDoesNotFitError, CoreBudget, CoreCost,
-    SPINN5_BUDGET, dense_cost, max_atoms_per_core, pack, slice_atoms)
+    DTCM_BYTES_PER_TABLE_ROW, EXAMPLES_IN_FLIGHT,
+    TRAINING_NEIGHBOUR_TABLES_BYTES, AtomDoesNotFitError, CapacityError,
+    CoreBudget, CoreCost, LayerSpec, MachineTooSmallError,
+    NeighbourTablesError, SPINN5_BUDGET, check_fits_machine, dense_cost,
+    max_atoms_per_core, pack, plan_network, slice_atoms,
+    training_neighbour_tables_bytes)
 from spinndl.wire_format import (
-    PARAMS_REGION_BYTES, key_table_bytes, weights_bytes)
+    KEY_TABLE_ENTRY_BYTES, PARAMS_REGION_BYTES, backward_targets_bytes,
+    key_table_bytes, weights_bytes)
 
 #: Property tests: no deadline (the first call pays numpy/import warm-up).
 PROPERTY = settings(deadline=None, max_examples=200)
@@ -332,3 +337,154 @@ def test_mlp_784_512_512_10_packing():
     packings = pack_chain([784, 512, 512, 10], False)
     assert [p.cores for p in packings] == [32, 21, 1]
     assert [p.atoms_per_core for p in packings] == [16, 25, 10]
+
+
+# --- the whole network before mapping (plan_network) --------------------------------
+def specs_of(widths):
+    return [LayerSpec(f"dense_{i}" if i else "dense", "dense", n_out, n_in)
+            for i, (n_in, n_out) in enumerate(zip(widths, widths[1:]))]
+
+
+def tables_from_regions(next_cores, previous_cores, label_cores):
+    """The neighbour tables' DTCM as the wire format's regions size them:
+    a DTCM row (entry + stream state) per key table entry of the
+    partial-error and label tables, and the backward-target region."""
+    rows = ((key_table_bytes(next_cores) - 4)
+            + (key_table_bytes(label_cores) - 4)) // KEY_TABLE_ENTRY_BYTES
+    return rows * DTCM_BYTES_PER_TABLE_ROW + backward_targets_bytes(
+        previous_cores)
+
+
+@PROPERTY
+@given(next_cores=st.integers(0, 2000), previous_cores=st.integers(0, 2000),
+       label_cores=st.integers(0, 3))
+def test_neighbour_tables_bytes_match_the_region_sizes(
+        next_cores, previous_cores, label_cores):
+    assert training_neighbour_tables_bytes(
+        next_cores, previous_cores, label_cores) == tables_from_regions(
+            next_cores, previous_cores, label_cores)
+
+
+widths_strategy = st.lists(st.integers(1, 1500), min_size=2, max_size=5)
+
+
+@settings(deadline=None, max_examples=60)
+@given(widths=widths_strategy, training=st.booleans(),
+       slots=st.integers(0, 2))
+def test_plan_packs_every_layer_as_the_splitters_do(widths, training, slots):
+    """Each layer packed with one key table row per core of the previous
+    layer; the plan raises exactly when a per-core limit is broken: one
+    atom does not fit, or (training) a layer's neighbour tables exceed the
+    reserve."""
+    slots = slots if training else 0
+    specs = specs_of(widths)
+    packings, sources = [], 1
+    try:
+        for spec in specs:
+            packings.append(pack(spec.n_atoms, dense_cost_of(
+                spec.n_inputs, sources, training, slots), SPINN5_BUDGET,
+                spec.name))
+            sources = packings[-1].cores
+    except AtomDoesNotFitError as expected:
+        with pytest.raises(AtomDoesNotFitError) as caught:
+            plan_network(specs, training, slots)
+        assert str(caught.value) == str(expected)
+        return
+    cores = [p.cores for p in packings]
+    tables = [training_neighbour_tables_bytes(
+        cores[i + 1] if i + 1 < len(cores) else 0,
+        cores[i - 1] if i else 0, 0 if i + 1 < len(cores) else 1)
+        for i in range(len(cores))]
+    over = [i for i, t in enumerate(tables)
+            if t > TRAINING_NEIGHBOUR_TABLES_BYTES]
+    if training and over:
+        with pytest.raises(NeighbourTablesError) as caught:
+            plan_network(specs, training, slots)
+        message = str(caught.value)
+        assert f"layer {specs[over[0]].name!r}" in message
+        assert f"need {tables[over[0]]} B of DTCM" in message
+        return
+    plan = plan_network(specs, training, slots)
+    assert [p.packing for p in plan.layers] == packings
+    assert [p.n_sources for p in plan.layers] == [1] + cores[:-1]
+    assert [p.neighbour_tables_bytes for p in plan.layers] == (
+        tables if training else [0] * len(cores))
+    assert plan.cores == sum(cores) + 2 + (1 if training else 0)
+
+
+@pytest.mark.parametrize("width, fits", [(672, True), (704, False)])
+def test_784_n_n_10_training_boundary(width, fits):
+    """The issue's case: 784-672-672-10 trains; 784-704-704-10 fails (the
+    first layer hears from 101 cores of the second: 101 x 24 + 4 B)."""
+    specs = specs_of([784, width, width, 10])
+    if fits:
+        plan = plan_network(specs, training=True)
+        assert [p.packing.cores for p in plan.layers] == [96, 84, 2]
+        assert plan.layers[0].neighbour_tables_bytes == 84 * 24 + 4 == 2020
+        return
+    with pytest.raises(NeighbourTablesError) as caught:
+        plan_network(specs, training=True)
+    message = str(caught.value)
+    assert message.startswith("layer 'dense' (704 units, training layout)")
+    assert "101 cores of the next layer 'dense_1'" in message
+    assert "need 2428 B of DTCM per core, over the 2048 B" in message
+    assert "make 'dense_1' at most 595 units" in message
+    # Inference has no such tables: the same model maps for predict.
+    assert all(p.neighbour_tables_bytes == 0 for p in
+               plan_network(specs, training=False).layers)
+
+
+@settings(deadline=None, max_examples=25)
+@given(widths=st.lists(st.integers(300, 1500), min_size=3, max_size=4))
+def test_suggested_width_fits_and_one_more_does_not(widths):
+    specs = specs_of(widths)
+    try:
+        plan_network(specs, training=True)
+        return
+    except NeighbourTablesError as error:
+        message = str(error)
+    except AtomDoesNotFitError:
+        return
+    import re
+    found = re.search(r"make '(\w+)' at most (\d+) units", message)
+    if found is None:
+        return          # no width of that neighbour helps
+    name, units = found.group(1), int(found.group(2))
+    index = [s.name for s in specs].index(name)
+    failing = re.match(r"layer '(\w+)'", message).group(1)
+
+    def failing_layer_fits(n):
+        changed = list(widths)
+        changed[index + 1] = n
+        try:
+            plan_network(specs_of(changed), training=True)
+        except NeighbourTablesError as error:
+            return not str(error).startswith(f"layer {failing!r}")
+        except AtomDoesNotFitError:
+            return True
+        return True
+
+    assert failing_layer_fits(units)
+    assert not failing_layer_fits(units + 1)
+
+
+def test_machine_too_small_names_cores_needed_and_available():
+    plan = plan_network(specs_of([784, 2500, 2500, 10]))
+    assert plan.cores == 157 + 834 + 10 + 2
+    check_fits_machine(plan, plan.cores, "a machine")      # exactly enough
+    with pytest.raises(MachineTooSmallError) as caught:
+        check_fits_machine(plan, 759, "1 virtual SpiN-5 board (48 chips)",
+                           1, 2)
+    message = str(caught.value)
+    assert message.startswith("the model needs 1003 application cores "
+                              "(inference layout: dense 157, dense_1 834, "
+                              "dense_2 10, input source 1, output gatherer 1)"
+                              " but 1 virtual SpiN-5 board (48 chips) has "
+                              "759")
+    assert "VirtualMachine(boards=2)" in message
+    assert isinstance(caught.value, CapacityError)
+    # one output gatherer per board
+    assert plan.cores_on(3) == plan.cores + 2
+    check_fits_machine(plan, plan.cores + 2, "3 boards", 3)
+    with pytest.raises(MachineTooSmallError, match="output gatherer 3"):
+        check_fits_machine(plan, plan.cores + 1, "3 boards", 3)

@@ -84,9 +84,10 @@ class NetworkRun:
 def run_network(layers: Sequence[Layer], training_config,
                 job: Callable[[NetworkRun], Result],
                 faults: Optional[Faults] = None,
-                timeouts: Optional[Timeouts] = None):
-    """Map the layers (the training layout with a TrainingConfig), run
-    ``job`` against the running network, stop. Returns (job's result,
+                timeouts: Optional[Timeouts] = None, machine=None):
+    """Map the layers (the training layout with a TrainingConfig) on
+    ``machine`` (a spinndl.VirtualMachine, None for the configured one),
+    run ``job`` against the running network, stop. Returns (job's result,
     RunStats). ``faults`` (else SPINNDL_FAULTS) are injected in the
     emulator (docs/reliability.md)."""
     timeouts = timeouts or Timeouts()
@@ -94,7 +95,7 @@ def run_network(layers: Sequence[Layer], training_config,
         raise TypeError(f"timeouts must be a spinndl Timeouts, got "
                         f"{timeouts!r}")
     faults = resolve(faults)
-    with ToolchainSession(BINARY_FOLDER) as session:
+    with ToolchainSession(BINARY_FOLDER, machine) as session:
         graph = NetworkGraph(session, layers, training_config)
         if session.virtual:
             return _run_in_emulator(session, graph, job, faults, timeouts)

@@ -20,13 +20,13 @@ import numpy as np
 
 from .. import activations
 from ..packing import (
-    DTCM_BYTES_PER_TABLE_ROW, SYSTEM_REGION_BYTES,
-    TRAINING_NEIGHBOUR_TABLES_BYTES, CoreCost, dense_cost)
+    SYSTEM_REGION_BYTES, TRAINING_NEIGHBOUR_TABLES_BYTES, CoreCost,
+    dense_cost, training_neighbour_tables_bytes)
 from ..wire_format import (
     ACK_PARTITION, BACKWARD_PARTITION_PREFIX, FORWARD_PARTITION,
     LABELS_PARTITION, SOFTMAX_KEYS_PER_CORE, SOFTMAX_PARTITION,
     BYTES_PER_WORD, PARAMS_REGION_BYTES, BackwardTarget, KeyTableEntry,
-    KEY_TABLE_ENTRY_BYTES, LayerParams, Loss, Region,
+    LayerParams, Loss, Region,
     backward_targets_bytes, key_table_bytes, weights_bytes,
     TrainingParams, backward_partition, backward_target_slice,
     encode_backward_targets, encode_key_table, encode_weights, send_gap_us,
@@ -123,12 +123,7 @@ class DenseMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
             Region.WEIGHTS: weights_bytes(n_atoms, n_inputs)}
         if vertex.training:
             config = vertex.training_config
-            next_cores = 0 if vertex.next is None else len(
-                vertex.next.splitter.get_out_going_slices())
-            previous_cores = 0 if vertex.previous is None else len(
-                vertex.previous.splitter.get_in_coming_slices())
-            label_slices = sum(len(source.splitter.get_out_going_slices())
-                               for source in vertex.label_sources)
+            next_cores, previous_cores, label_slices = self.neighbour_cores()
             sizes.update({
                 Region.TRAINING: TrainingParams.N_WORDS * BYTES_PER_WORD,
                 Region.BACKWARD_IN: key_table_bytes(next_cores),
@@ -226,20 +221,32 @@ class DenseMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
                 optimizer or [np.zeros(0, np.uint32)])),
         ]
 
+    def neighbour_cores(self) -> Tuple[int, int, int]:
+        """(next-layer cores, previous-layer cores, label source cores):
+        the slicing the training tables are sized by."""
+        vertex: DenseVertex = self.app_vertex
+        next_cores = 0 if vertex.next is None else len(
+            vertex.next.splitter.get_out_going_slices())
+        previous_cores = 0 if vertex.previous is None else len(
+            vertex.previous.splitter.get_in_coming_slices())
+        label_cores = sum(len(source.splitter.get_out_going_slices())
+                          for source in vertex.label_sources)
+        return next_cores, previous_cores, label_cores
+
+    def neighbour_tables_bytes(self) -> int:
+        return training_neighbour_tables_bytes(*self.neighbour_cores())
+
     def _check_neighbour_tables(self) -> None:
         """The DTCM the neighbour tables take must fit the allowance
-        packing reserved for them (packing.TRAINING_NEIGHBOUR_TABLES_BYTES)."""
-        sizes = self.region_sizes()
-        rows = ((sizes[Region.BACKWARD_IN] - BYTES_PER_WORD)
-                + (sizes[Region.LABEL_TABLE] - BYTES_PER_WORD)) \
-            // KEY_TABLE_ENTRY_BYTES
-        needed = rows * DTCM_BYTES_PER_TABLE_ROW + sizes[Region.BACKWARD_OUT]
+        packing reserved for them. packing.plan_network checks this before
+        mapping, so failing here means the plan and the splitters differ."""
+        needed = self.neighbour_tables_bytes()
         if needed > TRAINING_NEIGHBOUR_TABLES_BYTES:
-            raise ValueError(
-                f"layer {self.app_vertex.label!r}: its neighbours are split "
-                f"over so many cores that their tables need {needed} B of "
-                f"DTCM per core, over the {TRAINING_NEIGHBOUR_TABLES_BYTES} "
-                f"B reserved")
+            raise AssertionError(
+                f"layer {self.app_vertex.label!r}: neighbour tables need "
+                f"{needed} B of DTCM per core, over the "
+                f"{TRAINING_NEIGHBOUR_TABLES_BYTES} B reserved, although "
+                f"the packing plan said they fit")
 
     def _atom_range(self) -> Tuple[int, int]:
         return self.vertex_slice.lo_atom, self.vertex_slice.hi_atom + 1

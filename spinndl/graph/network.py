@@ -16,7 +16,8 @@ from spinnman.messages.eieio import EIEIOType
 from ..backend.toolchain import ToolchainSession
 from ..layers import Layer
 from ..mapping import LayerMapping, Mapping
-from ..packing import CoreBudget
+from ..packing import (
+    CoreBudget, LayerSpec, NetworkPlan, check_fits_machine, plan_network)
 from ..training.config import default_config
 from ..wire_format import (
     ACK_PARTITION, FORWARD_PARTITION, KEYS_PER_VALUE, LABELS_PARTITION,
@@ -46,6 +47,27 @@ def machine_budget() -> CoreBudget:
         monitor_cores_per_chip=version.n_scamp_cores)
 
 
+def layer_specs(layers: Sequence[Layer]) -> List[LayerSpec]:
+    """What packing needs of each layer after the input."""
+    return [LayerSpec(layer.name, layer.kind, layer.n_atoms, layer.n_inputs)
+            for layer in layers[1:]]
+
+
+def check_capacity(session: ToolchainSession, layers: Sequence[Layer],
+                   training_config=None) -> NetworkPlan:
+    """Every limit of the model on the session's machine, from the packing
+    maths alone: a CapacityError naming the layer, the numbers and what to
+    change, before anything is mapped."""
+    slots = training_config.optimizer_slots if training_config else 0
+    plan = plan_network(layer_specs(layers), training_config is not None,
+                        slots, machine_budget())
+    available, boards, machine = session.capacity()
+    if plan.cores_on(boards) > available:
+        check_fits_machine(plan, available, machine, boards,
+                           session.boards_needed(plan.cores_on))
+    return plan
+
+
 class NetworkGraph:
     """The input source, one vertex per layer, forward edges between them,
     and a live packet gatherer on the output layer."""
@@ -53,10 +75,14 @@ class NetworkGraph:
     def __init__(self, session: ToolchainSession, layers: Sequence[Layer],
                  training_config=None, output_port: int = OUTPUT_PORT):
         """training_config: a spinndl.training.config.TrainingConfig for
-        the training layout (docs/training.md), None for inference."""
+        the training layout (docs/training.md), None for inference.
+        Checks the model's capacity first (check_capacity)."""
         self.layers = list(layers)
         self.training = training_config is not None
         self.virtual = session.virtual
+        self.session = session
+        #: every layer's packing, as planned before mapping
+        self.plan = check_capacity(session, self.layers, training_config)
         #: wall time of the toolchain's mapping (set by mapped_network)
         self.mapping_seconds = 0.0
         budget = machine_budget()
@@ -174,8 +200,7 @@ class NetworkGraph:
             placed(self.labels_vertex, "label source", None, lambda _: None)]
         chips = {(x, y) for layer in layers + [output] + labels
                  for x, y, _ in layer.placements}
-        machine = ("a virtual SpiNN-5 (emulator)" if self.virtual
-                   else "a SpiNNaker machine")
+        machine = self.session.describe_mapped_machine()
         return Mapping(training=self.training, machine=machine,
                        layers=layers, output=output, chips=len(chips),
                        mapping_seconds=self.mapping_seconds,
@@ -192,16 +217,18 @@ class NetworkGraph:
 
 
 @contextmanager
-def mapped_network(layers: Sequence[Layer], training_config=None
-                   ) -> Iterator[NetworkGraph]:
+def mapped_network(layers: Sequence[Layer], training_config=None,
+                   machine=None) -> Iterator[NetworkGraph]:
     """Map a model's layers in a fresh toolchain session (the training
-    layout when a TrainingConfig is given); inside the block the toolchain's
-    placements, routing and data regions can be read."""
+    layout when a TrainingConfig is given; ``machine`` a
+    spinndl.VirtualMachine or None for the configured one); inside the
+    block the toolchain's placements, routing and data regions can be
+    read."""
     if training_config is True:
         training_config = default_config()
     elif training_config is False:
         training_config = None
-    with ToolchainSession(BINARY_FOLDER) as session:
+    with ToolchainSession(BINARY_FOLDER, machine) as session:
         started = time.perf_counter()
         graph = NetworkGraph(session, layers, training_config)
         session.map()

@@ -24,9 +24,15 @@ def _check_positive_int(name: str, value) -> int:
     return int(value)
 
 
-def _check_labels(model, y, n_examples: int, what: str) -> np.ndarray:
+def check_labels(model, y, n_examples: int, what: str) -> np.ndarray:
+    """y as float32 of the output's shape, one row per example, or a
+    ValueError: wrong shape, not numbers (strings, objects), non-finite."""
     expected = (n_examples,) + model.layers[-1].output_shape
     array = np.asarray(y)
+    if not (np.issubdtype(array.dtype, np.number)
+            or np.issubdtype(array.dtype, np.bool_)):
+        raise ValueError(f"{what}: numbers expected, got {array.dtype} "
+                         f"(labels must be numeric arrays)")
     if array.shape != expected:
         raise ValueError(f"{what}: shape {expected} expected (one row per "
                          f"example, the output layer "
@@ -36,7 +42,8 @@ def _check_labels(model, y, n_examples: int, what: str) -> np.ndarray:
     array = array.astype(np.float32)
     if not np.all(np.isfinite(array)):
         index = tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])
-        raise ValueError(f"{what}: non-finite value at index {index}")
+        raise ValueError(f"{what}: non-finite value {array[index]} at "
+                         f"index {index}")
     return array
 
 
@@ -79,7 +86,7 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto",
         timeouts=None) -> History:
     # Everything is checked before anything is mapped.
     x = model._check_inputs(x)
-    y = _check_labels(model, y, len(x), "y")
+    y = check_labels(model, y, len(x), "y")
     batch_size = _check_positive_int(
         "batch_size", DEFAULT_BATCH_SIZE if batch_size is None
         else batch_size)
@@ -88,7 +95,7 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto",
         if len(validation_data) != 2:
             raise ValueError("validation_data must be (x_val, y_val)")
         x_val = model._check_inputs(validation_data[0], "validation x")
-        y_val = _check_labels(model, validation_data[1], len(x_val),
+        y_val = check_labels(model, validation_data[1], len(x_val),
                               "validation y")
     verbose = 1 if verbose == "auto" else int(verbose)
     loss_of = losses.get(model.loss)
@@ -173,7 +180,7 @@ def _train_run(model, x, y, batch_size, run_epochs, first_epoch, epochs,
         return outputs
 
     outputs, model.last_run = run_network(model.layers, config, job,
-                                          faults, timeouts)
+                                          faults, timeouts, model.machine)
     config.state.step += len(batches)
     model._optimizer_state = config.state
     return outputs

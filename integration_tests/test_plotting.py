@@ -3,13 +3,13 @@ placed there (checked on the data that assigns cores to layers, from a real
 mapping on the virtual SpiN-5), and both functions write readable PNGs."""
 
 import struct
+from types import SimpleNamespace
 
 import pytest
 
 from spinndl import plot_history
 from spinndl.examples.thesis_models import mlp
 from spinndl.plotting import chip_centre, core_owners, plot_mapping
-from spinndl.training.history import History
 
 SPINN5_CHIPS = 48
 
@@ -70,11 +70,12 @@ def test_plot_mapping_writes_a_png(mapping, tmp_path):
 
 
 def test_plot_history_writes_a_png(tmp_path):
-    history = History()
-    for epoch, loss in enumerate([1.0, 0.6, 0.4]):
-        history.record(epoch, {"loss": loss, "accuracy": 1 - loss,
-                               "val_loss": loss + 0.1,
-                               "val_accuracy": 0.9 - loss})
+    losses = [1.0, 0.6, 0.4]
+    # what fit returns: a History with .epoch and .history, as in Keras
+    history = SimpleNamespace(epoch=[0, 1, 2], history={
+        "loss": losses, "accuracy": [1 - l for l in losses],
+        "val_loss": [l + 0.1 for l in losses],
+        "val_accuracy": [0.9 - l for l in losses]})
     path = plot_history(history, str(tmp_path / "history.png"))
     width, height = png_size(path)
     assert width >= 800 and 300 <= height <= 1000

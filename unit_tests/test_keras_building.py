@@ -83,7 +83,8 @@ def test_model_shapes_read_like_keras(keras):
     (lambda: Input(shape=(224,)), (224,)), (lambda: Input(shape=224), (224,)),
     (lambda: Input(shape=[224]), (224,)), (lambda: Input(28, 28, 1), (28, 28, 1)),
     (lambda: Input((28, 28, 1)), (28, 28, 1)),
-    (lambda: Input(shape=(np.int64(3),)), (3,))])
+    (lambda: Input(shape=(np.int64(3),)), (3,)),
+    (lambda: Input(batch_shape=(None, 5)), (5,))])
 def test_input_shape_forms(make, shape):
     layer = make()
     assert layer.shape == shape and layer.output_shape == shape
@@ -97,7 +98,9 @@ def test_input_shape_forms(make, shape):
     (lambda: Input(shape=(2.5,)), "2.5"),
     (lambda: Input(shape="ab"), "'a'"),
     (lambda: Input(shape=object()), "tuple of positive ints"),
-    (lambda: Input(shape=(3,), dtype="float16"), "float16")])
+    (lambda: Input(shape=(3,), dtype="float16"), "float16"),
+    (lambda: Input(batch_shape=(32, 5)), "batch_shape"),
+    (lambda: Input(shape=(5,), batch_shape=(None, 5)), "batch_shape")])
 def test_bad_input_shapes(make, message):
     with pytest.raises(ValueError, match=message):
         make()

@@ -15,13 +15,25 @@ class Input(Layer):
     ``Dense(4)(Input(shape=(8,)))``. On the machine its atoms are the keys
     of the single input source (a ReverseIPTagMulticastSource).
 
-    ``dtype`` may only be float32 (or None): the cores compute in float32.
+    ``batch_shape=(None, 784)`` is Keras' other form (the batch size is
+    not fixed). ``dtype`` may only be float32 (or None): the cores compute
+    in float32.
     """
 
     kind = "input"
 
-    def __init__(self, *sizes, shape=None, name=None, dtype=None):
+    def __init__(self, *sizes, shape=None, batch_shape=None, name=None,
+                 dtype=None):
         super().__init__(name)
+        if batch_shape is not None:
+            batch_shape = tuple(batch_shape)
+            if shape is not None or not batch_shape or \
+                    batch_shape[0] is not None:
+                raise ValueError(
+                    f"Input: batch_shape must be (None, *shape) given "
+                    f"alone, got batch_shape={batch_shape!r}, shape="
+                    f"{shape!r}")
+            shape = batch_shape[1:]
         if shape is not None and sizes:
             raise ValueError(f"Input: give the shape once, either as "
                              f"Input{sizes} or as Input(shape={shape!r})")

@@ -36,4 +36,4 @@ bench: install host
 
 clean:
 	$(MAKE) -C neural_modelling clean
-	rm -rf $(VENV) *.egg-info
+	rm -rf $(VENV) *.egg-info build dist spinndl-demo

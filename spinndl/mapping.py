@@ -2,7 +2,7 @@
 (``Model.mapping()``) and as the table ``Model.summary()`` prints."""
 
 from dataclasses import dataclass, field
-from typing import List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 Key = Tuple[int, int]          # (key, mask)
 Core = Tuple[int, int, int]    # (x, y, p)
@@ -39,6 +39,11 @@ class Mapping:
     mapping_seconds: float
     #: Training only: the source that streams labels to the output layer.
     label_source: Optional[LayerMapping] = None
+    #: Every chip of the machine as (x, y, number of cores).
+    machine_chips: List[Tuple[int, int, int]] = field(default_factory=list)
+    #: The cores the toolchain itself uses: each chip's monitor and any
+    #: support core it placed, (x, y, p) → what runs there.
+    toolchain_cores: Dict[Core, str] = field(default_factory=dict)
 
     @property
     def extra_rows(self) -> List[LayerMapping]:

@@ -7,18 +7,26 @@ import numpy as np
 
 from . import losses
 from .layers import Input, Layer
+from .layers.tensor import SymbolicTensor
 from .mapping import Mapping
 
 
 class Model:
-    """A sequential network: ``Input`` first, then layers, as in Keras.
+    """A network of layers, ``Input`` first, built the ways Keras builds:
 
-    >>> model = Model()
+    >>> model = Model([Input(shape=(784,)), Dense(10, activation="softmax")])
+
+    >>> model = Model()                      # then add layers one by one
     >>> model.add(Input(784))
     >>> model.add(Dense(10, activation="softmax"))
 
+    >>> x = Input(shape=(784,))              # functional form, for chains
+    >>> y = Dense(10, activation="softmax")(Dense(32)(x))
+    >>> model = Model(inputs=x, outputs=y)
+
     ``seed`` makes the initial weights reproducible (Keras' default
-    initialisers: glorot-uniform kernels, zero biases). ``machine``: a
+    initialisers: glorot-uniform kernels, zero biases). ``model.layers``
+    lists the Input first, as a Keras functional Model does. ``machine``: a
     ``VirtualMachine(boards=n)`` to emulate a machine of n boards; by
     default the configured machine (one virtual SpiN-5), and a model bigger
     than it is an error before mapping.
@@ -27,7 +35,9 @@ class Model:
     same input shape, and then its weights are shared.
     """
 
-    def __init__(self, seed: Optional[int] = None, machine=None):
+    def __init__(self, layers=None, outputs=None, *, inputs=None,
+                 name: Optional[str] = None, seed: Optional[int] = None,
+                 machine=None):
         from .machine import VirtualMachine
         if machine is not None and not isinstance(machine, VirtualMachine):
             raise TypeError(f"machine must be a spinndl.VirtualMachine or "
@@ -39,9 +49,30 @@ class Model:
         self.loss: Optional[str] = None
         #: What the last predict/evaluate/fit run cost (backend.RunStats).
         self.last_run = None
+        functional = inputs is not None or outputs is not None
+        if functional:
+            if inputs is not None and layers is not None:
+                raise TypeError("Model: give the inputs once, as the first "
+                                "argument or as inputs=")
+            if outputs is None:
+                raise TypeError("Model(inputs=...) needs outputs=...")
+            from .functional import chain_layers
+            layers = chain_layers(layers if inputs is None else inputs,
+                                  outputs)
+        elif layers is not None and not isinstance(layers, (list, tuple)):
+            raise TypeError(
+                f"Model takes a list of layers (or inputs= and outputs=), "
+                f"got {type(layers).__name__}")
+        self.name = name or ("functional" if functional else "sequential")
+        for layer in layers or []:
+            self.add(layer)
 
     # -- building --------------------------------------------------------------
     def add(self, layer: Layer) -> None:
+        """Append a layer. A layer already built (in another model, or
+        before) keeps its weights, as in Keras."""
+        if isinstance(layer, SymbolicTensor) and layer.source is None:
+            layer = layer.layer      # Keras allows Input tensors here too
         if not isinstance(layer, Layer):
             raise TypeError(f"Model.add takes a layer, got {layer!r}")
         if layer in self.layers:
@@ -50,7 +81,7 @@ class Model:
             raise ValueError(
                 f"the first layer must be an Input, got "
                 f"{type(layer).__name__} {layer.name!r}; start with e.g. "
-                f"model.add(Input(784))")
+                f"model.add(Input(shape=(784,)))")
         if self.layers and isinstance(layer, Input):
             raise ValueError("only the first layer may be an Input")
         if layer.built and not isinstance(layer, Input) and \
@@ -63,16 +94,61 @@ class Model:
                 f"other model: add a new layer instead")
         given_name = layer.name
         layer.name = self._unique_name(layer)
-        if not isinstance(layer, Input) and not layer.built:
-            # A built layer of the same input shape is shared, weights and
-            # all, with the model it came from (as in Keras).
+        if not isinstance(layer, Input):
             try:
-                layer.build(self.layers[-1].output_shape, self._rng)
+                if not layer.built:
+                    layer.build(self.layers[-1].output_shape, self._rng)
             except Exception:
                 layer.name = given_name   # a failed add changes nothing
                 raise
         self.layers.append(layer)
         self._names_used.add(layer.name)
+
+    def pop(self) -> Layer:
+        """Remove the last layer and return it (the Input stays), as
+        Keras' Sequential.pop."""
+        if len(self.layers) < 2:
+            raise TypeError("There are no layers in the model.")
+        layer = self.layers.pop()
+        self._names_used.discard(layer.name)
+        return layer
+
+    def get_layer(self, name: Optional[str] = None,
+                  index: Optional[int] = None) -> Layer:
+        """A layer by its name or by its index in ``model.layers``, with
+        Keras' errors."""
+        if index is not None and name is not None:
+            raise ValueError(f"Provide only a layer name or a layer index. "
+                             f"Received: index={index}, name={name}.")
+        if index is not None:
+            if len(self.layers) <= index:
+                raise ValueError(
+                    f"Was asked to retrieve layer at index {index} but "
+                    f"model only has {len(self.layers)} layers.")
+            return self.layers[index]
+        if name is not None:
+            for layer in self.layers:
+                if layer.name == name:
+                    return layer
+            raise ValueError(f"No such layer: {name}. Existing layers are: "
+                             f"{[layer.name for layer in self.layers]}.")
+        raise ValueError("Provide either a layer name or layer index at "
+                         "`get_layer`.")
+
+    @property
+    def input_shape(self):
+        """``(None, *example shape)`` as in Keras."""
+        self._check_has_input()
+        return (None,) + self.layers[0].output_shape
+
+    @property
+    def output_shape(self):
+        self._check_has_input()
+        return (None,) + self.layers[-1].output_shape
+
+    def _check_has_input(self) -> None:
+        if not self.layers:
+            raise ValueError(f"model {self.name!r} has no Input yet")
 
     def _unique_name(self, layer: Layer) -> str:
         if layer.name is not None:
@@ -137,6 +213,19 @@ class Model:
         """Print per layer: shape, parameters, atoms, cores, atoms per
         core, DTCM and SDRAM bytes per core and keys, then totals."""
         print_fn(self.mapping(training).table())
+
+    def plot_mapping(self, path: str, training: bool = False) -> str:
+        """Map the model and draw the board's chips with each core coloured
+        by the layer placed on it, as a PNG at ``path`` (returned)."""
+        from .plotting import plot_mapping
+        return plot_mapping(self.mapping(training), path)
+
+    # -- Keras -------------------------------------------------------------------
+    def to_keras(self):
+        """The equivalent Keras model with this model's current weights
+        (needs Keras: ``pip install 'spinndl[keras]'``)."""
+        from .keras_io import to_keras
+        return to_keras(self)
 
     # -- inference ------------------------------------------------------------
     def _check_inputs(self, x, what: str = "x") -> np.ndarray:
@@ -303,3 +392,12 @@ class Model:
                 setattr(self, name, settings[name])
             else:
                 self.__dict__.pop(name, None)
+
+
+class Sequential(Model):
+    """Keras' ``Sequential([...])``: a Model built from a list of layers,
+    Input first (then ``add`` and ``pop`` as usual)."""
+
+    def __init__(self, layers=None, name: Optional[str] = None,
+                 seed: Optional[int] = None, machine=None):
+        super().__init__(layers, name=name, seed=seed, machine=machine)

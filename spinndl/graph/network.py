@@ -3,7 +3,7 @@
 import os
 import time
 from contextlib import contextmanager
-from typing import Dict, Iterator, List, Sequence, Type
+from typing import Dict, Iterator, List, Sequence, Tuple, Type
 
 from pacman.model.partitioner_splitters import SplitterFixedLegacy
 from spinn_front_end_common.data import FecDataView
@@ -201,10 +201,30 @@ class NetworkGraph:
         chips = {(x, y) for layer in layers + [output] + labels
                  for x, y, _ in layer.placements}
         machine = self.session.describe_mapped_machine()
+        ours = {id(vertex) for vertex in
+                self.source_vertices + self.layer_vertices + [gatherer]}
         return Mapping(training=self.training, machine=machine,
                        layers=layers, output=output, chips=len(chips),
                        mapping_seconds=self.mapping_seconds,
-                       label_source=labels[0] if labels else None)
+                       label_source=labels[0] if labels else None,
+                       machine_chips=[(chip.x, chip.y, chip.n_processors)
+                                      for chip in FecDataView.get_machine(
+                                          ).chips],
+                       toolchain_cores=self._toolchain_cores(ours))
+
+    @staticmethod
+    def _toolchain_cores(ours) -> Dict[Tuple[int, int, int], str]:
+        """Each chip's monitor cores and every placed vertex that is not
+        one of this graph's (the toolchain's support cores)."""
+        cores = {(chip.x, chip.y, p): "monitor"
+                 for chip in FecDataView.get_machine().chips
+                 for p in chip.scamp_processors_ids}
+        for placement in FecDataView.iterate_placemements():
+            app_vertex = placement.vertex.app_vertex
+            if app_vertex is None or id(app_vertex) not in ours:
+                cores[(placement.x, placement.y, placement.p)] = type(
+                    placement.vertex).__name__
+        return cores
 
     @staticmethod
     def output_gatherer():

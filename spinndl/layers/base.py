@@ -42,6 +42,32 @@ class Layer:
     def initial_weights(self, rng: np.random.Generator) -> List[np.ndarray]:
         return []
 
+    def __call__(self, inputs):
+        """Keras' functional API: ``Dense(4)(x)`` with ``x`` an ``Input``
+        or the output of another layer call returns a symbolic tensor of
+        this layer's output shape. The weights are made when a Model is
+        built from the tensors (with the Model's seed)."""
+        from .tensor import SymbolicTensor
+        if isinstance(inputs, Layer) and inputs.kind == "input":
+            inputs = inputs.output
+        if not isinstance(inputs, SymbolicTensor):
+            raise TypeError(
+                f"layer {self.display_name!r}: call it on an Input or on "
+                f"the output of another layer call, got "
+                f"{type(inputs).__name__}; to compute outputs for data, "
+                f"build a Model and use model.predict")
+        shape = inputs.example_shape
+        if self.built and self.input_shape != shape:
+            raise ValueError(
+                f"layer {self.display_name!r} was built for inputs of shape "
+                f"{self.input_shape}, called on shape {shape}")
+        return SymbolicTensor(self.compute_output_shape(shape), self, inputs)
+
+    @property
+    def display_name(self) -> str:
+        """The name, or the kind before a model has named the layer."""
+        return self.name or self.kind
+
     @property
     def built(self) -> bool:
         return self.output_shape is not None

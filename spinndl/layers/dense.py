@@ -29,7 +29,7 @@ class Dense(Layer):
     def compute_output_shape(self, input_shape):
         if len(input_shape) != 1:
             raise ValueError(
-                f"layer {self.name!r}: Dense takes a flat input, got shape "
+                f"layer {self.display_name!r}: Dense takes a flat input, got shape "
                 f"{input_shape}")
         return (self.units,)
 

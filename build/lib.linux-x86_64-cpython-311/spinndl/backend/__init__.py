@@ -1,0 +1,1 @@
+"""Where a mapped network runs: the toolchain session, the emulator, a board."""

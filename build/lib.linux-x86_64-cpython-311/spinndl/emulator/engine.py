@@ -1,0 +1,340 @@
+"""ctypes binding of the emulator engine (neural_modelling/emulator/engine.h).
+
+One :class:`Engine` owns one ``emu_engine_t``. The methods are thin: they
+convert Python values to C ones and C failures to exceptions. Everything the
+toolchain knows (placements, tables, regions) is fed in by the caller.
+"""
+
+import ctypes
+import enum
+import glob
+import logging
+import os
+from dataclasses import dataclass
+from typing import List, Optional, Sequence, Tuple
+
+import numpy
+
+#: Where ``make -C neural_modelling host`` puts the engine and the programs.
+HOST_BINARY_DIR = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+    "model_binaries", "host")
+ENGINE_LIBRARY = "libspinndl_emulator.so"
+BUILD_COMMAND = "make -C neural_modelling host"
+
+N_LINKS = 6
+#: The C sources, when spinndl runs from a source checkout.
+_SOURCE_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))), "neural_modelling")
+
+logger = logging.getLogger(__name__)
+
+
+class EngineBuildError(RuntimeError):
+    """The engine or a program has no host build (or it is older than its
+    sources)."""
+
+
+class RunStatus(enum.IntEnum):
+    IDLE = 0
+    TIME_REACHED = 1
+    ALL_EXITED = 2
+    ERROR = 3
+
+
+class CoreKind(enum.IntEnum):
+    PROGRAM = 0
+    SOURCE = 1
+    SINK = 2
+
+
+class CoreState(enum.IntEnum):
+    NOT_STARTED = 0
+    RUNNING = 1
+    PAUSED = 2
+    EXITED = 3
+    ERROR = 4
+
+
+class _CoreCounters(ctypes.Structure):
+    _fields_ = [("sent", ctypes.c_uint64), ("received", ctypes.c_uint64),
+                ("callbacks", ctypes.c_uint64),
+                ("queue_overflows", ctypes.c_uint64),
+                ("state", ctypes.c_uint32)]
+
+
+class _ChipCounters(ctypes.Structure):
+    _fields_ = [("routed", ctypes.c_uint64),
+                ("default_routed", ctypes.c_uint64),
+                ("dropped", ctypes.c_uint64),
+                ("link_sent", ctypes.c_uint64 * N_LINKS)]
+
+
+class _Drop(ctypes.Structure):
+    _fields_ = [("key", ctypes.c_uint32), ("x", ctypes.c_uint32),
+                ("y", ctypes.c_uint32), ("time_ns", ctypes.c_uint64)]
+
+
+@dataclass(frozen=True)
+class CoreCounters:
+    sent: int
+    received: int
+    callbacks: int
+    queue_overflows: int
+    state: CoreState
+
+
+@dataclass(frozen=True)
+class ChipCounters:
+    routed: int
+    default_routed: int
+    dropped: int
+    link_sent: Tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Drop:
+    key: int
+    x: int
+    y: int
+    time_ns: int
+
+
+_U32 = ctypes.c_uint32
+_U64 = ctypes.c_uint64
+_INT = ctypes.c_int
+_PTR = ctypes.c_void_p
+_U32P = ctypes.POINTER(ctypes.c_uint32)
+_U64P = ctypes.POINTER(ctypes.c_uint64)
+
+#: name: (restype, argtypes), exactly as engine.h declares them.
+_SIGNATURES = {
+    "emu_create": (_PTR, [_U32, _U32]),
+    "emu_destroy": (None, [_PTR]),
+    "emu_add_chip": (_INT, [_PTR, _U32, _U32]),
+    "emu_add_link": (_INT, [_PTR, _U32, _U32, _U32, _U32, _U32]),
+    "emu_add_route": (_INT, [_PTR, _U32, _U32, _U32, _U32, _U32, _U32]),
+    "emu_add_core": (_INT, [_PTR, _U32, _U32, _U32, _INT, ctypes.c_char_p]),
+    "emu_add_region": (_INT, [_PTR, _INT, _U32, _U32, ctypes.c_char_p,
+                              _U32]),
+    "emu_start": (_INT, [_PTR]),
+    "emu_run": (_INT, [_PTR, _U64]),
+    "emu_now": (_U64, [_PTR]),
+    "emu_inject": (_INT, [_PTR, _INT, _U64, _U64, _U32P, _U32P, _INT,
+                          _U32]),
+    "emu_drain": (_U32, [_PTR, _INT, _U32P, _U32P, _U64P, _U32]),
+    "emu_core_region": (_PTR, [_PTR, _INT, _U32, _U32P]),
+    "emu_error_message": (ctypes.c_char_p, [_PTR]),
+    "emu_error_core": (_INT, [_PTR]),
+    "emu_set_callback_limit": (None, [_PTR, ctypes.c_double]),
+    "emu_set_log_level": (None, [_PTR, _INT]),
+    "emu_core_counters": (_INT, [_PTR, _INT, ctypes.POINTER(_CoreCounters)]),
+    "emu_chip_counters": (_INT, [_PTR, _U32, _U32,
+                                 ctypes.POINTER(_ChipCounters)]),
+    "emu_drops": (_U64, [_PTR, ctypes.POINTER(_Drop), _U32]),
+    "emu_deliveries": (_U64, [_PTR]),
+}
+
+_library: Optional[ctypes.CDLL] = None
+
+
+def host_binary_dir() -> str:
+    """The folder of host builds; ``SPINNDL_HOST_BINARIES`` overrides it."""
+    return os.environ.get("SPINNDL_HOST_BINARIES", HOST_BINARY_DIR)
+
+
+def _missing(path: str, what: str) -> EngineBuildError:
+    return EngineBuildError(
+        f"no host build of {what} at {path}: run `{BUILD_COMMAND}` "
+        f"from the spinndl repository")
+
+
+def program_path(binary_name: str) -> str:
+    """The host shared object of a core's program: ``ring.aplx`` is run from
+    ``<host binaries>/ring.so``."""
+    stem = os.path.splitext(os.path.basename(binary_name))[0]
+    path = os.path.join(host_binary_dir(), stem + ".so")
+    if not os.path.isfile(path):
+        raise _missing(path, f"program {binary_name}")
+    return path
+
+
+def _warn_if_stale(path: str) -> None:
+    """In a source checkout, say so when the engine is older than its C."""
+    sources = glob.glob(os.path.join(_SOURCE_DIR, "emulator", "*.[ch]")) + \
+        glob.glob(os.path.join(_SOURCE_DIR, "host", "*.[ch]"))
+    built = os.path.getmtime(path)
+    newer = [source for source in sources if os.path.getmtime(source) > built]
+    if newer:
+        logger.warning("%s is older than %s: run `%s`", path,
+                       os.path.relpath(newer[0], _SOURCE_DIR), BUILD_COMMAND)
+
+
+def load_library() -> ctypes.CDLL:
+    """The engine library, loaded once per process."""
+    global _library  # pylint: disable=global-statement
+    if _library is None:
+        path = os.path.join(host_binary_dir(), ENGINE_LIBRARY)
+        if not os.path.isfile(path):
+            raise _missing(path, "the emulator engine")
+        _warn_if_stale(path)
+        library = ctypes.CDLL(path)
+        for name, (restype, argtypes) in _SIGNATURES.items():
+            function = getattr(library, name)
+            function.restype = restype
+            function.argtypes = argtypes
+        _library = library
+    return _library
+
+
+def _as_u32_array(values: Sequence[int]) -> numpy.ndarray:
+    return numpy.ascontiguousarray(numpy.asarray(values, dtype=numpy.uint64)
+                                   .astype(numpy.uint32))
+
+
+class Engine:
+    """One engine instance: build the machine, add cores, run."""
+
+    def __init__(self, width: int, height: int):
+        self._lib = load_library()
+        self._handle = self._lib.emu_create(width, height)
+        if not self._handle:
+            raise MemoryError("emu_create failed")
+
+    def close(self) -> None:
+        if self._handle:
+            self._lib.emu_destroy(self._handle)
+            self._handle = None
+
+    def __del__(self) -> None:
+        self.close()
+
+    def _check(self, result: int, what: str) -> int:
+        if result < 0:
+            raise ValueError(f"{what} failed ({self.error_message() or result})")
+        return result
+
+    # ---- building ----------------------------------------------------------
+    def add_chip(self, x: int, y: int) -> None:
+        self._check(self._lib.emu_add_chip(self._handle, x, y),
+                    f"adding chip ({x}, {y})")
+
+    def add_link(self, x: int, y: int, link: int, to_x: int, to_y: int) -> None:
+        self._check(self._lib.emu_add_link(self._handle, x, y, link, to_x, to_y),
+                    f"adding link {link} of ({x}, {y})")
+
+    def add_route(self, x: int, y: int, key: int, mask: int,
+                  processor_mask: int, link_mask: int) -> None:
+        self._check(self._lib.emu_add_route(
+            self._handle, x, y, key, mask, processor_mask, link_mask),
+            f"adding route {key:#x}/{mask:#x} on ({x}, {y})")
+
+    def add_core(self, x: int, y: int, p: int, kind: CoreKind,
+                 so_path: Optional[str] = None) -> int:
+        encoded = so_path.encode() if so_path is not None else None
+        return self._check(
+            self._lib.emu_add_core(self._handle, x, y, p, int(kind), encoded),
+            f"adding core ({x}, {y}, {p})")
+
+    def add_region(self, core: int, region: int, address: int,
+                   data: bytes) -> None:
+        self._check(self._lib.emu_add_region(
+            self._handle, core, region, address, data, len(data)),
+            f"adding region {region} of core {core}")
+
+    # ---- running -----------------------------------------------------------
+    def start(self) -> RunStatus:
+        return RunStatus(self._lib.emu_start(self._handle))
+
+    def run(self, until_ns: int = 0) -> RunStatus:
+        return RunStatus(self._lib.emu_run(self._handle, until_ns))
+
+    @property
+    def now_ns(self) -> int:
+        return self._lib.emu_now(self._handle)
+
+    def set_callback_limit(self, seconds: float) -> None:
+        self._lib.emu_set_callback_limit(self._handle, seconds)
+
+    def set_log_level(self, level: int) -> None:
+        """Cores' log_* calls at or below level are printed (10 error,
+        20 warning, 30 info, 40 debug)."""
+        self._lib.emu_set_log_level(self._handle, level)
+
+    def inject(self, core: int, keys: Sequence[int],
+               payloads: Optional[Sequence[int]], start_ns: int,
+               interval_ns: int) -> None:
+        key_array = _as_u32_array(keys)
+        n = len(key_array)
+        if payloads is None:
+            payload_array = numpy.zeros(n, dtype=numpy.uint32)
+        else:
+            payload_array = _as_u32_array(payloads)
+            if len(payload_array) != n:
+                raise ValueError(f"{n} keys but {len(payload_array)} payloads")
+        self._check(self._lib.emu_inject(
+            self._handle, core, start_ns, interval_ns,
+            key_array.ctypes.data_as(_U32P),
+            payload_array.ctypes.data_as(_U32P),
+            0 if payloads is None else 1, n), f"injecting into core {core}")
+
+    def drain(self, core: int, max_packets: int = 1 << 16
+              ) -> Tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray]:
+        """Every packet the sink core got since the last drain:
+        (keys, payloads, times_ns)."""
+        parts: List[Tuple[numpy.ndarray, ...]] = []
+        while True:
+            keys = numpy.empty(max_packets, dtype=numpy.uint32)
+            payloads = numpy.empty(max_packets, dtype=numpy.uint32)
+            times = numpy.empty(max_packets, dtype=numpy.uint64)
+            n = self._lib.emu_drain(
+                self._handle, core, keys.ctypes.data_as(_U32P),
+                payloads.ctypes.data_as(_U32P), times.ctypes.data_as(_U64P),
+                max_packets)
+            parts.append((keys[:n], payloads[:n], times[:n]))
+            if n < max_packets:
+                break
+        return tuple(numpy.concatenate(column) for column in zip(*parts))
+
+    def core_region(self, core: int, region: int) -> Optional[bytes]:
+        size = ctypes.c_uint32(0)
+        pointer = self._lib.emu_core_region(self._handle, core, region,
+                                            ctypes.byref(size))
+        if not pointer:
+            return None
+        return ctypes.string_at(pointer, size.value)
+
+    # ---- errors and counters ----------------------------------------------
+    def error_message(self) -> str:
+        message = self._lib.emu_error_message(self._handle)
+        return message.decode(errors="replace") if message else ""
+
+    def error_core(self) -> int:
+        return self._lib.emu_error_core(self._handle)
+
+    def core_counters(self, core: int) -> CoreCounters:
+        out = _CoreCounters()
+        self._check(self._lib.emu_core_counters(self._handle, core,
+                                                ctypes.byref(out)),
+                    f"counters of core {core}")
+        return CoreCounters(out.sent, out.received, out.callbacks,
+                            out.queue_overflows, CoreState(out.state))
+
+    def chip_counters(self, x: int, y: int) -> ChipCounters:
+        out = _ChipCounters()
+        self._check(self._lib.emu_chip_counters(self._handle, x, y,
+                                                ctypes.byref(out)),
+                    f"counters of chip ({x}, {y})")
+        return ChipCounters(out.routed, out.default_routed, out.dropped,
+                            tuple(out.link_sent))
+
+    def drops(self, max_listed: int = 1024) -> Tuple[int, List[Drop]]:
+        """(total packets dropped, the first up to max_listed drops)."""
+        out = (_Drop * max_listed)()
+        total = self._lib.emu_drops(self._handle, out, max_listed)
+        return total, [Drop(d.key, d.x, d.y, d.time_ns)
+                       for d in out[:min(total, max_listed)]]
+
+    @property
+    def deliveries(self) -> int:
+        return self._lib.emu_deliveries(self._handle)

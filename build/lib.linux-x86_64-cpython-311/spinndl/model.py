@@ -1,0 +1,353 @@
+"""The Keras-like sequential model."""
+
+from typing import List, Optional, Sequence
+
+import numpy as np
+
+from . import losses
+from .layers import Input, Layer
+from .layers.tensor import SymbolicTensor
+from .mapping import Mapping
+
+
+class Model:
+    """A network of layers, ``Input`` first, built the ways Keras builds:
+
+    >>> model = Model([Input(shape=(784,)), Dense(10, activation="softmax")])
+
+    >>> model = Model()                      # then add layers one by one
+    >>> model.add(Input(784))
+    >>> model.add(Dense(10, activation="softmax"))
+
+    >>> x = Input(shape=(784,))              # functional form, for chains
+    >>> y = Dense(10, activation="softmax")(Dense(32)(x))
+    >>> model = Model(inputs=x, outputs=y)
+
+    ``seed`` makes the initial weights reproducible (Keras' default
+    initialisers: glorot-uniform kernels, zero biases). ``model.layers``
+    lists the Input first, as a Keras functional Model does.
+    """
+
+    def __init__(self, layers=None, outputs=None, *, inputs=None,
+                 name: Optional[str] = None, seed: Optional[int] = None):
+        self.layers: List[Layer] = []
+        self._rng = np.random.default_rng(seed)
+        self._names_used: set = set()
+        self.loss: Optional[str] = None
+        #: What the last predict/evaluate/fit run cost (backend.RunStats).
+        self.last_run = None
+        functional = inputs is not None or outputs is not None
+        if functional:
+            if inputs is not None and layers is not None:
+                raise TypeError("Model: give the inputs once, as the first "
+                                "argument or as inputs=")
+            if outputs is None:
+                raise TypeError("Model(inputs=...) needs outputs=...")
+            from .functional import chain_layers
+            layers = chain_layers(layers if inputs is None else inputs,
+                                  outputs)
+        elif layers is not None and not isinstance(layers, (list, tuple)):
+            raise TypeError(
+                f"Model takes a list of layers (or inputs= and outputs=), "
+                f"got {type(layers).__name__}")
+        self.name = name or ("functional" if functional else "sequential")
+        for layer in layers or []:
+            self.add(layer)
+
+    # -- building --------------------------------------------------------------
+    def add(self, layer: Layer) -> None:
+        """Append a layer. A layer already built (in another model, or
+        before) keeps its weights, as in Keras."""
+        if isinstance(layer, SymbolicTensor) and layer.source is None:
+            layer = layer.layer      # Keras allows Input tensors here too
+        if not isinstance(layer, Layer):
+            raise TypeError(f"Model.add takes a layer, got {layer!r}")
+        if layer in self.layers:
+            raise ValueError(f"layer {layer.name!r} is already in the model")
+        if not self.layers and not isinstance(layer, Input):
+            raise ValueError(
+                f"the first layer must be an Input, got "
+                f"{type(layer).__name__} {layer.name!r}; start with e.g. "
+                f"model.add(Input(shape=(784,)))")
+        if self.layers and isinstance(layer, Input):
+            raise ValueError("only the first layer may be an Input")
+        given_name = layer.name
+        layer.name = self._unique_name(layer)
+        if not isinstance(layer, Input):
+            previous = self.layers[-1].output_shape
+            try:
+                if not layer.built:
+                    layer.build(previous, self._rng)
+                elif layer.input_shape != previous:
+                    raise ValueError(
+                        f"layer {layer.name!r} was built for inputs of shape "
+                        f"{layer.input_shape}; the layer before it gives "
+                        f"{previous}")
+            except Exception:
+                layer.name = given_name   # a failed add changes nothing
+                raise
+        self.layers.append(layer)
+        self._names_used.add(layer.name)
+
+    def pop(self) -> Layer:
+        """Remove the last layer and return it (the Input stays), as
+        Keras' Sequential.pop."""
+        if len(self.layers) < 2:
+            raise TypeError("There are no layers in the model.")
+        layer = self.layers.pop()
+        self._names_used.discard(layer.name)
+        return layer
+
+    def get_layer(self, name: Optional[str] = None,
+                  index: Optional[int] = None) -> Layer:
+        """A layer by its name or by its index in ``model.layers``, with
+        Keras' errors."""
+        if index is not None and name is not None:
+            raise ValueError(f"Provide only a layer name or a layer index. "
+                             f"Received: index={index}, name={name}.")
+        if index is not None:
+            if len(self.layers) <= index:
+                raise ValueError(
+                    f"Was asked to retrieve layer at index {index} but "
+                    f"model only has {len(self.layers)} layers.")
+            return self.layers[index]
+        if name is not None:
+            for layer in self.layers:
+                if layer.name == name:
+                    return layer
+            raise ValueError(f"No such layer: {name}. Existing layers are: "
+                             f"{[layer.name for layer in self.layers]}.")
+        raise ValueError("Provide either a layer name or layer index at "
+                         "`get_layer`.")
+
+    @property
+    def input_shape(self):
+        """``(None, *example shape)`` as in Keras."""
+        self._check_has_input()
+        return (None,) + self.layers[0].output_shape
+
+    @property
+    def output_shape(self):
+        self._check_has_input()
+        return (None,) + self.layers[-1].output_shape
+
+    def _check_has_input(self) -> None:
+        if not self.layers:
+            raise ValueError(f"model {self.name!r} has no Input yet")
+
+    def _unique_name(self, layer: Layer) -> str:
+        if layer.name is not None:
+            if layer.name in self._names_used:
+                raise ValueError(f"the model already has a layer named "
+                                 f"{layer.name!r}")
+            return layer.name
+        name, index = layer.kind, 0
+        while name in self._names_used:
+            index += 1
+            name = f"{layer.kind}_{index}"
+        return name
+
+    def _check_ready(self) -> None:
+        if len(self.layers) < 2:
+            raise ValueError("the model needs an Input and at least one "
+                             "layer after it")
+
+    # -- weights, in Keras layout ---------------------------------------------
+    def get_weights(self) -> List[np.ndarray]:
+        return [w for layer in self.layers for w in layer.get_weights()]
+
+    def set_weights(self, weights: Sequence) -> None:
+        """Set every layer's weights from a flat list in Keras order (as
+        ``keras_model.get_weights()`` returns). All arrays are checked before
+        any is set, so a bad list leaves the model as it was."""
+        weights = list(weights)
+        expected = sum(len(layer.weight_shapes()) for layer in self.layers)
+        if len(weights) != expected:
+            raise ValueError(
+                f"set_weights: the model has {expected} weight arrays "
+                f"(shapes {[s for l in self.layers for s in l.weight_shapes()]}"
+                f"), got {len(weights)}")
+        checked, start = [], 0
+        for layer in self.layers:
+            count = len(layer.weight_shapes())
+            checked.append(layer.check_weights(weights[start:start + count]))
+            start += count
+        for layer, layer_weights in zip(self.layers, checked):
+            layer.set_weights(layer_weights)
+
+    def count_params(self) -> int:
+        return sum(layer.count_params() for layer in self.layers)
+
+    # -- mapping ------------------------------------------------------------------
+    def mapping(self, training: bool = False) -> Mapping:
+        """Map the model with the SpiNNaker toolchain (on a virtual SpiN-5
+        unless a board is configured) and report what was placed."""
+        from .graph.network import mapped_network
+        self._check_ready()
+        config = self._training_config(1, 1) if training else None
+        with mapped_network(self.layers, config) as graph:
+            return graph.report()
+
+    def summary(self, training: bool = False, print_fn=print) -> None:
+        """Print per layer: shape, parameters, atoms, cores, atoms per
+        core, DTCM and SDRAM bytes per core and keys, then totals."""
+        print_fn(self.mapping(training).table())
+
+    def plot_mapping(self, path: str, training: bool = False) -> str:
+        """Map the model and draw the board's chips with each core coloured
+        by the layer placed on it, as a PNG at ``path`` (returned)."""
+        from .plotting import plot_mapping
+        return plot_mapping(self.mapping(training), path)
+
+    # -- Keras -------------------------------------------------------------------
+    def to_keras(self):
+        """The equivalent Keras model with this model's current weights
+        (needs Keras: ``pip install 'spinndl[keras]'``)."""
+        from .keras_io import to_keras
+        return to_keras(self)
+
+    # -- inference ------------------------------------------------------------
+    def _check_inputs(self, x, what: str = "x") -> np.ndarray:
+        """x as float32 (n, *input shape), or a ValueError saying why not."""
+        self._check_ready()
+        shape = self.layers[0].output_shape
+        array = np.asarray(x)
+        if array.ndim == len(shape):
+            raise ValueError(f"{what}: a batch of examples is expected, "
+                             f"shape (n, {', '.join(map(str, shape))}); got "
+                             f"one example of shape {array.shape}")
+        if array.shape[1:] != shape:
+            raise ValueError(f"{what}: examples of shape {shape} expected "
+                             f"by layer {self.layers[0].name!r}, got "
+                             f"{array.shape[1:]}")
+        if len(array) == 0:
+            raise ValueError(f"{what}: no examples")
+        if not np.issubdtype(array.dtype, np.number):
+            raise ValueError(f"{what}: numbers expected, got {array.dtype}")
+        array = array.astype(np.float32)
+        bad = ~np.isfinite(array)
+        if bad.any():
+            index = tuple(int(i) for i in np.argwhere(bad)[0])
+            raise ValueError(f"{what}: non-finite value {array[index]} at "
+                             f"index {index}")
+        return array
+
+    def predict(self, x, batch_size: Optional[int] = None,
+                verbose=0) -> np.ndarray:
+        """Outputs for the examples ``x``, computed by the layer programs on
+        the machine (the emulator by default), in one run that streams every
+        example back to back. ``batch_size`` and ``verbose`` are accepted
+        for Keras compatibility: the stream is not cut into batches (the
+        host batches its events into EIEIO messages of 31 instead, and keeps
+        two examples in flight, docs/streaming.md)."""
+        from .backend.runner import run_network
+        from .backend.streaming import stream_examples
+        x = self._check_inputs(x)
+        if batch_size is not None and (isinstance(batch_size, bool) or
+                                       not isinstance(batch_size, int) or
+                                       batch_size < 1):
+            raise ValueError(f"batch_size must be a positive int, got "
+                             f"{batch_size!r}")
+        n_outputs = self.layers[-1].n_atoms
+
+        def job(run):
+            return stream_examples(run.transport, run.graph.input_label,
+                                   run.graph.output_layer_label, x,
+                                   n_outputs, run.advance)
+
+        outputs, self.last_run = run_network(self.layers, None, job)
+        return outputs.reshape((len(x),) + self.layers[-1].output_shape)
+
+    def evaluate(self, x, y, batch_size: Optional[int] = None, verbose=0,
+                 return_dict: bool = False):
+        """[loss, accuracy] of the model on (x, y), the outputs computed on
+        the machine. The loss is the compiled one, else categorical
+        cross-entropy for a softmax output and mean squared error
+        otherwise."""
+        x = self._check_inputs(x)
+        y = np.asarray(y, dtype=np.float32)
+        expected = (len(x),) + self.layers[-1].output_shape
+        if y.shape != expected:
+            raise ValueError(f"y: shape {expected} expected (one row per "
+                             f"example of x), got {y.shape}")
+        predictions = self.predict(x, batch_size=batch_size)
+        loss_name = self.loss or (
+            "categorical_crossentropy"
+            if getattr(self.layers[-1], "activation", None) == "softmax"
+            else "mean_squared_error")
+        loss = float(losses.get(loss_name)(y, predictions))
+        accuracy = losses.accuracy(y, predictions)
+        if return_dict:
+            return {"loss": loss, "accuracy": accuracy}
+        return [loss, accuracy]
+
+    # -- training -------------------------------------------------------------
+    def compile(self, loss: str = "mean_squared_error", optimizer="sgd",
+                metrics=None) -> None:
+        """Choose the loss (mean_squared_error / mse, binary_crossentropy,
+        categorical_crossentropy), the optimizer (SGD, Adam or their names)
+        and metrics (only "accuracy") for ``fit``."""
+        from . import optimizers
+        from .training.config import LOSS_CODES
+        if loss not in LOSS_CODES:
+            raise ValueError(f"unknown loss {loss!r}; choose one of "
+                             f"{sorted(LOSS_CODES)}")
+        metrics = list(metrics or [])
+        for metric in metrics:
+            if metric not in ("accuracy", "acc"):
+                raise ValueError(f"unknown metric {metric!r}; spinndl "
+                                 f"computes 'accuracy'")
+        self._check_ready()
+        output = self.layers[-1]
+        if loss == "categorical_crossentropy" and \
+                getattr(output, "activation", None) != "softmax":
+            raise ValueError(
+                f"categorical_crossentropy needs a softmax output layer; "
+                f"layer {output.name!r} has activation "
+                f"{getattr(output, 'activation', None)!r}")
+        optimizer = optimizers.get(optimizer)   # may raise: change nothing yet
+        self.loss = loss
+        self.optimizer = optimizer
+        self.metrics = ["accuracy" if m == "acc" else m for m in metrics]
+        from .training.config import OptimizerState
+        self._optimizer_state = OptimizerState()
+
+    def _training_config(self, n_examples: int, batch_size: int):
+        from .training.config import TrainingConfig, default_config
+        if self.loss is None:
+            return default_config(n_examples, batch_size)
+        return TrainingConfig(loss=self.loss, optimizer=self.optimizer,
+                              n_examples=n_examples, batch_size=batch_size,
+                              state=self._optimizer_state)
+
+    def fit(self, x, y, batch_size: Optional[int] = None, epochs: int = 1,
+            verbose="auto", validation_data=None, shuffle: bool = True,
+            seed: Optional[int] = None, loss: Optional[str] = None,
+            learning_rate: Optional[float] = None):
+        """Train on the machine, as Keras' fit: returns a History with the
+        loss (and accuracy, if compiled with it) per epoch, validation
+        included. Every update runs on the cores; the trained weights and
+        optimizer state are read back when fit returns. The thesis form
+        ``fit(x, y, loss=..., learning_rate=...)`` compiles with SGD first.
+        A failed fit leaves the model's weights as they were."""
+        from .training.fit import fit
+        if loss is not None or learning_rate is not None:
+            from .optimizers import SGD
+            self.compile(loss=loss or self.loss or "mean_squared_error",
+                         optimizer=SGD(learning_rate=learning_rate or 0.01),
+                         metrics=getattr(self, "metrics", None))
+        if self.loss is None:
+            raise ValueError("call model.compile(loss=..., optimizer=...) "
+                             "before fit")
+        return fit(self, x, y, batch_size=batch_size, epochs=epochs,
+                   verbose=verbose, validation_data=validation_data,
+                   shuffle=shuffle, seed=seed)
+
+
+class Sequential(Model):
+    """Keras' ``Sequential([...])``: a Model built from a list of layers,
+    Input first (then ``add`` and ``pop`` as usual)."""
+
+    def __init__(self, layers=None, name: Optional[str] = None,
+                 seed: Optional[int] = None):
+        super().__init__(layers, name=name, seed=seed)

@@ -1,0 +1,253 @@
+"""The bytes a layer core's data regions hold: written by the graph's
+machine vertices, read by the C programs in ``neural_modelling/`` (whose
+``src/common/layer_regions.h`` mirrors this file) and decoded again by the
+tests. docs/wire_format.md describes the same layout for people.
+
+All words are little-endian 32-bit; floats are IEEE-754 binary32, so host and
+board see the same bits.
+"""
+
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import List, Sequence
+
+import numpy as np
+
+BYTES_PER_WORD = 4
+
+#: The partition a layer's outputs travel on to the next layer (or the
+#: live packet gatherer).
+FORWARD_PARTITION = "forward"
+#: A softmax layer's own partition, from every core to every core of the
+#: layer, for the max and sum statistics (docs/wire_format.md).
+SOFTMAX_PARTITION = "softmax"
+#: Keys per core on the softmax partition: (round << 1) | example parity;
+#: rounds 0 (max) and 1 (sum) forward, 2 (sum of y·g) backward.
+SOFTMAX_KEYS_PER_CORE = 8
+#: Labels from the label source to the output layer (training).
+LABELS_PARTITION = "labels"
+#: Partial errors from every core of a layer to core s of the previous
+#: layer: one partition per slice s of the previous layer (training).
+BACKWARD_PARTITION_PREFIX = "backward:"
+#: One packet per example from each first-layer core when its backward pass
+#: (and any update) is done (training).
+ACK_PARTITION = "ack"
+
+
+def backward_partition(target_slice: int) -> str:
+    return f"{BACKWARD_PARTITION_PREFIX}{target_slice}"
+
+
+def backward_target_slice(partition_id: str) -> int:
+    """The slice index of a backward partition's only target."""
+    return int(partition_id[len(BACKWARD_PARTITION_PREFIX):])
+
+
+class Region(IntEnum):
+    """Data-specification region numbers of a layer core."""
+    SYSTEM = 0      # FEC simulation header (application hash, timestep, port)
+    PARAMS = 1      # LayerParams
+    KEY_TABLE = 2   # which input index each incoming key carries
+    WEIGHTS = 3     # this slice's kernel rows and biases (written back
+                    # after every update when training)
+    # Training only (docs/training.md):
+    TRAINING = 4        # TrainingParams
+    BACKWARD_IN = 5     # key table of partial errors from the next layer
+    BACKWARD_OUT = 6    # this core's keys towards each previous-layer slice
+    LABEL_TABLE = 7     # key table of the label source (output layer)
+    OPTIMIZER = 8       # optimizer state, zeroed: slots × weights layout
+
+
+class Loss(IntEnum):
+    """What the output layer's loss stage computes (0 on other layers)."""
+    NONE = 0
+    MEAN_SQUARED_ERROR = 1
+    BINARY_CROSSENTROPY = 2
+    CATEGORICAL_CROSSENTROPY = 3
+
+
+class Optimizer(IntEnum):
+    SGD = 0
+    SGD_MOMENTUM = 1
+    ADAM = 2
+
+
+#: Floats of optimizer state per parameter.
+OPTIMIZER_SLOTS = {Optimizer.SGD: 0, Optimizer.SGD_MOMENTUM: 1,
+                   Optimizer.ADAM: 2}
+
+
+def float_bits(value: float) -> int:
+    return int(np.array([value], dtype="<f4").view("<u4")[0])
+
+
+@dataclass(frozen=True)
+class TrainingParams:
+    """The TRAINING region: words in this order; the five hyper-parameters
+    are float32 bits."""
+    loss: int               # Loss
+    optimizer: int          # Optimizer
+    n_examples: int         # examples per epoch
+    batch_size: int         # the last batch of an epoch may be smaller
+    learning_rate: float
+    momentum: float
+    beta_1: float
+    beta_2: float
+    epsilon: float
+    is_first_layer: int     # sends acks instead of partial errors
+    ack_key: int            # first layer: its key on ACK_PARTITION
+    next_layer_cores: int   # partial errors per input and example (0 on
+                            # the output layer)
+    output_atoms: int       # the output layer's width (losses average
+                            # over it)
+    initial_step: int = 0   # updates done before this run (Adam's t)
+    # Keras computes 1 - beta in double from the Python floats, then rounds
+    # to float32; 1.0f - float32(beta) on the core would differ (1e-5).
+    one_minus_beta_1: float = 0.0
+    one_minus_beta_2: float = 0.0
+
+    N_WORDS = 16
+    _FLOATS = ("learning_rate", "momentum", "beta_1", "beta_2", "epsilon",
+               "one_minus_beta_1", "one_minus_beta_2")
+
+    def encode(self) -> np.ndarray:
+        words = [float_bits(getattr(self, name)) if name in self._FLOATS
+                 else getattr(self, name)
+                 for name in self.__dataclass_fields__]
+        return np.array(words, dtype=np.uint32)
+
+    @classmethod
+    def decode(cls, data: bytes) -> "TrainingParams":
+        words = np.frombuffer(data, dtype="<u4", count=cls.N_WORDS)
+        values = {}
+        for name, word in zip(cls.__dataclass_fields__, words):
+            values[name] = (float(np.array([word], "<u4").view("<f4")[0])
+                            if name in cls._FLOATS else int(word))
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class BackwardTarget:
+    """BACKWARD_OUT rows: partial errors for inputs lo_atom … lo_atom +
+    n_atoms − 1 go out with key + (input − lo_atom)."""
+    key: int
+    lo_atom: int
+    n_atoms: int
+
+
+def backward_targets_bytes(n_targets: int) -> int:
+    return BYTES_PER_WORD * (1 + 3 * n_targets)
+
+
+def encode_backward_targets(targets: Sequence[BackwardTarget]) -> np.ndarray:
+    words = [len(targets)]
+    for target in targets:
+        words += [target.key, target.lo_atom, target.n_atoms]
+    return np.array(words, dtype=np.uint32)
+
+
+def decode_backward_targets(data: bytes) -> List[BackwardTarget]:
+    words = np.frombuffer(data, dtype="<u4")
+    count = int(words[0])
+    rows = words[1:1 + 3 * count].reshape(count, 3)
+    return [BackwardTarget(*(int(w) for w in row)) for row in rows]
+
+
+@dataclass(frozen=True)
+class LayerParams:
+    """The PARAMS region: one word each, in this order."""
+    n_atoms: int        # atoms on this core
+    lo_atom: int        # index of this core's first atom in the layer
+    layer_atoms: int    # atoms in the whole layer
+    n_inputs: int       # input values per example
+    activation: int     # spinndl.activations.CODES
+    forward_key: int    # base key of this core's outputs (atom i: key + i)
+    forward_mask: int   # the mask the toolchain gave that key
+    training: int       # 1 when the core runs backpropagation
+    softmax_key: int = 0         # this core's base key on SOFTMAX_PARTITION
+    softmax_layer_key: int = 0   # key and mask matching every core of the
+    softmax_layer_mask: int = 0  # layer on SOFTMAX_PARTITION
+    layer_cores: int = 1         # cores the layer is split over
+    send_gap_us: int = 1         # pause after each output packet
+
+    N_WORDS = 13
+
+    def encode(self) -> np.ndarray:
+        return np.array([self.n_atoms, self.lo_atom, self.layer_atoms,
+                         self.n_inputs, self.activation, self.forward_key,
+                         self.forward_mask, self.training, self.softmax_key,
+                         self.softmax_layer_key, self.softmax_layer_mask,
+                         self.layer_cores, self.send_gap_us],
+                        dtype=np.uint32)
+
+    @classmethod
+    def decode(cls, data: bytes) -> "LayerParams":
+        words = np.frombuffer(data, dtype="<u4", count=cls.N_WORDS)
+        return cls(*(int(w) for w in words))
+
+
+PARAMS_REGION_BYTES = LayerParams.N_WORDS * BYTES_PER_WORD
+
+
+def send_gap_us(sending_cores: int) -> int:
+    """Microseconds a core waits after each packet it sends to the next
+    layer. Every core of the next layer receives from all ``sending_cores``
+    cores of this one, and its packet-received callback takes about 0.5 us
+    on the ARM968 (interrupt entry, key search, a store): one packet per
+    microsecond per sender keeps a receiver at most half busy, so no packet
+    waits in the router long enough to be dropped."""
+    return max(1, sending_cores)
+
+
+@dataclass(frozen=True)
+class KeyTableEntry:
+    """Packets whose key & mask == key carry inputs first_index … first_index
+    + n_atoms - 1; the input index is first_index + (key & ~mask)."""
+    key: int
+    mask: int
+    first_index: int
+    n_atoms: int
+
+
+KEY_TABLE_ENTRY_WORDS = 4
+KEY_TABLE_ENTRY_BYTES = KEY_TABLE_ENTRY_WORDS * BYTES_PER_WORD
+
+
+def key_table_bytes(n_entries: int) -> int:
+    """A count word, then the entries."""
+    return BYTES_PER_WORD * (1 + n_entries * KEY_TABLE_ENTRY_WORDS)
+
+
+def encode_key_table(entries: Sequence[KeyTableEntry]) -> np.ndarray:
+    words = [len(entries)]
+    for entry in sorted(entries, key=lambda e: e.key):
+        words += [entry.key, entry.mask, entry.first_index, entry.n_atoms]
+    return np.array(words, dtype=np.uint32)
+
+
+def decode_key_table(data: bytes) -> List[KeyTableEntry]:
+    words = np.frombuffer(data, dtype="<u4")
+    count = int(words[0])
+    rows = words[1:1 + count * KEY_TABLE_ENTRY_WORDS].reshape(
+        count, KEY_TABLE_ENTRY_WORDS)
+    return [KeyTableEntry(*(int(w) for w in row)) for row in rows]
+
+
+def weights_bytes(n_atoms: int, n_inputs: int) -> int:
+    return BYTES_PER_WORD * (n_atoms * n_inputs + n_atoms)
+
+
+def encode_weights(kernel_columns: np.ndarray, bias: np.ndarray
+                   ) -> np.ndarray:
+    """A slice's weights: row a holds the n_inputs weights of atom a (the
+    Keras kernel's column lo_atom + a), then the slice's biases."""
+    rows = np.ascontiguousarray(kernel_columns.T, dtype="<f4")
+    return np.concatenate([rows.ravel(), bias.astype("<f4")]).view("<u4")
+
+
+def decode_weights(data: bytes, n_atoms: int, n_inputs: int):
+    """The (kernel columns (n_inputs, n_atoms), bias (n_atoms,)) of a slice."""
+    values = np.frombuffer(data, dtype="<f4",
+                           count=n_atoms * n_inputs + n_atoms)
+    rows = values[:n_atoms * n_inputs].reshape(n_atoms, n_inputs)
+    return rows.T.copy(), values[n_atoms * n_inputs:].copy()

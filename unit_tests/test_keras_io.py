@@ -1,0 +1,186 @@
+"""from_keras / to_keras without running anything: the converted
+architecture, exact weights both ways, and a clear error for every Keras
+feature spinndl cannot compute as Keras does (parity of the outputs runs on
+the emulator: integration_tests/inference/test_keras_import.py)."""
+
+import json
+import sys
+
+import numpy as np
+import pytest
+
+from spinndl import Dense, Input, Model, from_keras
+from spinndl import keras_io
+
+
+@pytest.fixture(scope="module")
+def keras():
+    return keras_io.import_keras()
+
+
+def sequential(keras, *layers, inputs=(6,)):
+    return keras.Sequential([keras.Input(shape=inputs)] + list(layers))
+
+
+def test_sequential_converts_with_names_activations_and_weights(keras):
+    keras_model = sequential(
+        keras, keras.layers.Dense(5, activation="relu", name="hidden"),
+        keras.layers.Dense(4, activation="tanh"),
+        keras.layers.Dense(3, activation="softmax", name="out"))
+    model = from_keras(keras_model)
+    assert [l.name for l in model.layers[1:]] == \
+        [l.name for l in keras_model.layers]
+    assert [l.activation for l in model.layers[1:]] == \
+        ["relu", "tanh", "softmax"]
+    assert model.layers[0].shape == (6,)
+    assert model.name == keras_model.name
+    for ours, theirs in zip(model.get_weights(), keras_model.get_weights()):
+        assert np.array_equal(ours, theirs)
+
+
+def test_functional_chain_converts(keras):
+    x = keras.Input(shape=(7,), name="pixels")
+    y = keras.layers.Dense(2, activation="sigmoid")(
+        keras.layers.Dense(3)(x))
+    model = from_keras(keras.Model(x, y, name="chain"))
+    assert [l.name for l in model.layers][0] == "pixels"
+    assert [l.activation for l in model.layers[1:]] == ["linear", "sigmoid"]
+    assert model.name == "chain"
+
+
+@pytest.mark.parametrize("after", ["Activation", "ReLU", "Softmax"])
+def test_activation_layers_fold_into_a_linear_dense(keras, after):
+    layer = {"Activation": lambda: keras.layers.Activation("sigmoid"),
+             "ReLU": lambda: keras.layers.ReLU(),
+             "Softmax": lambda: keras.layers.Softmax()}[after]()
+    model = from_keras(sequential(keras, keras.layers.Dense(3), layer))
+    assert len(model.layers) == 2
+    assert model.layers[1].activation == \
+        {"Activation": "sigmoid", "ReLU": "relu", "Softmax": "softmax"}[after]
+
+
+def test_round_trip_keeps_weights_exactly(keras):
+    model = Model([Input(shape=(9,)), Dense(7, activation="relu"),
+                   Dense(4, activation="softmax", name="probs")], seed=5)
+    rng = np.random.default_rng(0)
+    model.set_weights([rng.standard_normal(w.shape) for w in
+                       model.get_weights()])
+    keras_model = model.to_keras()
+    assert [l.name for l in keras_model.layers] == ["dense", "probs"]
+    assert keras_model.input_shape == (None, 9)
+    for ours, theirs in zip(model.get_weights(), keras_model.get_weights()):
+        assert np.array_equal(ours, theirs)
+    back = from_keras(keras_model)
+    assert [l.name for l in back.layers] == [l.name for l in model.layers]
+    for ours, theirs in zip(model.get_weights(), back.get_weights()):
+        assert np.array_equal(ours, theirs)
+
+
+UNSUPPORTED = {
+    "use_bias=False": (lambda k: [k.layers.Dense(3, use_bias=False,
+                                                 name="bad")],
+                       "'bad'.*use_bias=False"),
+    "kernel_regularizer": (lambda k: [k.layers.Dense(
+        3, kernel_regularizer="l2", name="bad")], "'bad'.*kernel_regularizer"),
+    "bias_regularizer": (lambda k: [k.layers.Dense(
+        3, bias_regularizer="l1", name="bad")], "'bad'.*bias_regularizer"),
+    "activity_regularizer": (lambda k: [k.layers.Dense(
+        3, activity_regularizer="l2", name="bad")],
+        "'bad'.*activity_regularizer"),
+    "kernel_constraint": (lambda k: [k.layers.Dense(
+        3, kernel_constraint="non_neg", name="bad")],
+        "'bad'.*kernel_constraint"),
+    "lora": (lambda k: [k.layers.Dense(3, lora_rank=2, name="bad")],
+             "'bad'.*lora_rank"),
+    "frozen": (lambda k: [k.layers.Dense(3, trainable=False, name="bad")],
+               "'bad'.*trainable=False"),
+    "activation": (lambda k: [k.layers.Dense(3, activation="gelu",
+                                             name="bad")],
+                   "'bad'.*'gelu'.*'relu'"),
+    "dtype": (lambda k: [k.layers.Dense(3, dtype="mixed_float16",
+                                        name="bad")],
+              "'bad'.*'mixed_float16'"),
+    "Dropout": (lambda k: [k.layers.Dense(3), k.layers.Dropout(0.5,
+                                                             name="bad")],
+                "'bad' \\(Dropout\\) is not supported"),
+    "Flatten": (lambda k: [k.layers.Flatten(name="bad")],
+                "'bad' \\(Flatten\\) is not supported"),
+    "BatchNormalization": (lambda k: [k.layers.BatchNormalization(
+        name="bad")], "'bad' \\(BatchNormalization\\)"),
+    "activation after a non-linear Dense": (
+        lambda k: [k.layers.Dense(3, activation="relu", name="d"),
+                   k.layers.Activation("tanh", name="bad")],
+        "'bad'.*follows 'd'.*not a linear Dense"),
+    "activation first": (lambda k: [k.layers.ReLU(name="bad")],
+                         "'bad'.*follows 'the input'"),
+    "ReLU max_value": (lambda k: [k.layers.Dense(3), k.layers.ReLU(
+        max_value=6.0, name="bad")], "'bad'.*max_value=6.0"),
+    "Activation gelu": (lambda k: [k.layers.Dense(3), k.layers.Activation(
+        "gelu", name="bad")], "'bad'.*'gelu'"),
+}
+
+
+@pytest.mark.parametrize("feature", sorted(UNSUPPORTED))
+def test_unsupported_features_are_named(keras, feature):
+    make, message = UNSUPPORTED[feature]
+    with pytest.raises(ValueError, match=message):
+        from_keras(sequential(keras, *make(keras)))
+
+
+def test_conv2d_is_named(keras):
+    keras_model = keras.Sequential([
+        keras.Input(shape=(8, 8, 1)), keras.layers.Conv2D(2, 3, name="conv")])
+    with pytest.raises(ValueError, match=r"'conv' \(Conv2D\) is not supported"):
+        from_keras(keras_model)
+
+
+def test_branches_and_merges_are_named(keras):
+    x = keras.Input(shape=(4,))
+    a, b = keras.layers.Dense(3)(x), keras.layers.Dense(3)(x)
+    merged = keras.layers.Add(name="sum")([a, b])
+    with pytest.raises(ValueError, match="'sum' \\(Add\\) takes 2 inputs"):
+        from_keras(keras.Model(x, merged))
+    with pytest.raises(ValueError, match="1 inputs and 2 outputs"):
+        from_keras(keras.Model(x, [a, b]))
+
+
+def test_nested_models_are_named(keras):
+    inner = sequential(keras, keras.layers.Dense(3), inputs=(4,))
+    inner.name = "inner"
+    x = keras.Input(shape=(4,))
+    with pytest.raises(ValueError, match="'inner' is a nested model"):
+        from_keras(keras.Model(x, inner(x)))
+
+
+def test_a_model_without_input_is_named(keras):
+    with pytest.raises(ValueError, match="'lazy' has no known input"):
+        from_keras(keras.Sequential([keras.layers.Dense(3)], name="lazy"))
+
+
+def test_not_a_keras_model():
+    with pytest.raises(TypeError, match="Keras model.*Model"):
+        from_keras(Model([Input(2), Dense(1)]))
+
+
+def test_missing_keras_is_a_clear_import_error(monkeypatch):
+    monkeypatch.setitem(sys.modules, "keras", None)
+    with pytest.raises(ImportError, match=r"pip install 'spinndl\[keras\]'"):
+        keras_io.import_keras()
+
+
+@pytest.mark.parametrize("env, config, chosen", [
+    ("jax", None, True),                   # the user's installed choice
+    ("no_such_backend", None, False),      # not installed: spinndl picks
+    (None, {"backend": "jax"}, True),
+    (None, {"backend": "no_such_backend"}, False),
+    (None, None, False)])                   # nothing chosen
+def test_backend_choice_respects_the_user(monkeypatch, tmp_path, env, config,
+                                          chosen):
+    if env is None:
+        monkeypatch.delenv("KERAS_BACKEND", raising=False)
+    else:
+        monkeypatch.setenv("KERAS_BACKEND", env)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    if config is not None:
+        (tmp_path / "keras.json").write_text(json.dumps(config))
+    assert keras_io._backend_chosen() is chosen  # pylint: disable=protected-access

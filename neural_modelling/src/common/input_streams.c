@@ -21,15 +21,6 @@ void input_streams_init(input_streams_t *streams, const key_table_t *table)
     count_per_example(streams);
 }
 
-void input_streams_per_own_atom(input_streams_t *streams, uint32_t n_atoms)
-{
-    for (uint32_t e = 0; e < streams->n_entries; e++) {
-        streams->entries[e].first_index = 0;
-        streams->entries[e].n_atoms = n_atoms;
-    }
-    count_per_example(streams);
-}
-
 int32_t input_streams_receive(input_streams_t *streams, uint32_t key,
                               uint32_t *parity, uint32_t *index)
 {

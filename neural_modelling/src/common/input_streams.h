@@ -17,6 +17,8 @@
 #include "layer_regions.h"
 
 #define EXAMPLES_IN_FLIGHT 2
+/* Keys per value a sender sends: one per example parity. */
+#define KEYS_PER_VALUE 2
 
 typedef struct {
     key_entry_t *entries;      /* DTCM copy of the table, sorted by key */
@@ -27,11 +29,6 @@ typedef struct {
 
 /* Copies a key table into DTCM; every sender at its first example. */
 void input_streams_init(input_streams_t *streams, const key_table_t *table);
-
-/* For tables whose senders each send one value per atom of this core (the
- * backward partial errors): every entry carries atoms 0 .. n_atoms - 1,
- * whatever the table said. */
-void input_streams_per_own_atom(input_streams_t *streams, uint32_t n_atoms);
 
 /* Counts one packet. Returns -1 when no entry matches key (or the key is
  * past the entry's 2 x n_atoms keys); otherwise sets *parity and *index

@@ -8,17 +8,16 @@ void send_word(uint32_t key, uint32_t payload)
     }
 }
 
-void send_float(uint32_t key, float value)
+void send_value(uint32_t key, value_t value)
 {
-    union { float as_float; uint32_t as_bits; } bits = { .as_float = value };
-    send_word(key, bits.as_bits);
+    send_word(key, value_to_bits(value));
 }
 
-void send_paced(uint32_t base_key, const float *values, uint32_t n,
+void send_paced(uint32_t base_key, const value_t *values, uint32_t n,
                 uint32_t gap_us)
 {
     for (uint32_t i = 0; i < n; i++) {
-        send_float(base_key + i, values[i]);
+        send_value(base_key + i, values[i]);
         spin1_delay_us(gap_us);
     }
 }

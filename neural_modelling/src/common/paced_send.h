@@ -8,15 +8,16 @@
 #define SPINNDL_PACED_SEND_H
 
 #include <stdint.h>
+#include "numeric.h"
 
 /* One packet with a 32-bit payload. */
 void send_word(uint32_t key, uint32_t payload);
 
-/* One packet carrying a float's bits. */
-void send_float(uint32_t key, float value);
+/* One packet carrying a value's bits. */
+void send_value(uint32_t key, value_t value);
 
 /* values[i] with key base_key + i, gap_us after each packet. */
-void send_paced(uint32_t base_key, const float *values, uint32_t n,
+void send_paced(uint32_t base_key, const value_t *values, uint32_t n,
                 uint32_t gap_us);
 
 #endif

@@ -5,7 +5,7 @@
 
 typedef struct {
     uint32_t count;  /* statistics in so far */
-    float value;     /* their max (round 0) or sum */
+    value_t value;   /* their max (round 0) or sum */
 } softmax_round_t;
 
 static uint32_t own_key, layer_key, layer_mask, layer_cores;
@@ -20,7 +20,7 @@ void softmax_exchange_init(const layer_params_t *params)
     for (uint32_t r = 0; r < SOFTMAX_ROUNDS; r++) {
         for (uint32_t p = 0; p < EXAMPLES_IN_FLIGHT; p++) {
             rounds[r][p].count = 0;
-            rounds[r][p].value = 0.0f;
+            rounds[r][p].value = VALUE_ZERO;
         }
     }
 }
@@ -30,15 +30,15 @@ bool softmax_exchange_owns(uint32_t key)
     return (key & layer_mask) == layer_key;
 }
 
-void softmax_exchange_send(uint32_t round, uint32_t parity, float value)
+void softmax_exchange_send(uint32_t round, uint32_t parity, value_t value)
 {
-    send_float(own_key + (round << 1) + parity, value);
+    send_value(own_key + (round << 1) + parity, value);
 }
 
 int32_t softmax_exchange_receive(uint32_t key, uint32_t payload,
                                  uint32_t *parity)
 {
-    union { uint32_t as_bits; float as_float; } bits = { .as_bits = payload };
+    value_t value = value_from_bits(payload);
     uint32_t p = key & 1;
     uint32_t round = (key >> 1) & 3;
     if (round >= SOFTMAX_ROUNDS) {
@@ -47,11 +47,11 @@ int32_t softmax_exchange_receive(uint32_t key, uint32_t payload,
     softmax_round_t *state = &rounds[round][p];
     *parity = p;
     if (state->count == 0) {
-        state->value = bits.as_float;
+        state->value = value;
     } else if (round != SOFTMAX_ROUND_MAX) {
-        state->value += bits.as_float;
-    } else if (bits.as_float > state->value) {
-        state->value = bits.as_float;
+        state->value += value;
+    } else if (value > state->value) {
+        state->value = value;
     }
     if (++state->count == layer_cores) {
         state->count = 0;
@@ -60,19 +60,19 @@ int32_t softmax_exchange_receive(uint32_t key, uint32_t payload,
     return -1;
 }
 
-float softmax_exchange_result(uint32_t round, uint32_t parity)
+value_t softmax_exchange_result(uint32_t round, uint32_t parity)
 {
     return rounds[round][parity].value;
 }
 
-void softmax_exchange_share_sum(const float *z, uint32_t n_atoms,
+void softmax_exchange_share_sum(const value_t *z, uint32_t n_atoms,
                                 uint32_t parity)
 {
     softmax_exchange_send(SOFTMAX_ROUND_SUM, parity, softmax_local_sum(
             z, n_atoms, softmax_exchange_result(SOFTMAX_ROUND_MAX, parity)));
 }
 
-void softmax_exchange_normalise(float *z, uint32_t n_atoms, uint32_t parity)
+void softmax_exchange_normalise(value_t *z, uint32_t n_atoms, uint32_t parity)
 {
     softmax_normalise(z, n_atoms,
             softmax_exchange_result(SOFTMAX_ROUND_MAX, parity),

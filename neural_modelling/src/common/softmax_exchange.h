@@ -12,11 +12,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "layer_regions.h"
+#include "numeric.h"
 
 #define SOFTMAX_ROUND_MAX 0
 #define SOFTMAX_ROUND_SUM 1
 #define SOFTMAX_ROUND_DOT 2
 #define SOFTMAX_ROUNDS 3
+/* Keys per core on the softmax partition: (round << 1) | parity. */
+#define SOFTMAX_KEYS_PER_CORE 8
 
 /* Keys and core count from the layer's PARAMS. */
 void softmax_exchange_init(const layer_params_t *params);
@@ -25,7 +28,7 @@ void softmax_exchange_init(const layer_params_t *params);
 bool softmax_exchange_owns(uint32_t key);
 
 /* This core's statistic of a round for an example (by parity). */
-void softmax_exchange_send(uint32_t round, uint32_t parity, float value);
+void softmax_exchange_send(uint32_t round, uint32_t parity, value_t value);
 
 /* Files a statistic (packet-received callback: one compare or add). Sets
  * *parity; returns the round the packet completed, or -1. */
@@ -33,14 +36,14 @@ int32_t softmax_exchange_receive(uint32_t key, uint32_t payload,
                                  uint32_t *parity);
 
 /* The layer's combined value of a completed round. */
-float softmax_exchange_result(uint32_t round, uint32_t parity);
+value_t softmax_exchange_result(uint32_t round, uint32_t parity);
 
 /* Round 1, once round 0 of the example is complete: send this core's sum
  * of exp(z - M) over its z values (n_atoms of them). */
-void softmax_exchange_share_sum(const float *z, uint32_t n_atoms,
+void softmax_exchange_share_sum(const value_t *z, uint32_t n_atoms,
                                 uint32_t parity);
 
 /* Once round 1 is complete: z becomes the softmax outputs exp(z - M) / sum. */
-void softmax_exchange_normalise(float *z, uint32_t n_atoms, uint32_t parity);
+void softmax_exchange_normalise(value_t *z, uint32_t n_atoms, uint32_t parity);
 
 #endif

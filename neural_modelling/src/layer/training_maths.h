@@ -8,20 +8,21 @@
 
 #include <stdint.h>
 #include "../common/layer_regions.h"
+#include "../common/numeric.h"
 
 /* g = dLoss/dy of one example for n outputs y with targets t; output_atoms
  * is the whole layer's width (MSE and BCE average over it). */
-void loss_gradient(uint32_t loss, const float *y, const float *t, float *g,
+void loss_gradient(uint32_t loss, const value_t *y, const value_t *t, value_t *g,
                    uint32_t n, uint32_t output_atoms);
 
 /* g *= f'(y) in place, f' from the output y (not softmax). */
-void activation_backward(uint32_t activation, const float *y, float *g,
+void activation_backward(uint32_t activation, const value_t *y, value_t *g,
                          uint32_t n);
 
 /* Optimizer state between updates (beyond the slots in SDRAM). */
 typedef struct {
-    float beta_1_power;  /* beta_1^t of the last update (Adam) */
-    float beta_2_power;
+    value_t beta_1_power;  /* beta_1^t of the last update (Adam) */
+    value_t beta_2_power;
 } optimizer_powers_t;
 
 /* Powers after `steps` earlier updates: beta^steps. */
@@ -32,8 +33,8 @@ void optimizer_init(optimizer_powers_t *powers,
  * examples (Keras averages over the batch); zeroes the sums. state: the
  * OPTIMIZER region (n floats per slot: momentum; Adam's m then v). */
 void optimizer_update(const training_params_t *training,
-                      optimizer_powers_t *powers, float *parameters,
-                      float *gradient_sums, float *state, uint32_t n,
+                      optimizer_powers_t *powers, value_t *parameters,
+                      value_t *gradient_sums, value_t *state, uint32_t n,
                       uint32_t batch_examples);
 
 #endif

@@ -1,0 +1,62 @@
+/*
+ * The Dense layer kind (layer/layer_kind.h), training half: backward and
+ * the update (dense_impl.h).
+ */
+#include <spin1_api.h>
+#include "dense_impl.h"
+#include "../layer/training_maths.h"
+#include "../common/regions.h"
+
+static const training_params_t *training;
+static value_t *gradient_sums;
+static value_t *optimizer_state;     /* the OPTIMIZER region (SDRAM)     */
+static optimizer_powers_t powers;
+
+void kind_training_init(const training_params_t *training_params,
+                        data_specification_metadata_t *regions)
+{
+    training = training_params;
+    gradient_sums = allocate(dense.n_parameters * sizeof(value_t));
+    for (uint32_t j = 0; j < dense.n_parameters; j++) {
+        gradient_sums[j] = VALUE_ZERO;
+    }
+    /* Plain SGD has no state and no OPTIMIZER region. */
+    optimizer_state = training->optimizer == OPTIMIZER_SGD ? NULL
+            : data_specification_get_region(REGION_OPTIMIZER, regions);
+    optimizer_init(&powers, training, training->initial_step);
+}
+
+void kind_backward(const value_t *x, const value_t *delta,
+                   value_t *partial_errors)
+{
+    uint32_t n_atoms = dense.n_atoms, n_inputs = dense.n_inputs;
+    const value_t *parameters = dense.parameters;
+    if (partial_errors != NULL) {
+        for (uint32_t i = 0; i < n_inputs; i++) {
+            partial_errors[i] = VALUE_ZERO;
+        }
+        for (uint32_t a = 0; a < n_atoms; a++) {
+            const value_t *row = &parameters[a * n_inputs];
+            value_t d = delta[a];
+            for (uint32_t i = 0; i < n_inputs; i++) {
+                partial_errors[i] += value_mul(row[i], d);
+            }
+        }
+    }
+    value_t *bias_sums = &gradient_sums[n_atoms * n_inputs];
+    for (uint32_t a = 0; a < n_atoms; a++) {
+        value_t *row = &gradient_sums[a * n_inputs];
+        value_t d = delta[a];
+        for (uint32_t i = 0; i < n_inputs; i++) {
+            row[i] += value_mul(d, x[i]);
+        }
+        bias_sums[a] += d;
+    }
+}
+
+void kind_update(uint32_t batch_examples)
+{
+    optimizer_update(training, &powers, dense.parameters, gradient_sums,
+            optimizer_state, dense.n_parameters, batch_examples);
+    spin1_memcpy(dense.sdram_weights, dense.parameters, dense.n_parameters * sizeof(value_t));
+}

@@ -1,0 +1,49 @@
+/*
+ * What a layer kind implements: one src/<kind>/<kind>_impl.c behind these
+ * five calls (docs/architecture.md, "Adding a layer kind"). The shared
+ * program (layer_main.c, and layer_training.c in the training binaries)
+ * owns everything else: start-up, the packet dispatch, scheduling, the
+ * activations and softmax rounds, the loss stage, the batches, acks and the
+ * sends. A kind only computes, on its own atoms (layer_params.n_atoms of
+ * them) from the example's inputs (layer_params.n_inputs values, indexed as
+ * the KEY_TABLE's entries say).
+ *
+ * The calls run in queued callbacks of one priority, never in the
+ * packet-received callback, so they may take their time.
+ */
+#ifndef SPINNDL_LAYER_KIND_H
+#define SPINNDL_LAYER_KIND_H
+
+#include <stdint.h>
+#include <data_specification.h>
+#include "../common/layer_regions.h"
+#include "../common/numeric.h"
+
+/* Start-up: the kind's own regions (WEIGHTS, and KIND_PARAMS if it has
+ * one) into DTCM; params is the PARAMS region, already in DTCM. */
+void kind_init(const layer_params_t *params,
+               data_specification_metadata_t *regions);
+
+/* z of every own atom (before the activation) for one example's inputs x;
+ * returns the largest z (softmax shares it). */
+value_t kind_forward(const value_t *x, value_t *z);
+
+/* Training only (layer_training.c) ---------------------------------------- */
+
+/* Start-up of training: gradient sums, the OPTIMIZER region's state. */
+void kind_training_init(const training_params_t *training,
+                        data_specification_metadata_t *regions);
+
+/* One example's backward step, given its inputs x and each own atom's
+ * delta = dLoss/dz: the partial errors dLoss/dx_i into partial_errors
+ * (n_inputs values; NULL on the first layer, which sends none), computed
+ * with the weights the forward pass used, and the gradient sums +=. */
+void kind_backward(const value_t *x, const value_t *delta,
+                   value_t *partial_errors);
+
+/* The end of a batch of batch_examples examples: the optimizer's update of
+ * the parameters from the gradient sums (zeroing them), and the new
+ * parameters written back to the WEIGHTS region for the host. */
+void kind_update(uint32_t batch_examples);
+
+#endif

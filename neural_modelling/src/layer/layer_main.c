@@ -1,0 +1,142 @@
+/*
+ * The program of a layer core, for every layer kind (docs/architecture.md):
+ * the kind (layer_kind.h) computes; this file does the rest.
+ *
+ * Inputs arrive as MCPL packets (key, value bits); the key table says which
+ * input each key carries. The receive callback only files the value away
+ * (no float maths: the router waits while it runs); when an example's last
+ * input arrives, the example is computed in a queued callback: the kind's
+ * z, the activation, one output packet per atom with forward_key + atom.
+ *
+ * Streaming: EXAMPLES_IN_FLIGHT (2) examples may be in the pipeline at
+ * once. A packet's key says which (its parity: every sender has two keys
+ * per value); the host never has more than two examples outstanding
+ * (docs/streaming.md), so two buffers suffice and nothing is overwritten
+ * (common/input_streams.h). Outputs start after the core's send phase and
+ * are paced by its send gap, so a receiving core gets about one packet per
+ * microsecond however many cores send to it.
+ *
+ * Softmax spans all cores of the layer, in rounds on the layer's "softmax"
+ * partition (common/softmax_exchange.h): each core sends the max of its z,
+ * then, knowing the layer's max M, the sum of exp(z - M); outputs are
+ * exp(z - M) / sum. Max-subtracted, so stable. Round 2 is training's.
+ */
+#include <debug.h>
+#include <simulation.h>
+
+#include "layer.h"
+#include "layer_kind.h"
+#include "../common/regions.h"
+#include "../common/layer_forward.h"
+#include "../common/softmax_exchange.h"
+#include "../common/paced_send.h"
+
+#define COMPUTE_PRIORITY 1
+
+layer_params_t layer_params;
+value_t *layer_inputs[EXAMPLES_IN_FLIGHT];
+value_t *layer_outputs[EXAMPLES_IN_FLIGHT];  /* z, then y in place */
+static input_streams_t inputs_in;
+
+void layer_schedule(callback_t callback, uint32_t parity)
+{
+    if (!spin1_schedule_callback(callback, parity, 0, COMPUTE_PRIORITY)) {
+        log_error("task queue full");
+        rt_error(RTE_SWERR);
+    }
+}
+
+static void forward_done(uint32_t parity)
+{
+    spin1_delay_us(layer_params.send_phase_us);
+    send_paced(layer_params.forward_key + parity * layer_params.n_atoms,
+            layer_outputs[parity], layer_params.n_atoms,
+            layer_params.send_gap_us);
+    layer_training_forward_done(parity);
+}
+
+/* The kind's z for one example, then either the outputs or, for softmax,
+ * this core's max of z. */
+static void compute_forward(uint parity, uint unused)
+{
+    use(unused);
+    value_t local_max = kind_forward(layer_inputs[parity],
+            layer_outputs[parity]);
+    if (layer_params.activation == ACTIVATION_SOFTMAX) {
+        softmax_exchange_send(SOFTMAX_ROUND_MAX, parity, local_max);
+        return;
+    }
+    forward_activate(layer_params.activation, layer_outputs[parity],
+            layer_params.n_atoms);
+    forward_done(parity);
+}
+
+/* Softmax round two: the layer's max is known; share this core's sum. */
+static void share_softmax_sum(uint parity, uint unused)
+{
+    use(unused);
+    softmax_exchange_share_sum(layer_outputs[parity], layer_params.n_atoms,
+            parity);
+}
+
+static void finish_softmax_forward(uint parity, uint unused)
+{
+    use(unused);
+    softmax_exchange_normalise(layer_outputs[parity], layer_params.n_atoms,
+            parity);
+    forward_done(parity);
+}
+
+static const callback_t softmax_round_done[SOFTMAX_ROUNDS] = {
+    share_softmax_sum, finish_softmax_forward, layer_training_softmax_dot
+};
+
+static void receive_packet(uint key, uint payload)
+{
+    uint32_t parity, index;
+    if (layer_params.activation == ACTIVATION_SOFTMAX &&
+            softmax_exchange_owns(key)) {
+        int32_t round = softmax_exchange_receive(key, payload, &parity);
+        if (round >= 0) {
+            layer_schedule(softmax_round_done[round], parity);
+        }
+        return;
+    }
+    int32_t status = input_streams_receive(&inputs_in, key, &parity, &index);
+    if (status >= 0) {
+        ((uint32_t *) layer_inputs[parity])[index] = payload;
+        if (status > 0) {
+            layer_schedule(compute_forward, parity);
+        }
+        return;
+    }
+    if (!layer_training_receive(key, payload)) {
+        log_error("no key table entry for key 0x%08x", key);
+        rt_error(RTE_SWERR);
+    }
+}
+
+void c_main(void)
+{
+    data_specification_metadata_t *regions =
+            layer_program_start(APPLICATION_NAME_HASH);
+    spin1_memcpy(&layer_params, data_specification_get_region(
+            REGION_PARAMS, regions), sizeof(layer_params));
+    input_streams_init(&inputs_in,
+            data_specification_get_region(REGION_KEY_TABLE, regions));
+    kind_init(&layer_params, regions);
+    for (uint32_t p = 0; p < EXAMPLES_IN_FLIGHT; p++) {
+        layer_inputs[p] = allocate(layer_params.n_inputs * sizeof(value_t));
+        layer_outputs[p] = allocate(layer_params.n_atoms * sizeof(value_t));
+    }
+    softmax_exchange_init(&layer_params);
+    layer_training_init(regions);
+    log_info("layer: atoms %u..%u of %u, %u inputs, activation %u",
+            layer_params.lo_atom,
+            layer_params.lo_atom + layer_params.n_atoms - 1,
+            layer_params.layer_atoms, layer_params.n_inputs,
+            layer_params.activation);
+
+    spin1_callback_on(MCPL_PACKET_RECEIVED, receive_packet, -1);
+    simulation_run();
+}

@@ -1,0 +1,233 @@
+/*
+ * The training half of the layer program (docs/training.md), for every
+ * layer kind. Per example, by its parity slot:
+ *  1. forward exactly as inference (layer_main.c), keeping the inputs x and
+ *     outputs y of the example;
+ *  2. g = dLoss/dy: on the output layer from y and the labels (the label
+ *     source's packets, own atoms kept); on other layers the sum of the
+ *     partial errors the next layer's cores send back;
+ *  3. delta = g * f'(y); softmax: delta_a = y_a (g_a - sum_b y_b g_b) with
+ *     the sum over the layer (round 2 of the softmax exchange);
+ *  4. the kind's backward step: partial errors e_i = dLoss/dx_i (not on
+ *     the first layer), with the weights the forward pass used, and its
+ *     gradient sums;
+ *  5. at the last example of a batch, the kind's update (the Keras
+ *     optimizer, the weights copied back to the WEIGHTS region);
+ *  6. the partial errors go back, paced, to each linked slice of the
+ *     previous layer (keys from BACKWARD_OUT, + atoms for parity 1); the
+ *     first layer sends one ack instead, its payload the example's parity.
+ * Everything of an example, update included, is done before anything of it
+ * leaves backwards, so the first layer's acks mean the whole network is
+ * done with the example; the host keeps at most two examples un-acked, so
+ * the two parity slots are never overwritten while in use.
+ *
+ * All float work runs in queued callbacks of one priority (which never
+ * preempt each other); the packet-received callback only files values,
+ * apart from one add per partial error (below).
+ */
+#include <debug.h>
+
+#include "layer.h"
+#include "layer_kind.h"
+#include "training_maths.h"
+#include "../common/regions.h"
+#include "../common/softmax_exchange.h"
+#include "../common/paced_send.h"
+
+/* The output layer starts an example's backward pass once both are in. */
+#define OUTPUT_PARTS 2
+
+static training_params_t training;
+static input_streams_t errors_in;    /* partial errors (BACKWARD_IN)     */
+static input_streams_t labels_in;    /* labels (LABEL_TABLE)             */
+static const backward_targets_t *targets;   /* BACKWARD_OUT             */
+
+/* Per parity slot */
+static value_t *errors[EXAMPLES_IN_FLIGHT];   /* g, then delta in place   */
+static value_t *labels[EXAMPLES_IN_FLIGHT];   /* t of own atoms           */
+static uint32_t output_parts[EXAMPLES_IN_FLIGHT];
+static value_t *partial_errors;               /* e, n_inputs              */
+
+/* Batches */
+static uint32_t batch_start;         /* first example of this batch in its
+                                        epoch                             */
+static uint32_t batch_done;          /* examples of the batch finished    */
+
+/* ---- step 5: batches ------------------------------------------------------- */
+
+static void end_of_example(void)
+{
+    uint32_t left = training.n_examples - batch_start;
+    uint32_t size = training.batch_size < left ? training.batch_size : left;
+    if (++batch_done < size) {
+        return;
+    }
+    kind_update(size);
+    batch_done = 0;
+    batch_start += size;
+    if (batch_start >= training.n_examples) {
+        batch_start = 0;  /* next epoch */
+    }
+}
+
+/* ---- steps 4 and 6 --------------------------------------------------------- */
+
+static void finish_example(uint32_t parity)
+{
+    value_t *delta = errors[parity];
+    kind_backward(layer_inputs[parity], delta,
+            training.is_first_layer ? NULL : partial_errors);
+    for (uint32_t a = 0; a < layer_params.n_atoms; a++) {
+        delta[a] = VALUE_ZERO;  /* the slot's g sums start again from 0 */
+    }
+    end_of_example();
+
+    if (training.is_first_layer) {
+        spin1_delay_us(layer_params.send_phase_us);
+        send_word(training.ack_key, parity);
+        return;
+    }
+    /* A partial error costs its receiver ~1.7 us (a soft-float add), over
+     * three times a forward value: twice the forward spacing. */
+    spin1_delay_us(layer_params.send_phase_us << 1);
+    for (uint32_t s = 0; s < targets->n_targets; s++) {
+        const backward_target_t *target = &targets->targets[s];
+        send_paced(target->key + parity * target->n_atoms,
+                &partial_errors[target->lo_atom], target->n_atoms,
+                layer_params.send_gap_us << 1);
+    }
+}
+
+/* ---- steps 2 and 3 --------------------------------------------------------- */
+
+void layer_training_softmax_dot(uint parity, uint unused)
+{
+    use(unused);
+    value_t dot = softmax_exchange_result(SOFTMAX_ROUND_DOT, parity);
+    const value_t *y = layer_outputs[parity];
+    value_t *g = errors[parity];
+    for (uint32_t a = 0; a < layer_params.n_atoms; a++) {
+        g[a] = value_mul(y[a], g[a] - dot);
+    }
+    finish_example(parity);
+}
+
+/* g is complete: delta = g f'(y); softmax first needs the layer's sum of
+ * y * g. */
+static void backward(uint parity, uint unused)
+{
+    use(unused);
+    const value_t *y = layer_outputs[parity];
+    value_t *g = errors[parity];
+    if (layer_params.activation == ACTIVATION_SOFTMAX) {
+        value_t dot = VALUE_ZERO;
+        for (uint32_t a = 0; a < layer_params.n_atoms; a++) {
+            dot += value_mul(y[a], g[a]);
+        }
+        softmax_exchange_send(SOFTMAX_ROUND_DOT, parity, dot);
+        return;
+    }
+    activation_backward(layer_params.activation, y, g, layer_params.n_atoms);
+    finish_example(parity);
+}
+
+/* Output layer: the loss stage once both the outputs and the labels of the
+ * example are in (both arrive in callbacks of one priority: no race). */
+static void output_part_ready(uint32_t parity)
+{
+    if (++output_parts[parity] < OUTPUT_PARTS) {
+        return;
+    }
+    output_parts[parity] = 0;
+    loss_gradient(training.loss, layer_outputs[parity], labels[parity],
+            errors[parity], layer_params.n_atoms, training.output_atoms);
+    backward(parity, 0);
+}
+
+static void labels_arrived(uint parity, uint unused)
+{
+    use(unused);
+    output_part_ready(parity);
+}
+
+void layer_training_forward_done(uint32_t parity)
+{
+    if (training.loss != LOSS_NONE) {
+        output_part_ready(parity);
+    }
+}
+
+/* ---- packets --------------------------------------------------------------- */
+
+bool layer_training_receive(uint32_t key, uint32_t payload)
+{
+    uint32_t parity, index;
+    int32_t status = input_streams_receive(&errors_in, key, &parity, &index);
+    if (status >= 0) {
+        /* One add per partial error, here rather than storing every
+         * sender's values (next_layer_cores x n_atoms more values per
+         * slot): on the board a soft-float add (~100 cycles) lengthens
+         * this callback, acceptable for the backward stream, which is no
+         * denser than the forward one. */
+        errors[parity][index] += value_from_bits(payload);
+        if (status > 0) {
+            layer_schedule(backward, parity);
+        }
+        return true;
+    }
+    status = input_streams_receive(&labels_in, key, &parity, &index);
+    if (status >= 0) {
+        uint32_t atom = index - layer_params.lo_atom;  /* wraps if below */
+        if (atom < layer_params.n_atoms) {
+            labels[parity][atom] = value_from_bits(payload);
+        }
+        if (status > 0) {
+            layer_schedule(labels_arrived, parity);
+        }
+        return true;
+    }
+    return false;
+}
+
+/* ---- start ----------------------------------------------------------------- */
+
+static value_t *zeroed(uint32_t n)
+{
+    value_t *values = allocate(n * sizeof(value_t));
+    for (uint32_t i = 0; i < n; i++) {
+        values[i] = VALUE_ZERO;
+    }
+    return values;
+}
+
+void layer_training_init(data_specification_metadata_t *regions)
+{
+    spin1_memcpy(&training, data_specification_get_region(
+            REGION_TRAINING, regions), sizeof(training));
+    if (training.n_examples == 0) {
+        log_error("no examples per epoch");
+        rt_error(RTE_SWERR);
+    }
+    if (training.batch_size == 0) {
+        training.batch_size = training.n_examples;
+    }
+    /* BACKWARD_IN: each linked next-layer core sends partial errors for
+     * the own atoms its entry names (first_index counts from lo_atom) */
+    input_streams_init(&errors_in,
+            data_specification_get_region(REGION_BACKWARD_IN, regions));
+    input_streams_init(&labels_in,
+            data_specification_get_region(REGION_LABEL_TABLE, regions));
+    const backward_targets_t *out =
+            data_specification_get_region(REGION_BACKWARD_OUT, regions);
+    targets = copy_to_dtcm(out, sizeof(backward_targets_t)
+            + out->n_targets * sizeof(backward_target_t));
+    kind_training_init(&training, regions);
+    for (uint32_t p = 0; p < EXAMPLES_IN_FLIGHT; p++) {
+        errors[p] = zeroed(layer_params.n_atoms);
+        labels[p] = zeroed(layer_params.n_atoms);
+        output_parts[p] = 0;
+    }
+    partial_errors = allocate(layer_params.n_inputs * sizeof(value_t));
+    batch_start = 0;
+    batch_done = 0;
+}

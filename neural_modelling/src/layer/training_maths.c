@@ -1,0 +1,123 @@
+#include "training_maths.h"
+
+/* Keras' epsilon(), the clip bound of the cross-entropies. */
+#define CLIP_EPSILON VALUE(1e-7f)
+
+static inline int clipped(value_t p)
+{
+    return p <= CLIP_EPSILON || p >= VALUE_ONE - CLIP_EPSILON;
+}
+
+void loss_gradient(uint32_t loss, const value_t *y, const value_t *t, value_t *g,
+                   uint32_t n, uint32_t output_atoms)
+{
+    value_t width = VALUE(output_atoms);
+    for (uint32_t a = 0; a < n; a++) {
+        value_t p = y[a];
+        switch (loss) {
+        case LOSS_MEAN_SQUARED_ERROR:
+            g[a] = value_div(value_mul(VALUE(2.0f), p - t[a]), width);
+            break;
+        case LOSS_BINARY_CROSSENTROPY:
+            /* Keras: mean of -(t log p + (1 - t) log(1 - p)), p clipped */
+            g[a] = clipped(p) ? VALUE_ZERO
+                    : value_div(value_div(-t[a], p) + value_div(
+                    VALUE_ONE - t[a], VALUE_ONE - p), width);
+            break;
+        case LOSS_CATEGORICAL_CROSSENTROPY:
+            /* Keras: -sum t log(clip(y / sum y)); the 1/sum y and the
+             * term it adds are equal for all atoms, which the softmax
+             * Jacobian cancels (docs/training.md) */
+            g[a] = clipped(p) ? VALUE_ZERO : value_div(-t[a], p);
+            break;
+        default:
+            g[a] = VALUE_ZERO;
+        }
+    }
+}
+
+void activation_backward(uint32_t activation, const value_t *y, value_t *g,
+                         uint32_t n)
+{
+    for (uint32_t a = 0; a < n; a++) {
+        switch (activation) {
+        case ACTIVATION_RELU:
+            if (!(y[a] > VALUE_ZERO)) {
+                g[a] = VALUE_ZERO;
+            }
+            break;
+        case ACTIVATION_SIGMOID:
+            g[a] = value_mul(g[a], value_mul(y[a], VALUE_ONE - y[a]));
+            break;
+        case ACTIVATION_TANH:
+            g[a] = value_mul(g[a], VALUE_ONE - value_mul(y[a], y[a]));
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+void optimizer_init(optimizer_powers_t *powers,
+                    const training_params_t *training, uint32_t steps)
+{
+    powers->beta_1_power = VALUE_ONE;
+    powers->beta_2_power = VALUE_ONE;
+    for (uint32_t s = 0; s < steps; s++) {
+        powers->beta_1_power = value_mul(powers->beta_1_power,
+                training->beta_1);
+        powers->beta_2_power = value_mul(powers->beta_2_power,
+                training->beta_2);
+    }
+}
+
+void optimizer_update(const training_params_t *training,
+                      optimizer_powers_t *powers, value_t *parameters,
+                      value_t *gradient_sums, value_t *state, uint32_t n,
+                      uint32_t batch_examples)
+{
+    value_t examples = VALUE(batch_examples);
+    value_t lr = training->learning_rate;
+    switch (training->optimizer) {
+    case OPTIMIZER_SGD_MOMENTUM: {
+        /* Keras SGD: m = m * momentum - g * lr; w += m */
+        value_t momentum = training->momentum;
+        for (uint32_t j = 0; j < n; j++) {
+            value_t g = value_div(gradient_sums[j], examples);
+            gradient_sums[j] = VALUE_ZERO;
+            state[j] = value_mul(state[j], momentum) - value_mul(g, lr);
+            parameters[j] += state[j];
+        }
+        break;
+    }
+    case OPTIMIZER_ADAM: {
+        /* Keras Adam, t = this update's step from 1 */
+        value_t beta_1 = training->beta_1, beta_2 = training->beta_2;
+        value_t one_minus_beta_1 = training->one_minus_beta_1;
+        value_t one_minus_beta_2 = training->one_minus_beta_2;
+        value_t epsilon = training->epsilon;
+        powers->beta_1_power = value_mul(powers->beta_1_power, beta_1);
+        powers->beta_2_power = value_mul(powers->beta_2_power, beta_2);
+        value_t alpha = value_div(
+                value_mul(lr, value_sqrt(VALUE_ONE - powers->beta_2_power)),
+                VALUE_ONE - powers->beta_1_power);
+        value_t *m = state, *v = &state[n];
+        for (uint32_t j = 0; j < n; j++) {
+            value_t g = value_div(gradient_sums[j], examples);
+            gradient_sums[j] = VALUE_ZERO;
+            m[j] += value_mul(g - m[j], one_minus_beta_1);
+            v[j] += value_mul(value_mul(g, g) - v[j], one_minus_beta_2);
+            parameters[j] -= value_div(value_mul(m[j], alpha),
+                    value_sqrt(v[j]) + epsilon);
+        }
+        break;
+    }
+    default:
+        /* Keras SGD without momentum: w -= g * lr */
+        for (uint32_t j = 0; j < n; j++) {
+            value_t g = value_div(gradient_sums[j], examples);
+            gradient_sums[j] = VALUE_ZERO;
+            parameters[j] -= value_mul(g, lr);
+        }
+    }
+}

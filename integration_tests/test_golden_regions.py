@@ -21,7 +21,7 @@ from spinn_front_end_common.interface.ds import DsSqlliteDatabase
 
 from spinndl.examples.thesis_models import (
     listing1_mlp, listing4_mlp, mlp, xor_mlp)
-from spinndl.graph.network import mapped_network
+from spinndl.backend.toolchain import mapped_network
 from spinndl.optimizers import Adam
 
 GOLDEN = os.path.join(os.path.dirname(__file__), "data",

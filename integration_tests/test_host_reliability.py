@@ -17,7 +17,7 @@ from spinndl.backend import streaming
 from spinndl.backend.toolchain import REPORT_FOLDER_PREFIX, MappingError
 from spinndl.examples.thesis_models import mlp
 from spinndl.graph import network
-from spinndl.graph.network import mapped_network
+from spinndl.backend.toolchain import mapped_network
 from spinndl.layers import Dense, Input
 from spinndl.packing import NeighbourTablesError
 from spinndl.training.config import default_config

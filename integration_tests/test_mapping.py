@@ -13,16 +13,19 @@ from spinn_front_end_common.interface.ds import DsSqlliteDatabase
 
 from spinndl import Model
 from spinndl.activations import CODES
-from spinndl.graph.dense_vertex import DenseMachineVertex
-from spinndl.graph.network import machine_budget, mapped_network
+from spinndl.backend.toolchain import mapped_network
+from spinndl.graph.kinds.dense import (
+    dense_cost, decode_weights, weights_bytes)
+from spinndl.graph.layer_machine_vertex import LayerMachineVertex
+from spinndl.graph.network import machine_budget
 from spinndl.layers import Dense, Input
 from spinndl.packing import (
-    AtomDoesNotFitError, SPINN5_BUDGET, SYSTEM_REGION_BYTES, dense_cost,
-    pack)
+    AtomDoesNotFitError, SPINN5_BUDGET, SYSTEM_REGION_BYTES, pack)
 from spinndl.wire_format import (
     FORWARD_PARTITION, KEYS_PER_VALUE, PARAMS_REGION_BYTES, SOFTMAX_KEYS_PER_CORE,
     SOFTMAX_PARTITION, LayerParams, Region,
-    decode_key_table, decode_weights, key_table_bytes, weights_bytes)
+    decode_key_table, key_table_bytes)
+from spinndl.training.config import default_config
 
 USER_CFG = ".spiNNakerGraphFrontEnd.cfg"
 SPINN5_CHIPS = 48
@@ -131,7 +134,7 @@ def check_layer_regions(db, vertex, source, kernel, bias, training):
     assert sources, "the source layer has no machine vertices"
     def values(s):
         # values per example: a live source has two keys per value
-        per_value = 1 if isinstance(s, DenseMachineVertex) \
+        per_value = 1 if isinstance(s, LayerMachineVertex) \
             else KEYS_PER_VALUE
         return (s.vertex_slice.lo_atom // per_value,
                 s.vertex_slice.n_atoms // per_value)
@@ -142,7 +145,7 @@ def check_layer_regions(db, vertex, source, kernel, bias, training):
     columns, biases, los = [], [], []
     machine_vertices = by_lo_atom(vertex)
     for machine_vertex in machine_vertices:
-        assert isinstance(machine_vertex, DenseMachineVertex)
+        assert isinstance(machine_vertex, LayerMachineVertex)
         vertex_slice = machine_vertex.vertex_slice
         n_atoms, lo = vertex_slice.n_atoms, vertex_slice.lo_atom
         regions = read_regions(db, machine_vertex)
@@ -243,7 +246,7 @@ def check_layer_regions(db, vertex, source, kernel, bias, training):
 @pytest.mark.parametrize("training", [False, True])
 def test_listing_4_region_bytes_decode_to_the_weights_set(training):
     model, weights = listing_4()
-    with mapped_network(model.layers, training) as graph:
+    with mapped_network(model.layers, default_config() if training else None) as graph:
         assert graph.virtual
         assert FecDataView.get_machine().n_chips <= SPINN5_CHIPS
         assert machine_budget() == SPINN5_BUDGET
@@ -264,7 +267,7 @@ def test_all_key_spaces_are_disjoint():
     """Forward keys of every core and softmax keys of every softmax core:
     no packet can match two of them."""
     model, _ = listing_4()
-    with mapped_network(model.layers, False) as graph:
+    with mapped_network(model.layers, None) as graph:
         infos = [forward_info(v)
                  for app in [graph.input_vertex] + graph.layer_vertices
                  for v in app.machine_vertices]
@@ -283,11 +286,11 @@ def test_all_key_spaces_are_disjoint():
 
 def test_weights_set_after_a_mapping_are_in_the_next_mapping():
     model, _ = listing_4()
-    with mapped_network(model.layers, False):
+    with mapped_network(model.layers, None):
         pass
     new = [w * 2 - 1 for w in model.get_weights()]
     model.set_weights(new)
-    with mapped_network(model.layers, False) as graph:
+    with mapped_network(model.layers, None) as graph:
         vertex = graph.layer_vertices[-1]
         (machine_vertex,) = vertex.machine_vertices
         with DsSqlliteDatabase() as db:
@@ -382,7 +385,7 @@ def test_mlp_784_512_512_10_region_bytes():
     widths = [784, 512, 512, 10]
     model = mlp(widths, seed=3)
     weights = model.get_weights()
-    with mapped_network(model.layers, False) as graph:
+    with mapped_network(model.layers, None) as graph:
         sources = [graph.input_vertex] + graph.layer_vertices[:-1]
         with DsSqlliteDatabase() as db:
             cores = [check_layer_regions(db, v, s, weights[2 * i],

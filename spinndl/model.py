@@ -203,7 +203,7 @@ class Model:
     def mapping(self, training: bool = False) -> Mapping:
         """Map the model with the SpiNNaker toolchain (on a virtual SpiN-5
         unless a board is configured) and report what was placed."""
-        from .graph.network import mapped_network
+        from .backend.toolchain import mapped_network
         self._check_ready()
         config = self._training_config(1, 1) if training else None
         with mapped_network(self.layers, config, self.machine) as graph:

@@ -1,9 +1,11 @@
 """How many atoms fit on one core: the packing maths, pure and shared.
 
 The splitters, ``Model.summary()`` and the property tests all use this one
-module. For each layer kind it gives the DTCM and SDRAM bytes a core needs as
-a function of the number of atoms it holds, and it slices a layer's atoms
-into the fewest contiguous, near-equal slices that each fit.
+module. Each layer kind's cost model (in its module, spinndl/graph/kinds/)
+gives the DTCM and SDRAM bytes a core needs as a function of the number of
+atoms it holds, from the constants below; this module slices a layer's atoms
+into the fewest contiguous, near-equal slices that each fit, and plans the
+whole network.
 
 DTCM is the binding constraint: SpiNNaker's 64 KB data memory holds every
 weight a core multiplies with (DMA from SDRAM per example would cost more
@@ -11,11 +13,10 @@ time than the arithmetic). SDRAM holds the data regions the host writes
 (weights, tables) and, when training, the optimizer state.
 """
 
-from dataclasses import dataclass
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from dataclasses import dataclass, field, replace
+from typing import Callable, List, Optional, Sequence, Tuple
 
-from .wire_format import (
-    BYTES_PER_WORD, PARAMS_REGION_BYTES, key_table_bytes, weights_bytes)
+from .wire_format import BYTES_PER_WORD, PARAMS_REGION_BYTES
 
 # --- What the runtime takes from a core's 64 KB of DTCM ---------------------
 # Measured on the ARM build of a minimal program at the 7.4.1 tags
@@ -108,51 +109,6 @@ class CoreCost:
 
 #: The FEC simulation header: application hash, timestep, SDP port.
 SYSTEM_REGION_BYTES = 3 * BYTES_PER_WORD
-
-
-def dense_cost(n_atoms: int, n_inputs: int, n_sources: int,
-               training: bool = False, optimizer_slots: int = 0) -> CoreCost:
-    """Bytes for ``n_atoms`` perceptrons of a Dense layer on one core.
-
-    :param n_inputs: the layer's input width (every perceptron sees all).
-    :param n_sources: machine vertices sending to this core (key table rows).
-    :param training: add what backpropagation keeps (below).
-    :param optimizer_slots: optimizer state per parameter (0 for plain SGD,
-        1 for SGD with momentum, 2 for Adam); it stays in SDRAM and is only
-        touched at a batch end.
-
-    DTCM, inference: the weights (n_atoms × n_inputs) and biases; the input
-    vectors of the examples in flight; the outputs; the key table rows with
-    their stream states; a heap header per allocation.
-    Training adds: gradient accumulators as big as the weights and biases;
-    per example in flight the error and the label of each atom; one buffer
-    of partial errors for the layer's inputs; the neighbour tables'
-    allowance.
-    SDRAM: the system, params, key table and weight regions the host writes
-    (weights are written back there when training ends), plus optimizer state.
-    """
-    if n_atoms < 0 or n_inputs < 1 or n_sources < 1:
-        raise ValueError("dense_cost needs n_atoms >= 0, n_inputs >= 1, "
-                         "n_sources >= 1")
-    parameters = n_atoms * n_inputs + n_atoms
-    table = key_table_bytes(n_sources)
-    allocations = ALLOCATIONS_INFERENCE
-    dtcm_words = (parameters
-                  + EXAMPLES_IN_FLIGHT * n_inputs
-                  + EXAMPLES_IN_FLIGHT * n_atoms)
-    dtcm_extra = n_sources * DTCM_BYTES_PER_TABLE_ROW + PARAMS_REGION_BYTES
-    if training:
-        allocations = ALLOCATIONS_TRAINING
-        dtcm_words += (parameters + 2 * EXAMPLES_IN_FLIGHT * n_atoms
-                       + n_inputs)
-        dtcm_extra += TRAINING_NEIGHBOUR_TABLES_BYTES
-    dtcm = (dtcm_words * BYTES_PER_WORD + dtcm_extra
-            + allocations * BYTES_PER_ALLOCATION)
-    optimizer_state = (optimizer_slots if training else 0) * parameters
-    sdram = (SYSTEM_REGION_BYTES + PARAMS_REGION_BYTES + table
-             + weights_bytes(n_atoms, n_inputs)
-             + optimizer_state * BYTES_PER_WORD)
-    return CoreCost(dtcm_bytes=dtcm, sdram_bytes=sdram)
 
 
 def training_neighbour_tables_bytes(next_cores: int, previous_cores: int,
@@ -256,16 +212,16 @@ def pack(n_atoms: int, cost_of, budget: CoreBudget,
 # --- The whole network, before mapping ---------------------------------------
 @dataclass(frozen=True)
 class LayerSpec:
-    """What packing needs to know of a layer."""
+    """What packing needs to know of a layer. ``cost`` is its kind's cost
+    model (the kind's module next to its vertex, spinndl/graph/kinds/),
+    called as cost(n_atoms, n_inputs, n_sources, training,
+    optimizer_slots) -> CoreCost."""
     name: str
     kind: str
     n_atoms: int
     n_inputs: int
-
-
-#: Layer kind -> its cost model, called as cost(n_atoms, n_inputs,
-#: n_sources, training, optimizer_slots).
-COST_MODELS: Dict[str, Callable[..., CoreCost]] = {"dense": dense_cost}
+    cost: Callable[[int, int, int, bool, int], CoreCost] = field(
+        compare=False, repr=False, default=None)
 
 
 @dataclass(frozen=True)
@@ -337,10 +293,12 @@ class MachineTooSmallError(CapacityError):
 
 def _pack_layer(spec: LayerSpec, n_sources: int, training: bool,
                 optimizer_slots: int, budget: CoreBudget) -> LayerPacking:
-    cost = COST_MODELS[spec.kind]
+    if spec.cost is None:
+        raise ValueError(f"layer {spec.name!r}: no cost model for its kind "
+                         f"{spec.kind!r}")
     return pack(spec.n_atoms,
-                lambda k: cost(k, spec.n_inputs, n_sources, training,
-                               optimizer_slots),
+                lambda k: spec.cost(k, spec.n_inputs, n_sources, training,
+                                    optimizer_slots),
                 budget, spec.name)
 
 
@@ -418,13 +376,10 @@ def _widest_fitting(specs, packings, index, neighbour, optimizer_slots,
     width changes its own cores and the next layer's input width."""
     def fits(units: int) -> bool:
         changed = list(specs)
-        changed[neighbour] = LayerSpec(specs[neighbour].name,
-                                       specs[neighbour].kind, units,
-                                       specs[neighbour].n_inputs)
+        changed[neighbour] = replace(specs[neighbour], n_atoms=units)
         if neighbour + 1 < len(specs):
-            after = specs[neighbour + 1]
-            changed[neighbour + 1] = LayerSpec(after.name, after.kind,
-                                               after.n_atoms, units)
+            changed[neighbour + 1] = replace(specs[neighbour + 1],
+                                             n_inputs=units)
         try:
             redone, n_sources = [], INPUT_SOURCE_CORES
             for spec in changed:

@@ -1,7 +1,8 @@
 """The bytes a layer core's data regions hold: written by the graph's
 machine vertices, read by the C programs in ``neural_modelling/`` (whose
-``src/common/layer_regions.h`` mirrors this file) and decoded again by the
-tests. docs/wire_format.md describes the same layout for people.
+``src/common/layer_regions.h`` mirrors this file; unit_tests/test_c_constants.py
+checks the two agree) and decoded again by the tests. How a kind lays out
+its WEIGHTS region is the kind's codec (spinndl/graph/kinds/). docs/wire_format.md describes the same layout for people.
 
 All words are little-endian 32-bit; floats are IEEE-754 binary32, so host and
 board see the same bits.
@@ -56,6 +57,9 @@ class Region(IntEnum):
     BACKWARD_OUT = 6    # this core's keys towards each previous-layer slice
     LABEL_TABLE = 7     # key table of the label source (output layer)
     OPTIMIZER = 8       # optimizer state, zeroed: slots × weights layout
+    # A layer kind's own parameters (geometry, say), if it has any; Dense
+    # has none (docs/architecture.md):
+    KIND_PARAMS = 9
 
 
 class Loss(IntEnum):
@@ -249,23 +253,3 @@ def decode_key_table(data: bytes) -> List[KeyTableEntry]:
     rows = words[1:1 + count * KEY_TABLE_ENTRY_WORDS].reshape(
         count, KEY_TABLE_ENTRY_WORDS)
     return [KeyTableEntry(*(int(w) for w in row)) for row in rows]
-
-
-def weights_bytes(n_atoms: int, n_inputs: int) -> int:
-    return BYTES_PER_WORD * (n_atoms * n_inputs + n_atoms)
-
-
-def encode_weights(kernel_columns: np.ndarray, bias: np.ndarray
-                   ) -> np.ndarray:
-    """A slice's weights: row a holds the n_inputs weights of atom a (the
-    Keras kernel's column lo_atom + a), then the slice's biases."""
-    rows = np.ascontiguousarray(kernel_columns.T, dtype="<f4")
-    return np.concatenate([rows.ravel(), bias.astype("<f4")]).view("<u4")
-
-
-def decode_weights(data: bytes, n_atoms: int, n_inputs: int):
-    """The (kernel columns (n_inputs, n_atoms), bias (n_atoms,)) of a slice."""
-    values = np.frombuffer(data, dtype="<f4",
-                           count=n_atoms * n_inputs + n_atoms)
-    rows = values[:n_atoms * n_inputs].reshape(n_atoms, n_inputs)
-    return rows.T.copy(), values[n_atoms * n_inputs:].copy()

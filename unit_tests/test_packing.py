@@ -10,12 +10,13 @@ from spinndl.packing import (
     DTCM_BYTES_PER_TABLE_ROW, EXAMPLES_IN_FLIGHT,
     TRAINING_NEIGHBOUR_TABLES_BYTES, AtomDoesNotFitError, CapacityError,
     CoreBudget, CoreCost, LayerSpec, MachineTooSmallError,
-    NeighbourTablesError, SPINN5_BUDGET, check_fits_machine, dense_cost,
+    NeighbourTablesError, SPINN5_BUDGET, check_fits_machine,
     max_atoms_per_core, pack, plan_network, slice_atoms,
     training_neighbour_tables_bytes)
+from spinndl.graph.kinds.dense import dense_cost, weights_bytes
 from spinndl.wire_format import (
     KEY_TABLE_ENTRY_BYTES, PARAMS_REGION_BYTES, backward_targets_bytes,
-    key_table_bytes, weights_bytes)
+    key_table_bytes)
 
 #: Property tests: no deadline (the first call pays numpy/import warm-up).
 PROPERTY = settings(deadline=None, max_examples=200)
@@ -341,7 +342,8 @@ def test_mlp_784_512_512_10_packing():
 
 # --- the whole network before mapping (plan_network) --------------------------------
 def specs_of(widths):
-    return [LayerSpec(f"dense_{i}" if i else "dense", "dense", n_out, n_in)
+    return [LayerSpec(f"dense_{i}" if i else "dense", "dense", n_out, n_in,
+                      dense_cost)
             for i, (n_in, n_out) in enumerate(zip(widths, widths[1:]))]
 
 

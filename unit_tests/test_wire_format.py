@@ -11,8 +11,9 @@ from hypothesis.extra import numpy as hnp
 
 from spinndl.wire_format import (
     BYTES_PER_WORD, KEY_TABLE_ENTRY_WORDS, PARAMS_REGION_BYTES, KeyTableEntry,
-    LayerParams, Region, decode_key_table, decode_weights, encode_key_table,
-    encode_weights, key_table_bytes, weights_bytes)
+    LayerParams, Region, decode_key_table, encode_key_table, key_table_bytes)
+from spinndl.graph.kinds.dense import (
+    decode_weights, encode_weights, weights_bytes)
 
 #: Property tests: no deadline (the first call pays numpy/import warm-up).
 PROPERTY = settings(deadline=None, max_examples=200)
@@ -24,14 +25,6 @@ def le_bytes(words: np.ndarray) -> bytes:
     """What the data-spec writer puts in SDRAM: little-endian words."""
     assert words.dtype.kind == "u" and words.dtype.itemsize == 4
     return words.astype("<u4").tobytes()
-
-
-def test_region_numbers_are_fixed():
-    # neural_modelling/src/common/layer_regions.h switches on these.
-    assert [(r.name, int(r)) for r in Region] == [
-        ("SYSTEM", 0), ("PARAMS", 1), ("KEY_TABLE", 2), ("WEIGHTS", 3),
-        ("TRAINING", 4), ("BACKWARD_IN", 5), ("BACKWARD_OUT", 6),
-        ("LABEL_TABLE", 7), ("OPTIMIZER", 8)]
 
 
 # --- LayerParams ------------------------------------------------------------------

@@ -20,7 +20,9 @@ import signal
 import sys
 import tempfile
 import threading
-from typing import Optional
+import time
+from contextlib import contextmanager
+from typing import Iterator, Optional
 
 from spinn_utilities.data.utils_data_writer import UtilsDataWriter
 from spinn_utilities.exceptions import SimulatorShutdownException
@@ -38,6 +40,8 @@ from spinn_front_end_common.interface.abstract_spinnaker_base import (
     AbstractSpinnakerBase)
 import spinn_front_end_common.interface.config_setup as fec_config
 import spinnaker_graph_front_end
+
+from ..graph.network import BINARY_FOLDER, NetworkGraph
 
 #: The toolchain's user config file name (``~/.spiNNakerGraphFrontEnd.cfg``).
 USER_CONFIG_FILE = "spiNNakerGraphFrontEnd.cfg"
@@ -309,3 +313,20 @@ def _restore_handlers(saved) -> None:
             threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, handler)
     sys.excepthook = hook
+
+
+@contextmanager
+def mapped_network(layers, training_config=None,
+                   machine=None) -> Iterator[NetworkGraph]:
+    """Map a model's layers in a fresh toolchain session (the training
+    layout when a spinndl.training.config.TrainingConfig is given, e.g.
+    ``default_config()``; inference with None; ``machine`` a
+    spinndl.VirtualMachine or None for the configured one); inside the
+    block the toolchain's placements, routing and data regions can be
+    read."""
+    with ToolchainSession(BINARY_FOLDER, machine) as session:
+        started = time.perf_counter()
+        graph = NetworkGraph(session, layers, training_config)
+        session.map()
+        graph.mapping_seconds = time.perf_counter() - started
+        yield graph

@@ -8,14 +8,15 @@ from pacman.model.partitioner_splitters import AbstractSplitterCommon
 from pacman.utilities.utility_objs import ChipCounter
 
 from ..packing import LayerPacking, pack
-from ..wire_format import BACKWARD_PARTITION_PREFIX, backward_target_slice
+from ..wire_format import (
+    BACKWARD_PARTITION_PREFIX, FORWARD_PARTITION, backward_target_slice)
 
 
 class LayerSplitter(AbstractSplitterCommon):
     """Slices a layer into the fewest contiguous, near-equal slices whose
     cores fit the budget (``spinndl.packing``), one machine vertex each.
-    Every machine vertex of a layer sends to and receives from every
-    machine vertex of its neighbours (dense connectivity)."""
+    Which machine vertices of the neighbours each one exchanges packets
+    with is the layer kind's connectivity (graph/connectivity.py)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -48,7 +49,18 @@ class LayerSplitter(AbstractSplitterCommon):
 
     def get_out_going_vertices(self, partition_id: str
                                ) -> List[MachineVertex]:
-        return list(self.governed_app_vertex.machine_vertices)
+        """A backward:s partition leaves only the cores the layer's
+        connectivity links to slice s of the previous layer."""
+        vertices = list(self.governed_app_vertex.machine_vertices)
+        if partition_id.startswith(BACKWARD_PARTITION_PREFIX):
+            vertex = self.governed_app_vertex
+            in_order = self.machine_vertices_in_slice_order()
+            linked = {in_order[link.target] for link in
+                      vertex.connectivity.targets_of(
+                          vertex.previous.slices(), vertex.slices(),
+                          backward_target_slice(partition_id))}
+            return [v for v in vertices if v in linked]
+        return vertices
 
     def get_in_coming_vertices(self, partition_id: str
                                ) -> List[MachineVertex]:
@@ -59,12 +71,32 @@ class LayerSplitter(AbstractSplitterCommon):
 
     def get_source_specific_in_coming_vertices(self, source_vertex,
                                                partition_id: str):
-        """A backward:s partition reaches slice s only, from every core of
-        the source layer (so no core receives errors it would discard)."""
+        """Each core gets the packets of the cores the connectivity links
+        it with: forward, this layer's connectivity (sources: the previous
+        layer's cores); a backward:s partition reaches slice s only, from
+        the next layer's cores linked with it (the next layer's
+        connectivity), so no core receives values it would discard."""
+        vertex = self.governed_app_vertex
         if partition_id.startswith(BACKWARD_PARTITION_PREFIX):
             target = self.get_in_coming_vertices(partition_id)[0]
             return [(target, list(source_vertex.splitter
                                   .get_out_going_vertices(partition_id)))]
+        if partition_id == FORWARD_PARTITION:
+            cores = vertex.source_cores()
+            sources = [s for _, s in cores]
+            own = [core for core, _ in cores
+                   if core.app_vertex is source_vertex]
+            targets = []
+            for index, target in enumerate(
+                    self.machine_vertices_in_slice_order()):
+                linked = [cores[link.source][0] for link in
+                          vertex.connectivity.sources_of(
+                              sources, vertex.slices(), index)
+                          if cores[link.source][0] in own]
+                # every core of the source: route it as the whole vertex
+                targets.append((target, [source_vertex] if len(linked)
+                                == len(own) else linked))
+            return targets
         return super().get_source_specific_in_coming_vertices(
             source_vertex, partition_id)
 

@@ -1,24 +1,44 @@
-"""The application vertex of a layer."""
+"""The application vertex of a layer: what every layer kind shares, and the
+interface a kind implements (docs/architecture.md, "Adding a layer kind")."""
 
-from typing import List, Optional
+from typing import Callable, Iterable, List, Optional, Sequence, Tuple
 
 from pacman.model.graphs.application import (
     ApplicationEdge, ApplicationEdgePartition, ApplicationVertex)
 from pacman.model.graphs.common import Slice
+from pacman.model.graphs.machine import MachineVertex
+from pacman.model.routing_info import RoutingInfo
+from spinn_front_end_common.abstract_models import HasCustomAtomKeyMap
+
+import numpy as np
 
 from ..layers import Layer
 from ..packing import CoreBudget, CoreCost
-from ..wire_format import FORWARD_PARTITION, LABELS_PARTITION
+from ..wire_format import (
+    ACK_PARTITION, BYTES_PER_WORD, FORWARD_PARTITION, KEYS_PER_VALUE,
+    LABELS_PARTITION, Region)
+from .connectivity import Connectivity, Link
 from .layer_splitter import LayerSplitter
 
+#: A kind's cost model: (n_atoms, n_inputs, n_sources, training,
+#: optimizer_slots) -> the bytes one core needs (spinndl.packing).
+CostModel = Callable[[int, int, int, bool, int], CoreCost]
 
-class LayerVertex(ApplicationVertex):
+
+class LayerVertex(ApplicationVertex, HasCustomAtomKeyMap):
     """One layer on the machine. Its atoms are the layer's; its splitter
     (the only place that decides machine vertices) packs them onto cores.
 
-    Subclasses, one per layer kind, say what a core costs and which machine
-    vertex holds a slice.
+    A layer kind subclasses it (spinndl/graph/kinds/<kind>.py) and says:
+    its programs (``INFERENCE_BINARY``, ``TRAINING_BINARY``), its
+    connectivity, its cost model, and its codec (how a slice's share of
+    the Keras weights becomes the WEIGHTS region and back). The machine
+    vertex (``LayerMachineVertex``) writes every region from these.
     """
+
+    #: The programs a core of this kind runs (neural_modelling/src/...).
+    INFERENCE_BINARY: str = ""
+    TRAINING_BINARY: str = ""
 
     def __init__(self, layer: Layer, budget: CoreBudget,
                  training_config=None):
@@ -34,6 +54,43 @@ class LayerVertex(ApplicationVertex):
         self._forward_sources: List[ApplicationVertex] = []
         self._label_sources: List[ApplicationVertex] = []
 
+    # --- what a kind provides ---------------------------------------------
+    @classmethod
+    def cost_model(cls, layer: Layer) -> CostModel:
+        """The bytes a core needs for k atoms of ``layer``."""
+        raise NotImplementedError
+
+    @property
+    def connectivity(self) -> Connectivity:
+        """Which slices of the previous layer feed which of this layer's."""
+        raise NotImplementedError
+
+    def parameter_words(self, arrays: Sequence[np.ndarray],
+                        vertex_slice: Slice) -> np.ndarray:
+        """The WEIGHTS words of one core from arrays in the layer's Keras
+        layout (its weights, or an optimizer slot shaped like them)."""
+        raise NotImplementedError
+
+    def parameter_count(self, vertex_slice: Slice) -> int:
+        """Values in one core's WEIGHTS region (and per optimizer slot)."""
+        raise NotImplementedError
+
+    def arrays_from_cores(self, cores: Sequence[Tuple[Slice, bytes]],
+                          arrays: Sequence[np.ndarray]) -> List[np.ndarray]:
+        """Keras-layout arrays rebuilt from every core's WEIGHTS-layout
+        bytes (``arrays``: the current ones, for shape and anything no core
+        holds)."""
+        raise NotImplementedError
+
+    def kind_regions(self, machine_vertex) -> List[Tuple[int, np.ndarray]]:
+        """(region, words) the kind adds (Region.KIND_PARAMS, say); a kind
+        that adds regions sizes them in ``kind_region_sizes``."""
+        return []
+
+    def kind_region_sizes(self, machine_vertex) -> dict:
+        return {}
+
+    # --- shared --------------------------------------------------------------
     @property
     def training(self) -> bool:
         return self.training_config is not None
@@ -41,6 +98,23 @@ class LayerVertex(ApplicationVertex):
     @property
     def n_atoms(self) -> int:
         return self.layer.n_atoms
+
+    def cost_of(self, n_atoms: int) -> CoreCost:
+        """DTCM and SDRAM a core needs to hold n_atoms of this layer (key
+        table rows counted for every source core: an upper bound when not
+        every source feeds every core)."""
+        slots = self.training_config.optimizer_slots if self.training else 0
+        return self.cost_model(self.layer)(
+            n_atoms, self.layer.n_inputs, self.n_source_slices(),
+            self.training, slots)
+
+    def create_machine_vertex(self, vertex_slice: Slice, cost: CoreCost):
+        from .layer_machine_vertex import LayerMachineVertex
+        return LayerMachineVertex(self, vertex_slice, cost)
+
+    def binary(self) -> str:
+        return self.TRAINING_BINARY if self.training \
+            else self.INFERENCE_BINARY
 
     # The toolchain cannot say who sends to a vertex, so the vertex notes it.
     def add_incoming_edge(self, edge: ApplicationEdge,
@@ -59,14 +133,88 @@ class LayerVertex(ApplicationVertex):
         return list(self._label_sources)
 
     def n_source_slices(self) -> int:
-        """Machine vertices that send this layer its inputs: one key table
-        row each."""
+        """Machine vertices that send this layer its inputs."""
         return sum(len(source.splitter.get_out_going_slices())
                    for source in self._forward_sources)
 
-    def cost_of(self, n_atoms: int) -> CoreCost:
-        """DTCM and SDRAM a core needs to hold n_atoms of this layer."""
-        raise NotImplementedError
+    # --- slices and links ------------------------------------------------------
+    def slices(self) -> List[Slice]:
+        return self.splitter.get_in_coming_slices()
 
-    def create_machine_vertex(self, vertex_slice: Slice, cost: CoreCost):
-        raise NotImplementedError
+    def machine_vertices_in_slice_order(self) -> List[MachineVertex]:
+        return self.splitter.machine_vertices_in_slice_order()
+
+    def slice_index(self, machine_vertex: MachineVertex) -> int:
+        """The position of a core's slice among the layer's (known from
+        the packing, before every machine vertex exists)."""
+        return [s.lo_atom for s in self.slices()].index(
+            machine_vertex.vertex_slice.lo_atom)
+
+    def source_cores(self) -> List[Tuple[MachineVertex, Slice]]:
+        """Every core that sends this layer its inputs, in the order the
+        links number them, with its slice in values (a live source has
+        KEYS_PER_VALUE atoms, keys, per value)."""
+        cores = []
+        for source in self._forward_sources:
+            per_value = 1 if isinstance(source, LayerVertex) \
+                else KEYS_PER_VALUE
+            for machine_vertex in sorted(
+                    source.splitter.get_out_going_vertices(
+                        FORWARD_PARTITION),
+                    key=lambda v: v.vertex_slice.lo_atom):
+                vertex_slice = machine_vertex.vertex_slice
+                cores.append((machine_vertex, Slice(
+                    vertex_slice.lo_atom // per_value,
+                    (vertex_slice.hi_atom + 1) // per_value - 1)))
+        return cores
+
+    def links(self) -> List[Link]:
+        """The connectivity's links from the source cores to this layer's
+        slices."""
+        return self.connectivity.links(
+            [vertex_slice for _, vertex_slice in self.source_cores()],
+            self.slices())
+
+    # --- what the live output reports ----------------------------------------
+    def get_atom_key_map(self, pre_vertex: MachineVertex, partition_id: str,
+                         routing_info: RoutingInfo
+                         ) -> Iterable[Tuple[int, int]]:
+        """Atoms the live output reports for our keys: output atom a of an
+        example of parity p is atom a + p * layer_atoms (its key is
+        key + p * slice atoms + i); a core's acks are atom
+        KEYS_PER_VALUE * layer_atoms + its slice index, beyond every output,
+        so the host never mistakes one for the other."""
+        key = routing_info.get_info_from(pre_vertex, partition_id).key
+        if partition_id == ACK_PARTITION:
+            return [(KEYS_PER_VALUE * self.n_atoms
+                     + self.slice_index(pre_vertex), key)]
+        lo_atom = pre_vertex.vertex_slice.lo_atom
+        n_atoms = pre_vertex.vertex_slice.n_atoms
+        return [(parity * self.n_atoms + lo_atom + i,
+                 key + parity * n_atoms + i)
+                for parity in range(KEYS_PER_VALUE) for i in range(n_atoms)]
+
+    # --- reading back ------------------------------------------------------------
+    def read_weights(self, read_region, optimizer_slots: int):
+        """(Keras-layout weights, optimizer slots) from every core's
+        WEIGHTS and OPTIMIZER regions; read_region(machine_vertex, region)
+        gives a region's bytes as the core left it."""
+        current = [w.copy() for w in self.layer.get_weights()]
+        cores = self.machine_vertices_in_slice_order()
+        weights = self.arrays_from_cores(
+            [(mv.vertex_slice, read_region(mv, Region.WEIGHTS))
+             for mv in cores], current)
+        slots = []
+        if optimizer_slots:
+            states = [(mv.vertex_slice, read_region(mv, Region.OPTIMIZER))
+                      for mv in cores]
+            for index in range(optimizer_slots):
+                blocks = []
+                for vertex_slice, state in states:
+                    size = BYTES_PER_WORD * self.parameter_count(
+                        vertex_slice)
+                    blocks.append((vertex_slice,
+                                   state[index * size:(index + 1) * size]))
+                slots.append(self.arrays_from_cores(
+                    blocks, [np.zeros_like(w) for w in current]))
+        return weights, slots

@@ -1,9 +1,7 @@
 """A model's layers as one application graph in one toolchain session."""
 
 import os
-import time
-from contextlib import contextmanager
-from typing import Dict, Iterator, List, Sequence, Tuple, Type
+from typing import Dict, List, Sequence, Tuple
 
 from pacman.model.partitioner_splitters import SplitterFixedLegacy
 from spinn_front_end_common.data import FecDataView
@@ -13,23 +11,19 @@ from spinn_front_end_common.utilities.utility_objs import (
     LivePacketGatherParameters)
 from spinnman.messages.eieio import EIEIOType
 
-from ..backend.toolchain import ToolchainSession
 from ..layers import Layer
 from ..mapping import LayerMapping, Mapping
 from ..packing import (
     CoreBudget, LayerSpec, NetworkPlan, check_fits_machine, plan_network)
-from ..training.config import default_config
 from ..wire_format import (
     ACK_PARTITION, FORWARD_PARTITION, KEYS_PER_VALUE, LABELS_PARTITION,
     SOFTMAX_PARTITION, backward_partition)
-from .dense_vertex import DenseVertex
+from .kinds import vertex_class
 from .layer_vertex import LayerVertex
 
 #: Where the programs' binaries are (``make -C neural_modelling``).
 BINARY_FOLDER = os.path.join(os.path.dirname(os.path.dirname(__file__)),
                              "model_binaries")
-#: Layer kind → its application vertex class.
-VERTEX_CLASSES: Dict[str, Type[LayerVertex]] = {"dense": DenseVertex}
 #: Label of the live packet gatherer that returns the outputs.
 OUTPUT_LABEL = "spinndl_output"
 #: Default UDP port the gatherer sends results to on the host.
@@ -49,11 +43,12 @@ def machine_budget() -> CoreBudget:
 
 def layer_specs(layers: Sequence[Layer]) -> List[LayerSpec]:
     """What packing needs of each layer after the input."""
-    return [LayerSpec(layer.name, layer.kind, layer.n_atoms, layer.n_inputs)
+    return [LayerSpec(layer.name, layer.kind, layer.n_atoms, layer.n_inputs,
+                      vertex_class(layer.kind).cost_model(layer))
             for layer in layers[1:]]
 
 
-def check_capacity(session: ToolchainSession, layers: Sequence[Layer],
+def check_capacity(session, layers: Sequence[Layer],
                    training_config=None) -> NetworkPlan:
     """Every limit of the model on the session's machine, from the packing
     maths alone: a CapacityError naming the layer, the numbers and what to
@@ -72,9 +67,10 @@ class NetworkGraph:
     """The input source, one vertex per layer, forward edges between them,
     and a live packet gatherer on the output layer."""
 
-    def __init__(self, session: ToolchainSession, layers: Sequence[Layer],
+    def __init__(self, session, layers: Sequence[Layer],
                  training_config=None, output_port: int = OUTPUT_PORT):
-        """training_config: a spinndl.training.config.TrainingConfig for
+        """session: a spinndl.backend.toolchain.ToolchainSession;
+        training_config: a spinndl.training.config.TrainingConfig for
         the training layout (docs/training.md), None for inference.
         Checks the model's capacity first (check_capacity)."""
         self.layers = list(layers)
@@ -94,7 +90,7 @@ class NetworkGraph:
             label=self.layers[0].name,
             splitter=SplitterFixedLegacy())
         self.layer_vertices: List[LayerVertex] = [
-            VERTEX_CLASSES[layer.kind](layer, budget, training_config)
+            vertex_class(layer.kind)(layer, budget, training_config)
             for layer in self.layers[1:]]
         for before, after in zip(self.layer_vertices,
                                  self.layer_vertices[1:]):
@@ -119,7 +115,7 @@ class NetworkGraph:
         if self.training:
             self._add_training_parts(session, gatherer)
 
-    def _add_training_parts(self, session: ToolchainSession,
+    def _add_training_parts(self, session,
                             gatherer: LivePacketGatherParameters) -> None:
         """The label source, the backward partitions (one per slice of the
         receiving layer) and the first layer's acks."""
@@ -234,23 +230,3 @@ class NetworkGraph:
                     OUTPUT_LABEL in app_vertex.label:
                 return app_vertex
         raise LookupError("the output live packet gatherer was not placed")
-
-
-@contextmanager
-def mapped_network(layers: Sequence[Layer], training_config=None,
-                   machine=None) -> Iterator[NetworkGraph]:
-    """Map a model's layers in a fresh toolchain session (the training
-    layout when a TrainingConfig is given; ``machine`` a
-    spinndl.VirtualMachine or None for the configured one); inside the
-    block the toolchain's placements, routing and data regions can be
-    read."""
-    if training_config is True:
-        training_config = default_config()
-    elif training_config is False:
-        training_config = None
-    with ToolchainSession(BINARY_FOLDER, machine) as session:
-        started = time.perf_counter()
-        graph = NetworkGraph(session, layers, training_config)
-        session.map()
-        graph.mapping_seconds = time.perf_counter() - started
-        yield graph

@@ -9,7 +9,6 @@ from tqdm import tqdm
 from .. import losses
 from ..backend.runner import run_network
 from ..graph.network import LABELS_LABEL
-from ..wire_format import Region, decode_weights
 from .history import History
 from .stream import stream_batches
 
@@ -57,28 +56,13 @@ def batches_of(n_examples: int, batch_size: int, epochs: int):
 
 
 def read_back(run, model, config) -> None:
-    """Every core's weights (and optimizer state) into the model."""
+    """Every core's weights (and optimizer state) into the model, each
+    layer's kind rebuilding its Keras-layout arrays from its cores."""
     for vertex in run.graph.layer_vertices:
-        layer = vertex.layer
-        kernel, bias = (w.copy() for w in layer.get_weights())
-        slots = [[np.zeros_like(kernel), np.zeros_like(bias)]
-                 for _ in range(config.optimizer_slots)]
-        for machine_vertex in vertex.machine_vertices:
-            lo = machine_vertex.vertex_slice.lo_atom
-            hi = machine_vertex.vertex_slice.hi_atom + 1
-            n_atoms, n_inputs = hi - lo, layer.n_inputs
-            kernel[:, lo:hi], bias[lo:hi] = decode_weights(
-                run.read_region(machine_vertex, Region.WEIGHTS), n_atoms,
-                n_inputs)
-            if slots:
-                state = run.read_region(machine_vertex, Region.OPTIMIZER)
-                size = 4 * (n_atoms * n_inputs + n_atoms)
-                for index, slot in enumerate(slots):
-                    slot[0][:, lo:hi], slot[1][lo:hi] = decode_weights(
-                        state[index * size:(index + 1) * size], n_atoms,
-                        n_inputs)
-        layer.set_weights([kernel, bias])
-        config.state.slots[layer.name] = slots
+        weights, slots = vertex.read_weights(run.read_region,
+                                             config.optimizer_slots)
+        vertex.layer.set_weights(weights)
+        config.state.slots[vertex.layer.name] = slots
 
 
 def fit(model, x, y, batch_size=None, epochs=1, verbose="auto",

@@ -1,8 +1,8 @@
 /*
  * The data regions of a layer core: the C side of spinndl/wire_format.py
  * (docs/wire_format.md). Python writes them; the layer programs read them.
- * Keep the two in step: the integration tests decode what Python wrote with
- * the Python definitions, and the programs' results are compared with numpy.
+ * Keep the two in step: unit_tests/test_c_constants.py reads this header and
+ * checks every number and struct field against the Python definitions.
  */
 #ifndef SPINNDL_LAYER_REGIONS_H
 #define SPINNDL_LAYER_REGIONS_H
@@ -22,7 +22,9 @@ typedef enum {
     REGION_BACKWARD_OUT = 6,  /* backward_targets_t                        */
     REGION_LABEL_TABLE = 7,   /* key_table_t of the label source (output
                                  layer): label index = first_index + (key & ~mask) */
-    REGION_OPTIMIZER = 8      /* zeroed optimizer state: slots x weights layout */
+    REGION_OPTIMIZER = 8,     /* zeroed optimizer state: slots x weights layout */
+    /* A layer kind's own parameters, if it has any (Dense has none) */
+    REGION_KIND_PARAMS = 9
 } layer_region_t;
 
 typedef enum {

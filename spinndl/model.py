@@ -272,7 +272,7 @@ class Model:
                                        batch_size < 1):
             raise ValueError(f"batch_size must be a positive int, got "
                              f"{batch_size!r}")
-        n_outputs = self.layers[-1].n_atoms
+        n_outputs = self.layers[-1].n_values
 
         def job(run):
             return stream_examples(run.transport, run.graph.input_label,

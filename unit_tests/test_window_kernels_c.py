@@ -58,7 +58,8 @@ def kernels(tmp_path_factory):
         ["gcc", "-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-fPIC",
          "-shared", "-o", str(library),
          os.path.join(SOURCES, "conv_kernels.c"),
-         os.path.join(SOURCES, "pool_kernels.c")], check=True)
+         os.path.join(SOURCES, "pool_kernels.c"),
+         os.path.join(SOURCES, "..", "common", "float_maths.c")], check=True)
     return ctypes.CDLL(str(library))
 
 

@@ -17,11 +17,12 @@ def packets_per_example(machine_vertex, training: bool) -> int:
     """Packets a layer core sends per example (docs/training.md)."""
     vertex = machine_vertex.app_vertex
     softmax = getattr(vertex.layer, "activation", None) == "softmax"
-    count = machine_vertex.vertex_slice.n_atoms
+    count = machine_vertex.n_values
     if not training:
         return count + (2 if softmax else 0)
     count += 3 if softmax else 0
-    return count + (1 if vertex.previous is None else vertex.layer.n_inputs)
+    return count + (1 if vertex.previous is None
+                    else vertex.core_inputs(machine_vertex))
 
 
 def _cores_in_order(graph) -> List[Tuple[object, str, int]]:

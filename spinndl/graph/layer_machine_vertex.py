@@ -80,14 +80,15 @@ class LayerMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
         previous = vertex.previous.slices()
         return [(previous[link.source], link)
                 for link in vertex.connectivity.sources_of(
-                    previous, vertex.slices(), self._slice_position())]
+                    vertex.previous.value_slices(), vertex.slices(),
+                    self._slice_position())]
 
     def error_links(self) -> List[Link]:
         """The next layer's links from this slice: its linked cores send
         this core partial errors (the next layer's connectivity)."""
         following = self.app_vertex.next
         return following.connectivity.targets_of(
-            self.app_vertex.slices(), following.slices(),
+            self.app_vertex.value_slices(), following.slices(),
             self._slice_position())
 
     def error_senders(self) -> List[MachineVertex]:
@@ -151,12 +152,18 @@ class LayerMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
         if partition_id == ACK_PARTITION:
             return 1
         if partition_id.startswith(BACKWARD_PARTITION_PREFIX):
-            # partial errors for each atom of the target slice, per parity
-            targets = self.app_vertex.previous.slices()
-            return KEYS_PER_VALUE * targets[
-                backward_target_slice(partition_id)].n_atoms
-        # forward: one key per atom and example parity
-        return KEYS_PER_VALUE * self.vertex_slice.n_atoms
+            # partial errors for each value of the target slice, per parity
+            previous = self.app_vertex.previous
+            return KEYS_PER_VALUE * previous.value_slice(previous.slices()[
+                backward_target_slice(partition_id)]).n_atoms
+        # forward: one key per value and example parity
+        return KEYS_PER_VALUE * self.n_values
+
+    @property
+    def n_values(self) -> int:
+        """Values this core sends per example (the shared program's
+        atoms)."""
+        return self.vertex_slice.n_atoms * self.app_vertex.values_per_atom
 
     # --- regions ------------------------------------------------------------------------
     def key_table(self) -> List[KeyTableEntry]:
@@ -182,10 +189,10 @@ class LayerMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
             softmax = dict(softmax_key=own.key, softmax_layer_key=layer.key,
                            softmax_layer_mask=layer.mask)
         return LayerParams(
-            n_atoms=self.vertex_slice.n_atoms,
-            lo_atom=self.vertex_slice.lo_atom,
-            layer_atoms=vertex.n_atoms,
-            n_inputs=vertex.layer.n_inputs,
+            n_atoms=self.n_values,
+            lo_atom=vertex.value_slice(self.vertex_slice).lo_atom,
+            layer_atoms=vertex.n_values,
+            n_inputs=vertex.core_inputs(self),
             activation=activations.CODES[vertex.layer.activation],
             forward_key=info.key, forward_mask=info.mask,
             training=int(vertex.training),
@@ -209,8 +216,9 @@ class LayerMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
             is_first_layer=int(is_first),
             ack_key=(routing_infos.get_info_from(self, ACK_PARTITION).key
                      if is_first else 0),
-            next_layer_cores=(0 if is_output
-                              else len(vertex.next.machine_vertices)),
+            # the next layer's cores linked with this one each send a
+            # partial error for every value of it
+            next_layer_cores=0 if is_output else len(self.error_links()),
             output_atoms=self._output_atoms(),
             initial_step=config.state.step, **hyper)
         partition = backward_partition(self._slice_position())
@@ -218,13 +226,14 @@ class LayerMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
             KeyTableEntry(
                 key=routing_infos.get_info_from(sender, partition).key,
                 mask=routing_infos.get_info_from(sender, partition).mask,
-                first_index=0, n_atoms=self.vertex_slice.n_atoms)
+                first_index=0, n_atoms=self.n_values)
             for sender in self.error_senders()]
         backward_out = [] if is_first else [
             BackwardTarget(
                 key=routing_infos.get_info_from(
                     self, backward_partition(link.source)).key,
-                lo_atom=link.first_input, n_atoms=target.n_atoms)
+                lo_atom=link.first_input,
+                n_atoms=vertex.previous.value_slice(target).n_atoms)
             for target, link in self.backward_links()]
         labels = label_key_table(vertex.label_sources) if is_output else []
         optimizer = [vertex.parameter_words(slot, self.vertex_slice)
@@ -254,7 +263,7 @@ class LayerMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
         vertex = self.app_vertex
         while vertex.next is not None:
             vertex = vertex.next
-        return vertex.n_atoms
+        return vertex.n_values
 
     def generate_data_specification(self, spec: DataSpecificationGenerator,
                                     placement: Placement) -> None:

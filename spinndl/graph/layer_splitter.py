@@ -57,7 +57,7 @@ class LayerSplitter(AbstractSplitterCommon):
             in_order = self.machine_vertices_in_slice_order()
             linked = {in_order[link.target] for link in
                       vertex.connectivity.targets_of(
-                          vertex.previous.slices(), vertex.slices(),
+                          vertex.previous.value_slices(), vertex.slices(),
                           backward_target_slice(partition_id))}
             return [v for v in vertices if v in linked]
         return vertices

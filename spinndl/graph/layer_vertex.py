@@ -99,6 +99,33 @@ class LayerVertex(ApplicationVertex, HasCustomAtomKeyMap):
     def n_atoms(self) -> int:
         return self.layer.n_atoms
 
+    @property
+    def values_per_atom(self) -> int:
+        """Values an atom sends per example: 1 for Dense, the channels of
+        a window layer's output position. The shared program's "atoms" are
+        values: a core of n atoms sends n × values_per_atom."""
+        return self.layer.values_per_atom
+
+    @property
+    def n_values(self) -> int:
+        return self.n_atoms * self.values_per_atom
+
+    def value_slice(self, vertex_slice: Slice) -> Slice:
+        """The values a slice of atoms sends."""
+        per_atom = self.values_per_atom
+        return Slice(vertex_slice.lo_atom * per_atom,
+                     (vertex_slice.hi_atom + 1) * per_atom - 1)
+
+    def value_slices(self) -> List[Slice]:
+        """The values of each slice, in slice order: what a connectivity
+        takes as the sources of the next layer."""
+        return [self.value_slice(s) for s in self.slices()]
+
+    def core_inputs(self, machine_vertex) -> int:
+        """Input values one core keeps per example (all of the layer's
+        unless the kind's connectivity says otherwise)."""
+        return self.layer.n_inputs
+
     def cost_of(self, n_atoms: int) -> CoreCost:
         """DTCM and SDRAM a core needs to hold n_atoms of this layer (key
         table rows counted for every source core: an upper bound when not
@@ -156,16 +183,18 @@ class LayerVertex(ApplicationVertex, HasCustomAtomKeyMap):
         KEYS_PER_VALUE atoms, keys, per value)."""
         cores = []
         for source in self._forward_sources:
-            per_value = 1 if isinstance(source, LayerVertex) \
-                else KEYS_PER_VALUE
             for machine_vertex in sorted(
                     source.splitter.get_out_going_vertices(
                         FORWARD_PARTITION),
                     key=lambda v: v.vertex_slice.lo_atom):
                 vertex_slice = machine_vertex.vertex_slice
+                if isinstance(source, LayerVertex):
+                    cores.append((machine_vertex,
+                                  source.value_slice(vertex_slice)))
+                    continue
                 cores.append((machine_vertex, Slice(
-                    vertex_slice.lo_atom // per_value,
-                    (vertex_slice.hi_atom + 1) // per_value - 1)))
+                    vertex_slice.lo_atom // KEYS_PER_VALUE,
+                    (vertex_slice.hi_atom + 1) // KEYS_PER_VALUE - 1)))
         return cores
 
     def links(self) -> List[Link]:
@@ -186,13 +215,12 @@ class LayerVertex(ApplicationVertex, HasCustomAtomKeyMap):
         so the host never mistakes one for the other."""
         key = routing_info.get_info_from(pre_vertex, partition_id).key
         if partition_id == ACK_PARTITION:
-            return [(KEYS_PER_VALUE * self.n_atoms
+            return [(KEYS_PER_VALUE * self.n_values
                      + self.slice_index(pre_vertex), key)]
-        lo_atom = pre_vertex.vertex_slice.lo_atom
-        n_atoms = pre_vertex.vertex_slice.n_atoms
-        return [(parity * self.n_atoms + lo_atom + i,
-                 key + parity * n_atoms + i)
-                for parity in range(KEYS_PER_VALUE) for i in range(n_atoms)]
+        values = self.value_slice(pre_vertex.vertex_slice)
+        lo, n = values.lo_atom, values.n_atoms
+        return [(parity * self.n_values + lo + i, key + parity * n + i)
+                for parity in range(KEYS_PER_VALUE) for i in range(n)]
 
     # --- reading back ------------------------------------------------------------
     def read_weights(self, read_region, optimizer_slots: int):

@@ -41,11 +41,21 @@ def machine_budget() -> CoreBudget:
         monitor_cores_per_chip=version.n_scamp_cores)
 
 
+#: Layer kinds that take no core: a Flatten renumbers values, and window
+#: layers already send theirs in Flatten's order (docs/conv.md).
+NO_CORE_KINDS = ("flatten",)
+
+
+def core_layers(layers: Sequence[Layer]) -> List[Layer]:
+    """The layers after the input that run on cores."""
+    return [layer for layer in layers[1:] if layer.kind not in NO_CORE_KINDS]
+
+
 def layer_specs(layers: Sequence[Layer]) -> List[LayerSpec]:
     """What packing needs of each layer after the input."""
     return [LayerSpec(layer.name, layer.kind, layer.n_atoms, layer.n_inputs,
                       vertex_class(layer.kind).cost_model(layer))
-            for layer in layers[1:]]
+            for layer in core_layers(layers)]
 
 
 def check_capacity(session, layers: Sequence[Layer],
@@ -91,7 +101,7 @@ class NetworkGraph:
             splitter=SplitterFixedLegacy())
         self.layer_vertices: List[LayerVertex] = [
             vertex_class(layer.kind)(layer, budget, training_config)
-            for layer in self.layers[1:]]
+            for layer in core_layers(self.layers)]
         for before, after in zip(self.layer_vertices,
                                  self.layer_vertices[1:]):
             before.next, after.previous = after, before
@@ -121,7 +131,7 @@ class NetworkGraph:
         receiving layer) and the first layer's acks."""
         output = self.layer_vertices[-1]
         self.labels_vertex = ReverseIpTagMultiCastSource(
-            n_keys=KEYS_PER_VALUE * output.n_atoms, label=LABELS_LABEL,
+            n_keys=KEYS_PER_VALUE * output.n_values, label=LABELS_LABEL,
             splitter=SplitterFixedLegacy())
         session.add_vertex(self.labels_vertex)
         session.add_edge(self.labels_vertex, output, LABELS_PARTITION)

@@ -80,6 +80,18 @@ class Layer:
         return int(np.prod(self.output_shape))
 
     @property
+    def values_per_atom(self) -> int:
+        """Values each atom sends per example (a window layer's atom, an
+        output position, sends all its channels)."""
+        return 1
+
+    @property
+    def n_values(self) -> int:
+        """Values this layer outputs per example."""
+        assert self.output_shape is not None
+        return int(np.prod(self.output_shape))
+
+    @property
     def n_inputs(self) -> int:
         """Values each example brings into this layer."""
         assert self.input_shape is not None

@@ -68,8 +68,8 @@ def stream_batches(run, x: np.ndarray, y: np.ndarray,
     graph = run.graph
     first = graph.layer_vertices[0]
     collector = TrainingCollector(
-        len(x), graph.layer_vertices[-1].n_atoms, graph.output_layer_label,
-        graph.first_layer_label, first.n_atoms,
+        len(x), graph.layer_vertices[-1].n_values, graph.output_layer_label,
+        graph.first_layer_label, first.n_values,
         len(first.splitter.get_out_going_slices()))
     run.transport.add_receive_callback(graph.output_layer_label, collector)
     if graph.first_layer_label != graph.output_layer_label:

@@ -2,6 +2,7 @@
  * The convolution kind (layer/layer_kind.h), start-up and forward over the
  * core's band of positions (conv_impl.h, window/conv_kernels.h).
  */
+#include <spin1_api.h>
 #include "conv_impl.h"
 #include "../window/conv_kernels.h"
 #include "../common/regions.h"

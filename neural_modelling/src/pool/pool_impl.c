@@ -2,6 +2,7 @@
  * The pooling kind (layer/layer_kind.h), start-up and forward over the
  * core's band of positions (pool_impl.h, window/pool_kernels.h).
  */
+#include <spin1_api.h>
 #include "pool_impl.h"
 #include "../window/pool_kernels.h"
 

@@ -7,15 +7,15 @@ static inline uint32_t kernel_offset(const window_params *g, uint32_t i,
     return (i * g->kernel_cols + j) * g->channels_in * g->channels_out;
 }
 
-void conv_forward_band(const window_params *g, const float *kernel,
-                       const float *bias, const float *window, float *out)
+void conv_forward_band(const window_params *g, const value_t *kernel,
+                       const value_t *bias, const value_t *window, value_t *out)
 {
     uint32_t filters = g->channels_out;
     for (uint32_t p = 0; p < g->n_positions; p++) {
         uint32_t position = g->first_position + p;
         int32_t top = window_top(g, position);
         int32_t left = window_left(g, position);
-        float *z = out + p * filters;
+        value_t *z = out + p * filters;
         for (uint32_t f = 0; f < filters; f++) {
             z[f] = bias[f];
         }
@@ -26,13 +26,13 @@ void conv_forward_band(const window_params *g, const float *kernel,
                 if (at < 0) {
                     continue;
                 }
-                const float *x = window + at;
-                const float *w = kernel + kernel_offset(g, i, j);
+                const value_t *x = window + at;
+                const value_t *w = kernel + kernel_offset(g, i, j);
                 for (uint32_t c = 0; c < g->channels_in; c++) {
-                    float value = x[c];
-                    const float *w_row = w + c * filters;
+                    value_t value = x[c];
+                    const value_t *w_row = w + c * filters;
                     for (uint32_t f = 0; f < filters; f++) {
-                        z[f] += value * w_row[f];
+                        z[f] += value_mul(value, w_row[f]);
                     }
                 }
             }
@@ -40,15 +40,15 @@ void conv_forward_band(const window_params *g, const float *kernel,
     }
 }
 
-void conv_input_errors_band(const window_params *g, const float *kernel,
-                            const float *dz, float *window_errors)
+void conv_input_errors_band(const window_params *g, const value_t *kernel,
+                            const value_t *dz, value_t *window_errors)
 {
     uint32_t filters = g->channels_out;
     for (uint32_t p = 0; p < g->n_positions; p++) {
         uint32_t position = g->first_position + p;
         int32_t top = window_top(g, position);
         int32_t left = window_left(g, position);
-        const float *error = dz + p * filters;
+        const value_t *error = dz + p * filters;
         for (uint32_t i = 0; i < g->kernel_rows; i++) {
             for (uint32_t j = 0; j < g->kernel_cols; j++) {
                 int32_t at = window_offset(g, top + (int32_t) i,
@@ -56,13 +56,13 @@ void conv_input_errors_band(const window_params *g, const float *kernel,
                 if (at < 0) {
                     continue;
                 }
-                float *dx = window_errors + at;
-                const float *w = kernel + kernel_offset(g, i, j);
+                value_t *dx = window_errors + at;
+                const value_t *w = kernel + kernel_offset(g, i, j);
                 for (uint32_t c = 0; c < g->channels_in; c++) {
-                    const float *w_row = w + c * filters;
-                    float sum = 0.0f;
+                    const value_t *w_row = w + c * filters;
+                    value_t sum = VALUE_ZERO;
                     for (uint32_t f = 0; f < filters; f++) {
-                        sum += error[f] * w_row[f];
+                        sum += value_mul(error[f], w_row[f]);
                     }
                     dx[c] += sum;
                 }
@@ -71,16 +71,16 @@ void conv_input_errors_band(const window_params *g, const float *kernel,
     }
 }
 
-void conv_kernel_gradients_band(const window_params *g, const float *window,
-                                const float *dz, float *kernel_gradients,
-                                float *bias_gradients)
+void conv_kernel_gradients_band(const window_params *g, const value_t *window,
+                                const value_t *dz, value_t *kernel_gradients,
+                                value_t *bias_gradients)
 {
     uint32_t filters = g->channels_out;
     for (uint32_t p = 0; p < g->n_positions; p++) {
         uint32_t position = g->first_position + p;
         int32_t top = window_top(g, position);
         int32_t left = window_left(g, position);
-        const float *error = dz + p * filters;
+        const value_t *error = dz + p * filters;
         for (uint32_t f = 0; f < filters; f++) {
             bias_gradients[f] += error[f];
         }
@@ -91,13 +91,13 @@ void conv_kernel_gradients_band(const window_params *g, const float *window,
                 if (at < 0) {
                     continue;
                 }
-                const float *x = window + at;
-                float *dw = kernel_gradients + kernel_offset(g, i, j);
+                const value_t *x = window + at;
+                value_t *dw = kernel_gradients + kernel_offset(g, i, j);
                 for (uint32_t c = 0; c < g->channels_in; c++) {
-                    float value = x[c];
-                    float *dw_row = dw + c * filters;
+                    value_t value = x[c];
+                    value_t *dw_row = dw + c * filters;
                     for (uint32_t f = 0; f < filters; f++) {
-                        dw_row[f] += value * error[f];
+                        dw_row[f] += value_mul(value, error[f]);
                     }
                 }
             }

@@ -8,22 +8,23 @@
 #define SPINNDL_CONV_KERNELS_H
 
 #include "window_geometry.h"
+#include "../common/numeric.h"
 
 /* out = the pre-activations, bias plus the kernel over each window. */
-void conv_forward_band(const window_params *g, const float *kernel,
-                       const float *bias, const float *window, float *out);
+void conv_forward_band(const window_params *g, const value_t *kernel,
+                       const value_t *bias, const value_t *window, value_t *out);
 
 /* window_errors += dL/dx over the window for the band's errors dz (after
  * the activation's derivative). The caller zeroes window_errors; another
  * core's band may add to the same input rows (their sums meet at the
  * previous layer). */
-void conv_input_errors_band(const window_params *g, const float *kernel,
-                            const float *dz, float *window_errors);
+void conv_input_errors_band(const window_params *g, const value_t *kernel,
+                            const value_t *dz, value_t *window_errors);
 
 /* kernel_gradients += the band's share of dL/dkernel, bias_gradients +=
  * its share of dL/dbias; the layer's gradient is the sum over its cores. */
-void conv_kernel_gradients_band(const window_params *g, const float *window,
-                                const float *dz, float *kernel_gradients,
-                                float *bias_gradients);
+void conv_kernel_gradients_band(const window_params *g, const value_t *window,
+                                const value_t *dz, value_t *kernel_gradients,
+                                value_t *bias_gradients);
 
 #endif

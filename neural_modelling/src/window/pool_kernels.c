@@ -17,7 +17,7 @@ static uint32_t covered(const window_params *g, int32_t top, int32_t left)
 /* The window offset of the first largest input of channel c at (top,
  * left); every window covers at least one input (Keras' padding is
  * smaller than the window). */
-static int32_t winner(const window_params *g, const float *window,
+static int32_t winner(const window_params *g, const value_t *window,
                       int32_t top, int32_t left, uint32_t c)
 {
     int32_t best = -1;
@@ -34,14 +34,14 @@ static int32_t winner(const window_params *g, const float *window,
 }
 
 void pool_forward_band(const window_params *g, uint32_t mode,
-                       const float *window, float *out)
+                       const value_t *window, value_t *out)
 {
     uint32_t channels = g->channels_in;
     for (uint32_t p = 0; p < g->n_positions; p++) {
         uint32_t position = g->first_position + p;
         int32_t top = window_top(g, position);
         int32_t left = window_left(g, position);
-        float *y = out + p * channels;
+        value_t *y = out + p * channels;
         if (mode == POOL_MAX) {
             for (uint32_t c = 0; c < channels; c++) {
                 y[c] = window[winner(g, window, top, left, c)];
@@ -49,7 +49,7 @@ void pool_forward_band(const window_params *g, uint32_t mode,
             continue;
         }
         for (uint32_t c = 0; c < channels; c++) {
-            y[c] = 0.0f;
+            y[c] = VALUE_ZERO;
         }
         for (uint32_t i = 0; i < g->kernel_rows; i++) {
             for (uint32_t j = 0; j < g->kernel_cols; j++) {
@@ -63,30 +63,30 @@ void pool_forward_band(const window_params *g, uint32_t mode,
                 }
             }
         }
-        float count = (float) covered(g, top, left);
+        value_t count = VALUE((float) covered(g, top, left));
         for (uint32_t c = 0; c < channels; c++) {
-            y[c] /= count;
+            y[c] = value_div(y[c], count);
         }
     }
 }
 
 void pool_backward_band(const window_params *g, uint32_t mode,
-                        const float *window, const float *dy,
-                        float *window_errors)
+                        const value_t *window, const value_t *dy,
+                        value_t *window_errors)
 {
     uint32_t channels = g->channels_in;
     for (uint32_t p = 0; p < g->n_positions; p++) {
         uint32_t position = g->first_position + p;
         int32_t top = window_top(g, position);
         int32_t left = window_left(g, position);
-        const float *error = dy + p * channels;
+        const value_t *error = dy + p * channels;
         if (mode == POOL_MAX) {
             for (uint32_t c = 0; c < channels; c++) {
                 window_errors[winner(g, window, top, left, c)] += error[c];
             }
             continue;
         }
-        float count = (float) covered(g, top, left);
+        value_t count = VALUE((float) covered(g, top, left));
         for (uint32_t i = 0; i < g->kernel_rows; i++) {
             for (uint32_t j = 0; j < g->kernel_cols; j++) {
                 int32_t at = window_offset(g, top + (int32_t) i,
@@ -95,7 +95,7 @@ void pool_backward_band(const window_params *g, uint32_t mode,
                     continue;
                 }
                 for (uint32_t c = 0; c < channels; c++) {
-                    window_errors[at + c] += error[c] / count;
+                    window_errors[at + c] += value_div(error[c], count);
                 }
             }
         }

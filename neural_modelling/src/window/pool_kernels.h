@@ -8,6 +8,7 @@
 #define SPINNDL_POOL_KERNELS_H
 
 #include "window_geometry.h"
+#include "../common/numeric.h"
 
 typedef enum pool_mode {
     POOL_MAX = 0,
@@ -17,14 +18,14 @@ typedef enum pool_mode {
 /* out = the largest input of each window, or the mean of the inputs it
  * covers (padding left out of the count, as Keras does). */
 void pool_forward_band(const window_params *g, uint32_t mode,
-                       const float *window, float *out);
+                       const value_t *window, value_t *out);
 
 /* window_errors += dL/dx for the band's output errors dy: a max window
  * passes its error to the first largest input it read (found again in
  * the kept window), an average window shares it equally. The caller
  * zeroes window_errors. */
 void pool_backward_band(const window_params *g, uint32_t mode,
-                        const float *window, const float *dy,
-                        float *window_errors);
+                        const value_t *window, const value_t *dy,
+                        value_t *window_errors);
 
 #endif

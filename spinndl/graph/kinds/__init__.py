@@ -5,9 +5,13 @@ from typing import Dict, Type
 
 from ..layer_vertex import LayerVertex
 from .dense import DenseVertex
+from .window import ConvVertex, PoolVertex
 
 #: Layer kind (``Layer.kind``) -> its application vertex class.
-VERTEX_CLASSES: Dict[str, Type[LayerVertex]] = {"dense": DenseVertex}
+VERTEX_CLASSES: Dict[str, Type[LayerVertex]] = {
+    "dense": DenseVertex, "conv1d": ConvVertex, "conv2d": ConvVertex,
+    "max_pooling1d": PoolVertex, "max_pooling2d": PoolVertex,
+    "average_pooling1d": PoolVertex, "average_pooling2d": PoolVertex}
 
 
 def vertex_class(kind: str) -> Type[LayerVertex]:

@@ -14,6 +14,8 @@ class _Pooling(Layer):
 
     rank = 0
     mode = ""
+    #: a pooling applies none (the layer programs take the code)
+    activation = "linear"
 
     def __init__(self, pool_size=2, strides=None, padding: str = "valid",
                  name=None):

@@ -30,6 +30,13 @@ LABELS_PARTITION = "labels"
 #: Partial errors from every core of a layer to core s of the previous
 #: layer: one partition per slice s of the previous layer (training).
 BACKWARD_PARTITION_PREFIX = "backward:"
+#: The kernel-gradient reduction of a layer whose cores share parameters
+#: (a convolution on several cores, docs/conv.md): core i's running sums
+#: to core i + 1, and the last core's total to every core of the layer.
+REDUCE_PARTITION = "reduce"
+REDUCE_TOTAL_PARTITION = "reduce_total"
+#: Words of reduction_params (common/kernel_reduction.h).
+REDUCTION_PARAMS_WORDS = 9
 #: One packet per example from each first-layer core when its backward pass
 #: (and any update) is done (training).
 ACK_PARTITION = "ack"
@@ -60,6 +67,7 @@ class Region(IntEnum):
     # A layer kind's own parameters (geometry, say), if it has any; Dense
     # has none (docs/architecture.md):
     KIND_PARAMS = 9
+    REDUCTION = 10      # kernel-gradient reduction keys (docs/conv.md)
 
 
 class Loss(IntEnum):

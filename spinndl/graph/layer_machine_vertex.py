@@ -25,6 +25,7 @@ from ..packing import (
 from ..wire_format import (
     ACK_PARTITION, BACKWARD_PARTITION_PREFIX, BYTES_PER_WORD,
     FORWARD_PARTITION, KEYS_PER_VALUE, LABELS_PARTITION,
+    REDUCE_PARTITION, REDUCE_TOTAL_PARTITION, REDUCTION_PARAMS_WORDS,
     PARAMS_REGION_BYTES, SOFTMAX_KEYS_PER_CORE, SOFTMAX_PARTITION,
     BackwardTarget, KeyTableEntry, LayerParams, Loss, Region, TrainingParams,
     backward_partition, backward_target_slice, backward_targets_bytes,
@@ -136,6 +137,9 @@ class LayerMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
                 Region.BACKWARD_OUT: backward_targets_bytes(previous_cores),
                 Region.LABEL_TABLE: key_table_bytes(label_slices),
                 Region.OPTIMIZER: config.optimizer_slots * parameter_bytes})
+            if vertex.reduces():
+                sizes[Region.REDUCTION] = \
+                    REDUCTION_PARAMS_WORDS * BYTES_PER_WORD
         sizes.update(vertex.kind_region_sizes(self))
         return sizes
 
@@ -151,6 +155,9 @@ class LayerMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
             return SOFTMAX_KEYS_PER_CORE
         if partition_id == ACK_PARTITION:
             return 1
+        if partition_id in (REDUCE_PARTITION, REDUCE_TOTAL_PARTITION):
+            # one key per shared parameter
+            return self.app_vertex.parameter_count(self.vertex_slice)
         if partition_id.startswith(BACKWARD_PARTITION_PREFIX):
             # partial errors for each value of the target slice, per parity
             previous = self.app_vertex.previous
@@ -238,7 +245,9 @@ class LayerMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
         labels = label_key_table(vertex.label_sources) if is_output else []
         optimizer = [vertex.parameter_words(slot, self.vertex_slice)
                      for slot in config.slot_arrays(vertex.layer)]
-        return [
+        reduction = [(Region.REDUCTION, self.reduction_params())] \
+            if vertex.reduces() else []
+        return reduction + [
             (Region.TRAINING, training.encode()),
             (Region.BACKWARD_IN, encode_key_table(backward_in)),
             (Region.BACKWARD_OUT, encode_backward_targets(backward_out)),
@@ -246,6 +255,31 @@ class LayerMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
             (Region.OPTIMIZER, np.concatenate(
                 optimizer or [np.zeros(0, np.uint32)])),
         ]
+
+    def reduction_params(self) -> np.ndarray:
+        """reduction_params (common/kernel_reduction.h): this core's place
+        in the chain, its keys and those it receives (docs/conv.md)."""
+        vertex = self.app_vertex
+        routing_infos = FecDataView.get_routing_infos()
+        cores = vertex.machine_vertices_in_slice_order()
+        position = cores.index(self)
+
+        def info(core, partition):
+            return routing_infos.get_info_from(core, partition)
+        chain = info(self, REDUCE_PARTITION) \
+            if position + 1 < len(cores) else None
+        chain_in = info(cores[position - 1], REDUCE_PARTITION) \
+            if position > 0 else None
+        total = info(cores[-1], REDUCE_TOTAL_PARTITION)
+        words = [len(cores), position,
+                 chain.key if chain else 0,
+                 chain_in.key if chain_in else 0,
+                 chain_in.mask if chain_in else 0,
+                 total.key if position + 1 == len(cores) else 0,
+                 total.key, total.mask,
+                 send_gap_us(len(cores))]
+        assert len(words) == REDUCTION_PARAMS_WORDS
+        return np.array(words, dtype="<u4")
 
     def _check_neighbour_tables(self) -> None:
         """The DTCM the neighbour tables take must fit the allowance

@@ -9,7 +9,8 @@ from pacman.utilities.utility_objs import ChipCounter
 
 from ..packing import LayerPacking, pack
 from ..wire_format import (
-    BACKWARD_PARTITION_PREFIX, FORWARD_PARTITION, backward_target_slice)
+    BACKWARD_PARTITION_PREFIX, FORWARD_PARTITION, REDUCE_PARTITION,
+    REDUCE_TOTAL_PARTITION, backward_target_slice)
 
 
 class LayerSplitter(AbstractSplitterCommon):
@@ -52,6 +53,10 @@ class LayerSplitter(AbstractSplitterCommon):
         """A backward:s partition leaves only the cores the layer's
         connectivity links to slice s of the previous layer."""
         vertices = list(self.governed_app_vertex.machine_vertices)
+        if partition_id == REDUCE_PARTITION:       # along the chain
+            return self.machine_vertices_in_slice_order()[:-1]
+        if partition_id == REDUCE_TOTAL_PARTITION:  # the chain's end
+            return self.machine_vertices_in_slice_order()[-1:]
         if partition_id.startswith(BACKWARD_PARTITION_PREFIX):
             vertex = self.governed_app_vertex
             in_order = self.machine_vertices_in_slice_order()
@@ -67,6 +72,8 @@ class LayerSplitter(AbstractSplitterCommon):
         vertices = self.machine_vertices_in_slice_order()
         if partition_id.startswith(BACKWARD_PARTITION_PREFIX):
             return [vertices[backward_target_slice(partition_id)]]
+        if partition_id == REDUCE_PARTITION:
+            return vertices[1:]
         return vertices
 
     def get_source_specific_in_coming_vertices(self, source_vertex,
@@ -77,6 +84,14 @@ class LayerSplitter(AbstractSplitterCommon):
         the next layer's cores linked with it (the next layer's
         connectivity), so no core receives values it would discard."""
         vertex = self.governed_app_vertex
+        if partition_id == REDUCE_PARTITION:
+            # core i's running sums reach core i + 1 only
+            cores = self.machine_vertices_in_slice_order()
+            return [(after, [before])
+                    for before, after in zip(cores, cores[1:])]
+        if partition_id == REDUCE_TOTAL_PARTITION:
+            cores = self.machine_vertices_in_slice_order()
+            return [(core, [cores[-1]]) for core in cores]
         if partition_id.startswith(BACKWARD_PARTITION_PREFIX):
             target = self.get_in_coming_vertices(partition_id)[0]
             return [(target, list(source_vertex.splitter

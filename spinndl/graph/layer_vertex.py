@@ -121,6 +121,15 @@ class LayerVertex(ApplicationVertex, HasCustomAtomKeyMap):
         takes as the sources of the next layer."""
         return [self.value_slice(s) for s in self.slices()]
 
+    #: Whether every core holds the same parameters (a convolution's
+    #: kernel), so that training reduces their gradients over the cores.
+    SHARES_PARAMETERS = False
+
+    def reduces(self) -> bool:
+        """Training reduces gradient sums over this layer's cores."""
+        return (self.training and self.SHARES_PARAMETERS
+                and len(self.splitter.get_out_going_slices()) > 1)
+
     def core_inputs(self, machine_vertex) -> int:
         """Input values one core keeps per example (all of the layer's
         unless the kind's connectivity says otherwise)."""
@@ -228,6 +237,8 @@ class LayerVertex(ApplicationVertex, HasCustomAtomKeyMap):
         WEIGHTS and OPTIMIZER regions; read_region(machine_vertex, region)
         gives a region's bytes as the core left it."""
         current = [w.copy() for w in self.layer.get_weights()]
+        if not current:     # a pooling: no WEIGHTS region to read
+            return [], []
         cores = self.machine_vertices_in_slice_order()
         weights = self.arrays_from_cores(
             [(mv.vertex_slice, read_region(mv, Region.WEIGHTS))

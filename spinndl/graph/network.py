@@ -17,6 +17,7 @@ from ..packing import (
     CoreBudget, LayerSpec, NetworkPlan, check_fits_machine, plan_network)
 from ..wire_format import (
     ACK_PARTITION, FORWARD_PARTITION, KEYS_PER_VALUE, LABELS_PARTITION,
+    REDUCE_PARTITION, REDUCE_TOTAL_PARTITION,
     SOFTMAX_PARTITION, backward_partition)
 from .kinds import vertex_class
 from .layer_vertex import LayerVertex
@@ -139,6 +140,10 @@ class NetworkGraph:
             target = vertex.previous
             for index in range(len(target.splitter.get_in_coming_slices())):
                 session.add_edge(vertex, target, backward_partition(index))
+        for vertex in self.layer_vertices:
+            if vertex.reduces():
+                session.add_edge(vertex, vertex, REDUCE_PARTITION)
+                session.add_edge(vertex, vertex, REDUCE_TOTAL_PARTITION)
         FecDataView.add_live_packet_gatherer_parameters(
             gatherer, self.layer_vertices[0], [ACK_PARTITION])
 

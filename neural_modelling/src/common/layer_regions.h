@@ -24,7 +24,10 @@ typedef enum {
                                  layer): label index = first_index + (key & ~mask) */
     REGION_OPTIMIZER = 8,     /* zeroed optimizer state: slots x weights layout */
     /* A layer kind's own parameters, if it has any (Dense has none) */
-    REGION_KIND_PARAMS = 9
+    REGION_KIND_PARAMS = 9,
+    /* Training a kind whose parameters all its cores share (a convolution
+     * over several cores): reduction_params of window/kernel_reduction.h */
+    REGION_REDUCTION = 10
 } layer_region_t;
 
 typedef enum {

@@ -46,4 +46,9 @@ void kind_backward(const value_t *x, const value_t *delta,
  * parameters written back to the WEIGHTS region for the host. */
 void kind_update(uint32_t batch_examples);
 
+/* The gradient sums every core of the layer must combine before the
+ * update (a kernel shared by all the positions of a convolution), n of
+ * them; NULL when each core's parameters are its own (Dense). */
+value_t *kind_shared_gradients(uint32_t *n);
+
 #endif

@@ -33,6 +33,7 @@
 #include "../common/regions.h"
 #include "../common/softmax_exchange.h"
 #include "../common/paced_send.h"
+#include "../common/kernel_reduction.h"
 
 /* The output layer starts an example's backward pass once both are in. */
 #define OUTPUT_PARTS 2
@@ -53,21 +54,52 @@ static uint32_t batch_start;         /* first example of this batch in its
                                         epoch                             */
 static uint32_t batch_done;          /* examples of the batch finished    */
 
+/* A kind whose cores share their parameters (a convolution) reduces the
+ * gradient sums over the layer's cores before each update
+ * (common/kernel_reduction.h); the batch's last example goes back only
+ * after the update, so the acks still mean "updated". */
+static bool reducing;
+static uint32_t deferred_parity;     /* the batch's last example          */
+static uint32_t deferred_size;       /* ... and the batch's size          */
+
+static void send_backward(uint32_t parity);
+
 /* ---- step 5: batches ------------------------------------------------------- */
 
-static void end_of_example(void)
+static void reduction_step(uint unused0, uint unused1)
+{
+    use(unused0);
+    use(unused1);
+    if (!kernel_reduction_step()) {
+        return;
+    }
+    kind_update(deferred_size);
+    send_backward(deferred_parity);
+}
+
+/* Returns true when the example's sends wait for the reduction. */
+static bool end_of_example(uint32_t parity)
 {
     uint32_t left = training.n_examples - batch_start;
     uint32_t size = training.batch_size < left ? training.batch_size : left;
     if (++batch_done < size) {
-        return;
+        return false;
     }
-    kind_update(size);
     batch_done = 0;
     batch_start += size;
     if (batch_start >= training.n_examples) {
         batch_start = 0;  /* next epoch */
     }
+    if (reducing) {
+        deferred_parity = parity;
+        deferred_size = size;
+        if (kernel_reduction_batch_done()) {
+            layer_schedule(reduction_step, 0);
+        }
+        return true;
+    }
+    kind_update(size);
+    return false;
 }
 
 /* ---- steps 4 and 6 --------------------------------------------------------- */
@@ -80,8 +112,13 @@ static void finish_example(uint32_t parity)
     for (uint32_t a = 0; a < layer_params.n_atoms; a++) {
         delta[a] = VALUE_ZERO;  /* the slot's g sums start again from 0 */
     }
-    end_of_example();
+    if (!end_of_example(parity)) {
+        send_backward(parity);
+    }
+}
 
+static void send_backward(uint32_t parity)
+{
     if (training.is_first_layer) {
         spin1_delay_us(layer_params.send_phase_us);
         send_word(training.ack_key, parity);
@@ -162,6 +199,12 @@ void layer_training_forward_done(uint32_t parity)
 bool layer_training_receive(uint32_t key, uint32_t payload)
 {
     uint32_t parity, index;
+    if (reducing && kernel_reduction_owns(key)) {
+        if (kernel_reduction_receive(key, payload)) {
+            layer_schedule(reduction_step, 0);
+        }
+        return true;
+    }
     int32_t status = input_streams_receive(&errors_in, key, &parity, &index);
     if (status >= 0) {
         /* One add per partial error, here rather than storing every
@@ -222,6 +265,13 @@ void layer_training_init(data_specification_metadata_t *regions)
     targets = copy_to_dtcm(out, sizeof(backward_targets_t)
             + out->n_targets * sizeof(backward_target_t));
     kind_training_init(&training, regions);
+    uint32_t n_shared;
+    value_t *shared = kind_shared_gradients(&n_shared);
+    reducing = shared != NULL && layer_params.layer_cores > 1;
+    if (reducing) {
+        kernel_reduction_init(data_specification_get_region(
+                REGION_REDUCTION, regions), shared, n_shared);
+    }
     for (uint32_t p = 0; p < EXAMPLES_IN_FLIGHT; p++) {
         errors[p] = zeroed(layer_params.n_atoms);
         labels[p] = zeroed(layer_params.n_atoms);

@@ -105,6 +105,7 @@ class ConvVertex(WindowVertex):
 
     INFERENCE_BINARY = "conv.aplx"
     TRAINING_BINARY = "conv_train.aplx"
+    SHARES_PARAMETERS = True
 
     @classmethod
     def cost_model(cls, layer: Layer):

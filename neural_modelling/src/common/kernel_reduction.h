@@ -18,7 +18,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "../common/numeric.h"
+#include "numeric.h"
 
 typedef struct reduction_params {
     uint32_t cores;          /* cores of the layer (1: nothing to do)      */

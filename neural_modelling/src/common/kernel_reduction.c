@@ -1,6 +1,6 @@
 #include "kernel_reduction.h"
-#include "../common/paced_send.h"
-#include "../common/regions.h"
+#include "paced_send.h"
+#include "regions.h"
 
 static reduction_params params;
 static value_t *sums;

@@ -119,9 +119,12 @@ def test_dense_after_a_map_points_at_flatten():
         Model([Input(28, 28, 1), Conv2D(3, 3), Dense(3)])
 
 
-def test_not_yet_on_the_cores_fails_before_mapping():
-    with pytest.raises(ValueError, match="'conv1d' .*cannot run on the cores"):
-        listing3().predict(np.zeros((1, 64, 4)))
+def test_softmax_on_a_map_is_refused_before_mapping():
+    """Keras' softmax on a map is per position; the cores' softmax spans
+    a layer: refused with a clear error, nothing mapped."""
+    model = Model([Input(6, 2), Conv1D(3, 2, activation="softmax")])
+    with pytest.raises(ValueError, match="'conv1d'.*softmax.*Flatten"):
+        model.predict(np.zeros((1, 6, 2)))
 
 
 @settings(deadline=None, max_examples=60)

@@ -77,6 +77,7 @@ def save_model(model, path) -> None:
     model._check_ready()
     config = {
         "format": MODEL_FORMAT, "format_version": FORMAT_VERSION,
+        "name": model.name,
         "layers": [{"class_name": type(layer).__name__,
                     "config": layer.get_config()} for layer in model.layers],
         "compile": None, "optimizer_state": None}
@@ -108,7 +109,7 @@ def load_model(path):
     from .training.config import OptimizerState
     config, arrays = _read(path, MODEL_FORMAT)
     classes = _layer_classes()
-    model = Model()
+    model = Model(name=config.get("name"))
     for entry in config["layers"]:
         if entry["class_name"] not in classes:
             raise ValueError(f"{path}: unknown layer class "

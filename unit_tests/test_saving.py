@@ -21,7 +21,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def compiled_model(seed=0):
-    model = Model(seed=seed)
+    model = Model(seed=seed, name="digits")
     model.add(Input(5, name="pixels"))
     model.add(Dense(4, activation="relu"))
     model.add(Dense(3, activation="softmax", name="classes"))
@@ -39,6 +39,7 @@ def compiled_model(seed=0):
 
 
 def assert_same_model(a, b):
+    assert a.name == b.name
     assert [type(l) for l in a.layers] == [type(l) for l in b.layers]
     assert [l.get_config() for l in a.layers] == \
         [l.get_config() for l in b.layers]

@@ -58,7 +58,7 @@ class Input(Layer):
 
     @classmethod
     def from_config(cls, config: dict) -> "Input":
-        return cls(*config["shape"], name=config.get("name"))
+        return cls(shape=tuple(config["shape"]), name=config.get("name"))
 
     def compute_output_shape(self, input_shape):
         return self.shape

@@ -14,7 +14,8 @@ import pytest
 
 from spinndl import Model, VirtualMachine, optimizers
 from spinndl.backend import streaming
-from spinndl.backend.toolchain import REPORT_FOLDER_PREFIX, MappingError
+from spinndl.backend.toolchain import (
+    REPORT_FOLDER_PREFIX, MappingError, ToolchainSession)
 from spinndl.examples.thesis_models import mlp
 from spinndl.graph import network
 from spinndl.graph.network import mapped_network
@@ -92,6 +93,25 @@ def test_machine_is_named_as_used_and_a_bigger_one_must_be_asked_for():
     # 1003 cores on one board; the toolchain adds a gatherer per board
     assert mapping.total_cores == 1005
     assert mapping.chips > 48
+
+
+def test_a_configured_board_is_not_sized_before_connecting(tmp_path,
+                                                          monkeypatch):
+    """With a board named in the user's config the session is not virtual;
+    its size is unknown before the toolchain connects, so only the per-core
+    limits are checked before mapping (the placer checks the rest)."""
+    (tmp_path / ".spiNNakerGraphFrontEnd.cfg").write_text(
+        "[Machine]\nmachine_name = 192.0.2.1\n")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    with ToolchainSession(network.BINARY_FOLDER) as session:
+        assert not session.virtual
+        assert session.capacity() is None
+        plan = network.check_capacity(session,
+                                      mlp(784, 2500, 2500, 10).layers)
+        assert plan.cores == 1003
+        with pytest.raises(NeighbourTablesError):
+            network.check_capacity(session, mlp(784, 704, 704, 10).layers,
+                                   default_config())
 
 
 def test_failed_placement_carries_its_report(monkeypatch, private_tmp):

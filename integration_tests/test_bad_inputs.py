@@ -219,25 +219,25 @@ def wide_mlp(*widths, machine=None):
 
 
 CAPACITY_CASES = [
-    ("training neighbour tables of 784-704-704-10",
-     lambda: wide_mlp(784, 704, 704, 10),
+    ("training neighbour tables of 784-793-793-10",
+     lambda: wide_mlp(784, 793, 793, 10),
      lambda m: fit(m, x=np.zeros((2, 784)), y=np.eye(10)[:2]),
      NeighbourTablesError,
-     r"layer 'dense' \(704 units, training layout\): 101 cores of the next "
-     r"layer 'dense_1'.*2428 B of DTCM per core, over the 2048 B reserved.*"
-     r"make 'dense_1' at most 595 units"),
+     r"layer 'dense' \(793 units, training layout\): 133 cores of the next "
+     r"layer 'dense_1'.*2132 B of DTCM per core, over the 2048 B reserved.*"
+     r"make 'dense_1' at most 762 units"),
     ("a model bigger than one board",
      lambda: wide_mlp(784, 2500, 2500, 10),
      lambda m: m.predict(np.zeros((1, 784))),
      MachineTooSmallError,
-     r"the model needs 1003 application cores \(inference layout: dense 157,"
-     r" dense_1 834, dense_2 10, input source 1, output gatherer 1\) but 1 "
+     r"the model needs 998 application cores \(inference layout: dense 157,"
+     r" dense_1 834, dense_2 5, input source 1, output gatherer 1\) but 1 "
      r"virtual SpiN-5 board \(48 chips, emulator\) has 759; .*"
      r"VirtualMachine\(boards=2\)"),
     ("a model bigger than the virtual machine asked for",
      lambda: wide_mlp(784, 2500, 2500, 10, machine=VirtualMachine(boards=1)),
      lambda m: m.mapping(),
-     MachineTooSmallError, r"needs 1003 application cores .* has 759"),
+     MachineTooSmallError, r"needs 998 application cores .* has 759"),
     ("an atom wider than a core",
      lambda: wide_mlp(20000, 4),
      lambda m: m.summary(),

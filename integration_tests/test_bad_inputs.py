@@ -185,9 +185,16 @@ BAD_CALLS = [
      ValueError, r"the model has 4 weight arrays"),
     # building: a layer of another model with another input width
     ("add a built layer with another input width",
-     lambda m: Model().add(Input(7)) or _reuse_last_layer(m, Input(7)),
+     lambda m: _reuse_last_layer(m, Input(7)),
      ValueError, r"layer 'dense_1' is already built for input shape \(5,\)"
                  r".*here it would get \(7,\)"),
+    ("call a built layer on a wider input (functional form)",
+     lambda m: m.layers[-1](Input(7)),
+     ValueError, r"layer 'dense_1' was built for inputs of shape \(5,\), "
+                 r"called on shape \(7,\)"),
+    ("a Sequential model without an Input",
+     lambda m: Model([Dense(3)]),
+     ValueError, r"the first layer must be an Input"),
 ]
 
 

@@ -132,6 +132,11 @@ BAD_CALLS = [
     ("fit NaN validation labels",
      lambda m: fit(m, validation_data=(X, with_nan(Y, (0, 0)))),
      ValueError, r"validation y: non-finite"),
+    # Keras' third part is one sample weight per validation example
+    ("fit validation_data whose weights are rows",
+     lambda m: fit(m, validation_data=(X, Y, Y)),
+     ValueError, r"validation sample_weight: one weight per example "
+                 r"expected"),
     ("fit validation_data of four parts",
      lambda m: fit(m, validation_data=(X, Y, Y, Y)),
      ValueError, r"validation_data must be \(x_val, y_val\)"),

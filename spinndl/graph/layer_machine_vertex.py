@@ -227,7 +227,9 @@ class LayerMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
             # partial error for every value of it
             next_layer_cores=0 if is_output else len(self.error_links()),
             output_atoms=self._output_atoms(),
-            initial_step=config.state.step, **hyper)
+            initial_step=config.state.step,
+            sample_weights=int(is_output and config.sample_weights),
+            **hyper)
         partition = backward_partition(self._slice_position())
         backward_in = [] if is_output else [
             KeyTableEntry(

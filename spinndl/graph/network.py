@@ -18,7 +18,7 @@ from ..packing import (
 from ..wire_format import (
     ACK_PARTITION, FORWARD_PARTITION, KEYS_PER_VALUE, LABELS_PARTITION,
     REDUCE_PARTITION, REDUCE_TOTAL_PARTITION,
-    SOFTMAX_PARTITION, backward_partition)
+    SOFTMAX_PARTITION, backward_partition, label_keys)
 from .kinds import vertex_class
 from .layer_vertex import LayerVertex
 
@@ -67,7 +67,10 @@ def check_capacity(session, layers: Sequence[Layer],
     slots = training_config.optimizer_slots if training_config else 0
     plan = plan_network(layer_specs(layers), training_config is not None,
                         slots, machine_budget())
-    available, boards, machine = session.capacity()
+    capacity = session.capacity()
+    if capacity is None:
+        return plan             # a real machine: its placer checks
+    available, boards, machine = capacity
     if plan.cores_on(boards) > available:
         check_fits_machine(plan, available, machine, boards,
                            session.boards_needed(plan.cores_on))
@@ -132,7 +135,10 @@ class NetworkGraph:
         receiving layer) and the first layer's acks."""
         output = self.layer_vertices[-1]
         self.labels_vertex = ReverseIpTagMultiCastSource(
-            n_keys=KEYS_PER_VALUE * output.n_values, label=LABELS_LABEL,
+            n_keys=KEYS_PER_VALUE * label_keys(
+                output.training_config.loss_code, output.n_values,
+                output.training_config.sample_weights),
+            label=LABELS_LABEL,
             splitter=SplitterFixedLegacy())
         session.add_vertex(self.labels_vertex)
         session.add_edge(self.labels_vertex, output, LABELS_PARTITION)

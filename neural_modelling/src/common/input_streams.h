@@ -15,6 +15,7 @@
 
 #include <stdint.h>
 #include "layer_regions.h"
+#include "startup.h"
 
 #define EXAMPLES_IN_FLIGHT 2
 /* Keys per value a sender sends: one per example parity. */
@@ -28,7 +29,8 @@ typedef struct {
 } input_streams_t;
 
 /* Copies a key table into DTCM; every sender at its first example. */
-void input_streams_init(input_streams_t *streams, const key_table_t *table);
+STARTUP void input_streams_init(input_streams_t *streams,
+                                const key_table_t *table);
 
 /* Counts one packet. Returns -1 when no entry matches key (or the key is
  * past the entry's 2 x n_atoms keys); otherwise sets *parity and *index

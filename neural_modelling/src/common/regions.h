@@ -7,17 +7,19 @@
 
 #include <stdint.h>
 #include <data_specification.h>
+#include "startup.h"
 
 /* spin1_malloc that stops the core (RTE_MALLOC) when DTCM runs out. */
-void *allocate(uint32_t bytes);
+STARTUP void *allocate(uint32_t bytes);
 
 /* A new DTCM copy of the first bytes of a region. */
-void *copy_to_dtcm(const void *region, uint32_t bytes);
+STARTUP void *copy_to_dtcm(const void *region, uint32_t bytes);
 
 /* The start every layer program shares: read the data-specification
  * header, join FEC's simulation interface (application hash checked against
  * the SYSTEM region) without a timer, since examples, not time, drive the
  * work. Returns the region table. */
-data_specification_metadata_t *layer_program_start(uint32_t application_hash);
+STARTUP data_specification_metadata_t *layer_program_start(
+        uint32_t application_hash);
 
 #endif

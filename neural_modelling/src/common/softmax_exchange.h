@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include "layer_regions.h"
 #include "numeric.h"
+#include "startup.h"
 
 #define SOFTMAX_ROUND_MAX 0
 #define SOFTMAX_ROUND_SUM 1
@@ -22,7 +23,7 @@
 #define SOFTMAX_KEYS_PER_CORE 8
 
 /* Keys and core count from the layer's PARAMS. */
-void softmax_exchange_init(const layer_params_t *params);
+STARTUP void softmax_exchange_init(const layer_params_t *params);
 
 /* Whether a packet belongs to the layer's softmax partition. */
 bool softmax_exchange_owns(uint32_t key);

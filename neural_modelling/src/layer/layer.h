@@ -13,10 +13,18 @@
 #include "../common/layer_regions.h"
 #include "../common/input_streams.h"
 #include "../common/numeric.h"
+#include "layer_kind.h"
 
-extern layer_params_t layer_params;
-extern value_t *layer_inputs[EXAMPLES_IN_FLIGHT];
-extern value_t *layer_outputs[EXAMPLES_IN_FLIGHT];
+/* One struct, so a function reaches all of it from one address (on the
+ * ARM each extern global costs a literal of its own). */
+typedef struct {
+    layer_params_t params;
+    value_t *inputs[EXAMPLES_IN_FLIGHT];   /* x                          */
+    value_t *outputs[EXAMPLES_IN_FLIGHT];  /* z, then y in place         */
+} layer_t;
+
+extern layer_t layer;
+
 
 /* Queues callback(parity) at the compute priority (stops the core if the
  * task queue is full: an example would be lost). */
@@ -27,7 +35,7 @@ void layer_schedule(callback_t callback, uint32_t parity);
  * layer_training.c (docs/training.md). */
 
 /* Start-up, after the forward state is set up. */
-void layer_training_init(data_specification_metadata_t *regions);
+STARTUP void layer_training_init(data_specification_metadata_t *regions);
 
 /* An example's outputs have been sent (the output layer starts its loss
  * stage once the labels are in too). */

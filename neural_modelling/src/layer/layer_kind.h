@@ -4,8 +4,8 @@
  * program (layer_main.c, and layer_training.c in the training binaries)
  * owns everything else: start-up, the packet dispatch, scheduling, the
  * activations and softmax rounds, the loss stage, the batches, acks and the
- * sends. A kind only computes, on its own atoms (layer_params.n_atoms of
- * them) from the example's inputs (layer_params.n_inputs values, indexed as
+ * sends. A kind only computes, on its own atoms (layer.params.n_atoms of
+ * them) from the example's inputs (layer.params.n_inputs values, indexed as
  * the KEY_TABLE's entries say).
  *
  * The calls run in queued callbacks of one priority, never in the
@@ -18,11 +18,12 @@
 #include <data_specification.h>
 #include "../common/layer_regions.h"
 #include "../common/numeric.h"
+#include "../common/startup.h"
 
 /* Start-up: the kind's own regions (WEIGHTS, and KIND_PARAMS if it has
  * one) into DTCM; params is the PARAMS region, already in DTCM. */
-void kind_init(const layer_params_t *params,
-               data_specification_metadata_t *regions);
+STARTUP void kind_init(const layer_params_t *params,
+                       data_specification_metadata_t *regions);
 
 /* z of every own atom (before the activation) for one example's inputs x;
  * returns the largest z (softmax shares it). */
@@ -31,8 +32,8 @@ value_t kind_forward(const value_t *x, value_t *z);
 /* Training only (layer_training.c) ---------------------------------------- */
 
 /* Start-up of training: gradient sums, the OPTIMIZER region's state. */
-void kind_training_init(const training_params_t *training,
-                        data_specification_metadata_t *regions);
+STARTUP void kind_training_init(const training_params_t *training,
+                                data_specification_metadata_t *regions);
 
 /* One example's backward step, given its inputs x and each own atom's
  * delta = dLoss/dz: the partial errors dLoss/dx_i into partial_errors

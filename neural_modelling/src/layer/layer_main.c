@@ -33,9 +33,7 @@
 
 #define COMPUTE_PRIORITY 1
 
-layer_params_t layer_params;
-value_t *layer_inputs[EXAMPLES_IN_FLIGHT];
-value_t *layer_outputs[EXAMPLES_IN_FLIGHT];  /* z, then y in place */
+layer_t layer;
 static input_streams_t inputs_in;
 
 void layer_schedule(callback_t callback, uint32_t parity)
@@ -48,10 +46,10 @@ void layer_schedule(callback_t callback, uint32_t parity)
 
 static void forward_done(uint32_t parity)
 {
-    spin1_delay_us(layer_params.send_phase_us);
-    send_paced(layer_params.forward_key + parity * layer_params.n_atoms,
-            layer_outputs[parity], layer_params.n_atoms,
-            layer_params.send_gap_us);
+    spin1_delay_us(layer.params.send_phase_us);
+    send_paced(layer.params.forward_key + parity * layer.params.n_atoms,
+            layer.outputs[parity], layer.params.n_atoms,
+            layer.params.send_gap_us);
     layer_training_forward_done(parity);
 }
 
@@ -60,14 +58,14 @@ static void forward_done(uint32_t parity)
 static void compute_forward(uint parity, uint unused)
 {
     use(unused);
-    value_t local_max = kind_forward(layer_inputs[parity],
-            layer_outputs[parity]);
-    if (layer_params.activation == ACTIVATION_SOFTMAX) {
+    value_t local_max = kind_forward(layer.inputs[parity],
+            layer.outputs[parity]);
+    if (layer.params.activation == ACTIVATION_SOFTMAX) {
         softmax_exchange_send(SOFTMAX_ROUND_MAX, parity, local_max);
         return;
     }
-    forward_activate(layer_params.activation, layer_outputs[parity],
-            layer_params.n_atoms);
+    forward_activate(layer.params.activation, layer.outputs[parity],
+            layer.params.n_atoms);
     forward_done(parity);
 }
 
@@ -75,14 +73,14 @@ static void compute_forward(uint parity, uint unused)
 static void share_softmax_sum(uint parity, uint unused)
 {
     use(unused);
-    softmax_exchange_share_sum(layer_outputs[parity], layer_params.n_atoms,
+    softmax_exchange_share_sum(layer.outputs[parity], layer.params.n_atoms,
             parity);
 }
 
 static void finish_softmax_forward(uint parity, uint unused)
 {
     use(unused);
-    softmax_exchange_normalise(layer_outputs[parity], layer_params.n_atoms,
+    softmax_exchange_normalise(layer.outputs[parity], layer.params.n_atoms,
             parity);
     forward_done(parity);
 }
@@ -94,7 +92,7 @@ static const callback_t softmax_round_done[SOFTMAX_ROUNDS] = {
 static void receive_packet(uint key, uint payload)
 {
     uint32_t parity, index;
-    if (layer_params.activation == ACTIVATION_SOFTMAX &&
+    if (layer.params.activation == ACTIVATION_SOFTMAX &&
             softmax_exchange_owns(key)) {
         int32_t round = softmax_exchange_receive(key, payload, &parity);
         if (round >= 0) {
@@ -104,7 +102,7 @@ static void receive_packet(uint key, uint payload)
     }
     int32_t status = input_streams_receive(&inputs_in, key, &parity, &index);
     if (status >= 0) {
-        ((uint32_t *) layer_inputs[parity])[index] = payload;
+        ((uint32_t *) layer.inputs[parity])[index] = payload;
         if (status > 0) {
             layer_schedule(compute_forward, parity);
         }
@@ -116,26 +114,26 @@ static void receive_packet(uint key, uint payload)
     }
 }
 
-void c_main(void)
+STARTUP void c_main(void)
 {
     data_specification_metadata_t *regions =
             layer_program_start(APPLICATION_NAME_HASH);
-    spin1_memcpy(&layer_params, data_specification_get_region(
-            REGION_PARAMS, regions), sizeof(layer_params));
+    spin1_memcpy(&layer.params, data_specification_get_region(
+            REGION_PARAMS, regions), sizeof(layer.params));
     input_streams_init(&inputs_in,
             data_specification_get_region(REGION_KEY_TABLE, regions));
-    kind_init(&layer_params, regions);
+    kind_init(&layer.params, regions);
     for (uint32_t p = 0; p < EXAMPLES_IN_FLIGHT; p++) {
-        layer_inputs[p] = allocate(layer_params.n_inputs * sizeof(value_t));
-        layer_outputs[p] = allocate(layer_params.n_atoms * sizeof(value_t));
+        layer.inputs[p] = allocate(layer.params.n_inputs * sizeof(value_t));
+        layer.outputs[p] = allocate(layer.params.n_atoms * sizeof(value_t));
     }
-    softmax_exchange_init(&layer_params);
+    softmax_exchange_init(&layer.params);
     layer_training_init(regions);
     log_info("layer: atoms %u..%u of %u, %u inputs, activation %u",
-            layer_params.lo_atom,
-            layer_params.lo_atom + layer_params.n_atoms - 1,
-            layer_params.layer_atoms, layer_params.n_inputs,
-            layer_params.activation);
+            layer.params.lo_atom,
+            layer.params.lo_atom + layer.params.n_atoms - 1,
+            layer.params.layer_atoms, layer.params.n_inputs,
+            layer.params.activation);
 
     spin1_callback_on(MCPL_PACKET_RECEIVED, receive_packet, -1);
     simulation_run();

@@ -46,6 +46,9 @@ static const backward_targets_t *targets;   /* BACKWARD_OUT             */
 /* Per parity slot */
 static value_t *errors[EXAMPLES_IN_FLIGHT];   /* g, then delta in place   */
 static value_t *labels[EXAMPLES_IN_FLIGHT];   /* t of own atoms           */
+static uint32_t label_class[EXAMPLES_IN_FLIGHT];  /* sparse: class index  */
+static value_t label_weight[EXAMPLES_IN_FLIGHT];  /* sample weight        */
+static uint32_t weight_index;        /* label index of the sample weight  */
 static uint32_t output_parts[EXAMPLES_IN_FLIGHT];
 static value_t *partial_errors;               /* e, n_inputs              */
 
@@ -107,9 +110,9 @@ static bool end_of_example(uint32_t parity)
 static void finish_example(uint32_t parity)
 {
     value_t *delta = errors[parity];
-    kind_backward(layer_inputs[parity], delta,
+    kind_backward(layer.inputs[parity], delta,
             training.is_first_layer ? NULL : partial_errors);
-    for (uint32_t a = 0; a < layer_params.n_atoms; a++) {
+    for (uint32_t a = 0; a < layer.params.n_atoms; a++) {
         delta[a] = VALUE_ZERO;  /* the slot's g sums start again from 0 */
     }
     if (!end_of_example(parity)) {
@@ -120,18 +123,18 @@ static void finish_example(uint32_t parity)
 static void send_backward(uint32_t parity)
 {
     if (training.is_first_layer) {
-        spin1_delay_us(layer_params.send_phase_us);
+        spin1_delay_us(layer.params.send_phase_us);
         send_word(training.ack_key, parity);
         return;
     }
     /* A partial error costs its receiver ~1.7 us (a soft-float add), over
      * three times a forward value: twice the forward spacing. */
-    spin1_delay_us(layer_params.send_phase_us << 1);
+    spin1_delay_us(layer.params.send_phase_us << 1);
     for (uint32_t s = 0; s < targets->n_targets; s++) {
         const backward_target_t *target = &targets->targets[s];
         send_paced(target->key + parity * target->n_atoms,
                 &partial_errors[target->lo_atom], target->n_atoms,
-                layer_params.send_gap_us << 1);
+                layer.params.send_gap_us << 1);
     }
 }
 
@@ -141,9 +144,9 @@ void layer_training_softmax_dot(uint parity, uint unused)
 {
     use(unused);
     value_t dot = softmax_exchange_result(SOFTMAX_ROUND_DOT, parity);
-    const value_t *y = layer_outputs[parity];
+    const value_t *y = layer.outputs[parity];
     value_t *g = errors[parity];
-    for (uint32_t a = 0; a < layer_params.n_atoms; a++) {
+    for (uint32_t a = 0; a < layer.params.n_atoms; a++) {
         g[a] = value_mul(y[a], g[a] - dot);
     }
     finish_example(parity);
@@ -154,17 +157,17 @@ void layer_training_softmax_dot(uint parity, uint unused)
 static void backward(uint parity, uint unused)
 {
     use(unused);
-    const value_t *y = layer_outputs[parity];
+    const value_t *y = layer.outputs[parity];
     value_t *g = errors[parity];
-    if (layer_params.activation == ACTIVATION_SOFTMAX) {
+    if (layer.params.activation == ACTIVATION_SOFTMAX) {
         value_t dot = VALUE_ZERO;
-        for (uint32_t a = 0; a < layer_params.n_atoms; a++) {
+        for (uint32_t a = 0; a < layer.params.n_atoms; a++) {
             dot += value_mul(y[a], g[a]);
         }
         softmax_exchange_send(SOFTMAX_ROUND_DOT, parity, dot);
         return;
     }
-    activation_backward(layer_params.activation, y, g, layer_params.n_atoms);
+    activation_backward(layer.params.activation, y, g, layer.params.n_atoms);
     finish_example(parity);
 }
 
@@ -176,8 +179,16 @@ static void output_part_ready(uint32_t parity)
         return;
     }
     output_parts[parity] = 0;
-    loss_gradient(training.loss, layer_outputs[parity], labels[parity],
-            errors[parity], layer_params.n_atoms, training.output_atoms);
+    if (training.loss == LOSS_SPARSE_CATEGORICAL_CROSSENTROPY) {
+        sparse_loss_gradient(layer.outputs[parity], label_class[parity],
+                layer.params.lo_atom, errors[parity], layer.params.n_atoms);
+    } else {
+        loss_gradient(training.loss, layer.outputs[parity], labels[parity],
+                errors[parity], layer.params.n_atoms, training.output_atoms);
+    }
+    if (training.sample_weights) {
+        scale(errors[parity], label_weight[parity], layer.params.n_atoms);
+    }
     backward(parity, 0);
 }
 
@@ -220,8 +231,20 @@ bool layer_training_receive(uint32_t key, uint32_t payload)
     }
     status = input_streams_receive(&labels_in, key, &parity, &index);
     if (status >= 0) {
-        uint32_t atom = index - layer_params.lo_atom;  /* wraps if below */
-        if (atom < layer_params.n_atoms) {
+        uint32_t atom = index - layer.params.lo_atom;  /* wraps if below */
+        if (training.sample_weights && index == weight_index) {
+            label_weight[parity] = value_from_bits(payload);
+        } else if (training.loss == LOSS_SPARSE_CATEGORICAL_CROSSENTROPY) {
+            /* the host checks class indices before mapping; a bad one
+             * here means a corrupted packet: stop rather than learn */
+            if (payload >= layer.params.layer_atoms) {
+                log_error("label %u: class index out of range 0..%u "
+                        "(example of parity %u)", payload,
+                        layer.params.layer_atoms - 1, parity);
+                rt_error(RTE_SWERR);
+            }
+            label_class[parity] = payload;
+        } else if (atom < layer.params.n_atoms) {
             labels[parity][atom] = value_from_bits(payload);
         }
         if (status > 0) {
@@ -260,6 +283,9 @@ void layer_training_init(data_specification_metadata_t *regions)
             data_specification_get_region(REGION_BACKWARD_IN, regions));
     input_streams_init(&labels_in,
             data_specification_get_region(REGION_LABEL_TABLE, regions));
+    /* the weight follows the class index, or the row of targets */
+    weight_index = training.loss == LOSS_SPARSE_CATEGORICAL_CROSSENTROPY
+            ? 1 : layer.params.layer_atoms;
     const backward_targets_t *out =
             data_specification_get_region(REGION_BACKWARD_OUT, regions);
     targets = copy_to_dtcm(out, sizeof(backward_targets_t)
@@ -273,11 +299,13 @@ void layer_training_init(data_specification_metadata_t *regions)
                 REGION_REDUCTION, regions), shared, n_shared);
     }
     for (uint32_t p = 0; p < EXAMPLES_IN_FLIGHT; p++) {
-        errors[p] = zeroed(layer_params.n_atoms);
-        labels[p] = zeroed(layer_params.n_atoms);
+        errors[p] = zeroed(layer.params.n_atoms);
+        labels[p] = zeroed(layer.params.n_atoms);
+        label_class[p] = 0;
+        label_weight[p] = VALUE_ONE;
         output_parts[p] = 0;
     }
-    partial_errors = allocate(layer_params.n_inputs * sizeof(value_t));
+    partial_errors = allocate(layer.params.n_inputs * sizeof(value_t));
     batch_start = 0;
     batch_done = 0;
 }

@@ -8,8 +8,8 @@ static inline int clipped(value_t p)
     return p <= CLIP_EPSILON || p >= VALUE_ONE - CLIP_EPSILON;
 }
 
-void loss_gradient(uint32_t loss, const value_t *y, const value_t *t, value_t *g,
-                   uint32_t n, uint32_t output_atoms)
+void loss_gradient(uint32_t loss, const value_t *y, const value_t *t,
+                   value_t *g, uint32_t n, uint32_t output_atoms)
 {
     value_t width = VALUE(output_atoms);
     for (uint32_t a = 0; a < n; a++) {
@@ -33,6 +33,23 @@ void loss_gradient(uint32_t loss, const value_t *y, const value_t *t, value_t *g
         default:
             g[a] = VALUE_ZERO;
         }
+    }
+}
+
+void sparse_loss_gradient(const value_t *y, uint32_t label, uint32_t lo_atom,
+                          value_t *g, uint32_t n)
+{
+    /* Keras: categorical cross-entropy of the one-hot row of label */
+    for (uint32_t a = 0; a < n; a++) {
+        g[a] = (lo_atom + a != label || clipped(y[a])) ? VALUE_ZERO
+                : value_div(-VALUE_ONE, y[a]);
+    }
+}
+
+void scale(value_t *g, value_t w, uint32_t n)
+{
+    for (uint32_t a = 0; a < n; a++) {
+        g[a] = value_mul(g[a], w);
     }
 }
 

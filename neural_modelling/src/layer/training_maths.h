@@ -9,11 +9,21 @@
 #include <stdint.h>
 #include "../common/layer_regions.h"
 #include "../common/numeric.h"
+#include "../common/startup.h"
 
 /* g = dLoss/dy of one example for n outputs y with targets t; output_atoms
  * is the whole layer's width (MSE and BCE average over it). */
-void loss_gradient(uint32_t loss, const value_t *y, const value_t *t, value_t *g,
-                   uint32_t n, uint32_t output_atoms);
+void loss_gradient(uint32_t loss, const value_t *y, const value_t *t,
+                   value_t *g, uint32_t n, uint32_t output_atoms);
+
+/* The same for sparse categorical cross-entropy: the target is the class
+ * index `label` of the whole layer; this core holds atoms lo_atom ..
+ * lo_atom + n - 1, so g is -1/y on the label's atom (if here), 0 elsewhere. */
+void sparse_loss_gradient(const value_t *y, uint32_t label, uint32_t lo_atom,
+                          value_t *g, uint32_t n);
+
+/* g *= w in place (an example's sample weight). */
+void scale(value_t *g, value_t w, uint32_t n);
 
 /* g *= f'(y) in place, f' from the output y (not softmax). */
 void activation_backward(uint32_t activation, const value_t *y, value_t *g,
@@ -26,8 +36,9 @@ typedef struct {
 } optimizer_powers_t;
 
 /* Powers after `steps` earlier updates: beta^steps. */
-void optimizer_init(optimizer_powers_t *powers,
-                    const training_params_t *training, uint32_t steps);
+STARTUP void optimizer_init(optimizer_powers_t *powers,
+                            const training_params_t *training,
+                            uint32_t steps);
 
 /* One update of n parameters from gradient sums over batch_examples
  * examples (Keras averages over the batch); zeroes the sums. state: the

@@ -1,0 +1,11 @@
+/*
+ * STARTUP marks code that runs once, before the first example: compiled
+ * for size (GCC's cold attribute), leaving ITCM (~21 KB per binary) for the
+ * per-example work, which is compiled for speed.
+ */
+#ifndef SPINNDL_STARTUP_H
+#define SPINNDL_STARTUP_H
+
+#define STARTUP __attribute__((cold))
+
+#endif

@@ -217,13 +217,32 @@ def to_keras(model):
     first, rest = model.layers[0], model.layers[1:]
     layers = [keras.Input(shape=first.output_shape, name=first.name)]
     for layer in rest:
-        if layer.kind != "dense":
-            raise ValueError(f"layer {layer.name!r}: no Keras form for "
-                             f"{layer.kind!r} layers yet")
-        layers.append(keras.layers.Dense(layer.units,
-                                         activation=layer.activation,
-                                         name=layer.name))
+        layers.append(_keras_layer(keras, layer))
     keras_model = keras.Sequential(layers, name=model.name)
     for keras_layer, layer in zip(keras_model.layers, rest):
         keras_layer.set_weights(layer.get_weights())
     return keras_model
+
+
+def _keras_layer(keras, layer):
+    """The Keras layer computing what the spinndl ``layer`` computes."""
+    kinds = keras.layers
+    if layer.kind == "dense":
+        return kinds.Dense(layer.units, activation=layer.activation,
+                           name=layer.name)
+    if layer.kind in ("conv1d", "conv2d"):
+        kind = kinds.Conv1D if layer.kind == "conv1d" else kinds.Conv2D
+        return kind(layer.filters, layer.kernel_size, strides=layer.strides,
+                    padding=layer.padding, activation=layer.activation,
+                    name=layer.name)
+    if layer.kind == "flatten":
+        return kinds.Flatten(name=layer.name)
+    pooling = {"max_pooling1d": kinds.MaxPooling1D,
+               "max_pooling2d": kinds.MaxPooling2D,
+               "average_pooling1d": kinds.AveragePooling1D,
+               "average_pooling2d": kinds.AveragePooling2D}
+    if layer.kind in pooling:
+        return pooling[layer.kind](layer.pool_size, strides=layer.strides,
+                                   padding=layer.padding, name=layer.name)
+    raise ValueError(f"layer {layer.name!r}: no Keras form for "
+                     f"{layer.kind!r} layers")

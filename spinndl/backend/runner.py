@@ -12,7 +12,8 @@ from ..emulator import Emulator
 from ..emulator.emulator import WallClockLimitError
 from ..emulator.transport import BoardTransport, Transport
 from ..faults import Faults, apply_to_emulator, resolve
-from ..graph.network import BINARY_FOLDER, OUTPUT_LABEL, NetworkGraph
+from ..graph.network import (
+    BINARY_FOLDER, OUTPUT_LABEL, NetworkGraph, check_kinds)
 from ..layers import Layer
 from .diagnosis import (
     busy_cores, describe_drops, diagnose_emulator,
@@ -95,6 +96,7 @@ def run_network(layers: Sequence[Layer], training_config,
         raise TypeError(f"timeouts must be a spinndl Timeouts, got "
                         f"{timeouts!r}")
     faults = resolve(faults)
+    check_kinds(layers)
     with ToolchainSession(BINARY_FOLDER, machine) as session:
         graph = NetworkGraph(session, layers, training_config)
         if session.virtual:

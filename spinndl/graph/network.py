@@ -47,6 +47,18 @@ def machine_budget() -> CoreBudget:
         monitor_cores_per_chip=version.n_scamp_cores)
 
 
+def check_kinds(layers: Sequence[Layer]) -> None:
+    """A ValueError naming the first layer whose kind has no program on
+    the cores yet, before any toolchain session starts."""
+    for layer in layers[1:]:
+        if layer.kind not in VERTEX_CLASSES:
+            raise ValueError(
+                f"layer {layer.name!r} ({type(layer).__name__}) cannot run "
+                f"on the cores yet: spinndl maps {sorted(VERTEX_CLASSES)} "
+                f"layers; its numpy reference (forward_reference) and "
+                f"to_keras() work")
+
+
 def layer_specs(layers: Sequence[Layer]) -> List[LayerSpec]:
     """What packing needs of each layer after the input."""
     return [LayerSpec(layer.name, layer.kind, layer.n_atoms, layer.n_inputs)
@@ -248,6 +260,7 @@ def mapped_network(layers: Sequence[Layer], training_config=None,
         training_config = default_config()
     elif training_config is False:
         training_config = None
+    check_kinds(layers)
     with ToolchainSession(BINARY_FOLDER, machine) as session:
         started = time.perf_counter()
         graph = NetworkGraph(session, layers, training_config)

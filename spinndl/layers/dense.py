@@ -29,8 +29,8 @@ class Dense(Layer):
     def compute_output_shape(self, input_shape):
         if len(input_shape) != 1:
             raise ValueError(
-                f"layer {self.display_name!r}: Dense takes a flat input, got shape "
-                f"{input_shape}")
+                f"layer {self.display_name!r}: Dense takes a flat input, got "
+                f"shape {input_shape}; add a Flatten() before it")
         return (self.units,)
 
     def initial_weights(self, rng: np.random.Generator) -> List[np.ndarray]:

@@ -195,7 +195,9 @@ class DenseMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
             next_layer_cores=(0 if is_output
                               else len(vertex.next.machine_vertices)),
             output_atoms=self._output_atoms(),
-            initial_step=config.state.step, **hyper)
+            initial_step=config.state.step,
+            sample_weights=int(is_output and config.sample_weights),
+            **hyper)
         slice_index = vertex.slice_index(self)
         backward_in = [] if is_output else key_table(
             [vertex.next], backward_partition(slice_index),

@@ -174,3 +174,17 @@ def test_whole_model_numpy_forward_matches_keras(keras, make):
     np.testing.assert_allclose(numpy_forward(model, x),
                                keras_model.predict(x, verbose=0),
                                atol=1e-5, rtol=0)
+
+
+def test_save_and_load_keep_window_layers(tmp_path):
+    from spinndl.saving import load_model, save_model
+    model = lenet(seed=4)
+    path = str(tmp_path / "lenet.keras")
+    save_model(model, path)
+    loaded = load_model(path)
+    assert [type(layer) for layer in loaded.layers] == \
+        [type(layer) for layer in model.layers]
+    assert [layer.get_config() for layer in loaded.layers] == \
+        [layer.get_config() for layer in model.layers]
+    for ours, theirs in zip(model.get_weights(), loaded.get_weights()):
+        np.testing.assert_array_equal(ours, theirs)

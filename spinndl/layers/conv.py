@@ -35,6 +35,12 @@ class _Conv(Layer):
         self.activation = activations.canonical_name(activation, label)
         self.geometry = None
 
+    def get_config(self) -> dict:
+        return {"name": self.name, "filters": self.filters,
+                "kernel_size": list(self.kernel_size),
+                "strides": list(self.strides), "padding": self.padding,
+                "activation": self.activation}
+
     def compute_output_shape(self, input_shape):
         geometry = WindowGeometry.of(input_shape, self.kernel_size,
                                      self.strides, self.padding,

@@ -25,6 +25,10 @@ class _Pooling(Layer):
         self.padding = standard_padding(padding, label)
         self.geometry = None
 
+    def get_config(self) -> dict:
+        return {"name": self.name, "pool_size": list(self.pool_size),
+                "strides": list(self.strides), "padding": self.padding}
+
     def compute_output_shape(self, input_shape):
         geometry = WindowGeometry.of(input_shape, self.pool_size,
                                      self.strides, self.padding,

@@ -78,3 +78,39 @@ def values_per_example(geometry: WindowGeometry,
     backward = sum(end - start for start, end in (
         window_values_range(geometry, lo, hi) for lo, hi in bands))
     return forward, backward
+
+
+@dataclass(frozen=True)
+class BandInputs:
+    """What a band's core keeps as its input vector: the whole values of
+    every source core that overlaps its window (a source core's packets
+    reach all of its targets, so the core files all of them rather than
+    discarding some), from flat value ``first_value`` on, ``count`` of
+    them; its window starts ``window_offset`` values in."""
+    sources: Tuple[int, ...]
+    first_value: int
+    count: int
+    window_offset: int
+
+
+def band_inputs(geometry: WindowGeometry, lo: int, hi: int,
+                source_values: Sequence[Tuple[int, int]]) -> BandInputs:
+    """The input vector of band lo..hi-1 given the source cores' flat
+    value ranges (a partition of the previous layer's values, in order)."""
+    start, end = window_values_range(geometry, lo, hi)
+    linked = [index for index, (value_lo, value_hi) in
+              enumerate(source_values) if value_lo < end and value_hi > start]
+    first = source_values[linked[0]][0]
+    last = source_values[linked[-1]][1]
+    return BandInputs(tuple(linked), first, last - first, start - first)
+
+
+def band_inputs_bound(geometry: WindowGeometry, n_positions: int,
+                      n_values: int, n_sources: int) -> int:
+    """The most values a band of ``n_positions`` keeps as inputs when the
+    previous layer's ``n_values`` are cut into ``n_sources`` near-equal
+    slices of whole positions: the window plus at most one source slice
+    sticking out at each end, and never more than every value."""
+    per_source = -(-n_values // n_sources) + geometry.channels_in
+    return min(n_values,
+               geometry.window_values(n_positions) + 2 * per_source)

@@ -13,6 +13,7 @@ from .packing import (
     ALLOCATIONS_INFERENCE, BYTES_PER_ALLOCATION, DTCM_BYTES_PER_TABLE_ROW,
     EXAMPLES_IN_FLIGHT, SYSTEM_REGION_BYTES,
     TRAINING_NEIGHBOUR_TABLES_BYTES, CoreCost)
+from .window_connectivity import band_inputs_bound
 from .window_geometry import WindowGeometry
 from .wire_format import BYTES_PER_WORD, key_table_bytes
 
@@ -27,9 +28,17 @@ WINDOW_PARAMS_BYTES = WINDOW_PARAMS_WORDS * BYTES_PER_WORD
 ALLOCATIONS_TRAINING = 12
 
 
+def _inputs(geometry: WindowGeometry, n_atoms: int, n_sources: int) -> int:
+    """Values a core keeps per example: its window and the rest of the
+    source cores that overlap it (spinndl.window_connectivity)."""
+    values = geometry.in_rows * geometry.in_cols * geometry.channels_in
+    return band_inputs_bound(geometry, n_atoms, values, n_sources)
+
+
 def _common(window_values: int, outputs: int, n_sources: int,
             training: bool, parameters: int):
-    """(DTCM words, DTCM extra bytes, allocations) every window core has."""
+    """(DTCM words, DTCM extra bytes, allocations) every window core has;
+    ``window_values``: the inputs it keeps per example."""
     words = parameters + EXAMPLES_IN_FLIGHT * (window_values + outputs)
     extra = n_sources * DTCM_BYTES_PER_TABLE_ROW + WINDOW_PARAMS_BYTES
     allocations = ALLOCATIONS_INFERENCE
@@ -48,7 +57,8 @@ def conv_cost(n_atoms: int, geometry: WindowGeometry, n_sources: int,
     """Bytes for a band of ``n_atoms`` output positions of a convolution.
 
     DTCM: the kernel and bias once; per example in flight the window (the
-    input rows the band reads) and the band's outputs (all filters); the
+    input rows the band reads, with the rest of the source cores that
+    overlap it) and the band's outputs (all filters); the
     key table rows; training adds gradients as big as the kernel and bias,
     per example the output errors, one window of partial input errors and
     the neighbour tables' allowance. SDRAM: the regions the host writes
@@ -58,7 +68,8 @@ def conv_cost(n_atoms: int, geometry: WindowGeometry, n_sources: int,
         raise ValueError("conv_cost needs n_atoms >= 0, n_sources >= 1")
     parameters = geometry.kernel_values + geometry.channels_out
     words, extra, allocations = _common(
-        geometry.window_values(n_atoms), n_atoms * geometry.channels_out,
+        _inputs(geometry, n_atoms, n_sources),
+        n_atoms * geometry.channels_out,
         n_sources, training, parameters)
     dtcm = (words * BYTES_PER_WORD + extra
             + allocations * BYTES_PER_ALLOCATION)
@@ -77,7 +88,8 @@ def pool_cost(n_atoms: int, geometry: WindowGeometry, n_sources: int,
     if n_atoms < 0 or n_sources < 1:
         raise ValueError("pool_cost needs n_atoms >= 0, n_sources >= 1")
     words, extra, allocations = _common(
-        geometry.window_values(n_atoms), n_atoms * geometry.channels_out,
+        _inputs(geometry, n_atoms, n_sources),
+        n_atoms * geometry.channels_out,
         n_sources, training, 0)
     dtcm = (words * BYTES_PER_WORD + extra
             + allocations * BYTES_PER_ALLOCATION)

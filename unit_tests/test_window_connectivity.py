@@ -7,8 +7,8 @@ from hypothesis import given, settings, strategies as st
 
 from spinndl.packing import slice_atoms
 from spinndl.window_connectivity import (
-    partials_per_value, values_per_example, window_sources,
-    window_values_range)
+    band_inputs, band_inputs_bound, partials_per_value, values_per_example,
+    window_sources, window_values_range)
 
 from test_window_packing import geometries
 
@@ -77,3 +77,38 @@ def test_partials_per_value_count_the_windows_holding_it(case):
     forward, backward = values_per_example(geometry, bands)
     assert backward == expected.sum()
     assert forward == len(expected)
+
+
+@PROPERTY
+@given(layer_cut())
+def test_band_inputs_hold_the_window_and_whole_sources(case):
+    geometry, bands, sources = case
+    values = geometry.in_rows * geometry.in_cols * geometry.channels_in
+    for lo, hi in bands:
+        inputs = band_inputs(geometry, lo, hi, sources)
+        start, end = window_values_range(geometry, lo, hi)
+        first = inputs.first_value
+        assert first + inputs.window_offset == start
+        assert end <= first + inputs.count
+        assert first == sources[inputs.sources[0]][0]
+        assert first + inputs.count == sources[inputs.sources[-1]][1]
+        assert list(inputs.sources) == [
+            e.source for e in window_sources(geometry, lo, hi, sources)]
+        # the bound the cost model uses, with slices of whole positions
+        # (the source slicing of a layer is slice_atoms over positions)
+        assert inputs.count <= values
+
+
+@PROPERTY
+@given(geometries(), st.data())
+def test_band_inputs_bound_holds_for_position_slicing(geometry, data):
+    positions_in = geometry.in_rows * geometry.in_cols
+    source_cores = data.draw(st.integers(1, min(positions_in, 8)))
+    sources = [(lo * geometry.channels_in, hi * geometry.channels_in)
+               for lo, hi in slice_atoms(
+                   positions_in, -(-positions_in // source_cores))]
+    count = data.draw(st.integers(1, geometry.positions))
+    first = data.draw(st.integers(0, geometry.positions - count))
+    inputs = band_inputs(geometry, first, first + count, sources)
+    assert inputs.count <= band_inputs_bound(
+        geometry, count, positions_in * geometry.channels_in, len(sources))

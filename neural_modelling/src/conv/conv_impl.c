@@ -12,12 +12,12 @@ void kind_init(const layer_params_t *params,
                data_specification_metadata_t *regions)
 {
     use(params);
-    spin1_memcpy(&conv.geometry, data_specification_get_region(
-            REGION_KIND_PARAMS, regions), sizeof(conv.geometry));
-    uint32_t kernel_values = conv.geometry.kernel_rows
-            * conv.geometry.kernel_cols * conv.geometry.channels_in
-            * conv.geometry.channels_out;
-    conv.n_parameters = kernel_values + conv.geometry.channels_out;
+    spin1_memcpy(&conv.params, data_specification_get_region(
+            REGION_KIND_PARAMS, regions), sizeof(conv.params));
+    const window_params *g = &conv.params.geometry;
+    uint32_t kernel_values = g->kernel_rows * g->kernel_cols
+            * g->channels_in * g->channels_out;
+    conv.n_parameters = kernel_values + g->channels_out;
     conv.sdram_weights = data_specification_get_region(
             REGION_WEIGHTS, regions);
     conv.parameters = copy_to_dtcm(conv.sdram_weights,
@@ -26,11 +26,11 @@ void kind_init(const layer_params_t *params,
 
 value_t kind_forward(const value_t *x, value_t *z)
 {
-    const window_params *g = &conv.geometry;
+    const window_params *g = &conv.params.geometry;
     uint32_t n = g->n_positions * g->channels_out;
     uint32_t kernel_values = conv.n_parameters - g->channels_out;
     conv_forward_band(g, conv.parameters, conv.parameters + kernel_values,
-            x, z);
+            x + conv.params.window_offset, z);
     value_t local_max = VALUE_LOWEST;
     for (uint32_t a = 0; a < n; a++) {
         if (z[a] > local_max) {

@@ -13,8 +13,14 @@
 #include "../layer/layer_kind.h"
 #include "../window/window_geometry.h"
 
+/* The KIND_PARAMS region. */
 typedef struct {
     window_params geometry;
+    uint32_t window_offset;     /* the window's first value in the inputs */
+} conv_params_t;
+
+typedef struct {
+    conv_params_t params;
     uint32_t n_parameters;      /* kernel and bias                    */
     value_t *parameters;        /* kernel, then bias (DTCM)           */
     value_t *sdram_weights;     /* the WEIGHTS region                 */

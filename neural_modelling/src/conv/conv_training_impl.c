@@ -7,6 +7,7 @@
  */
 #include <spin1_api.h>
 #include "conv_impl.h"
+#include "../layer/layer.h"
 #include "../window/conv_kernels.h"
 #include "../layer/training_maths.h"
 #include "../common/regions.h"
@@ -32,16 +33,17 @@ void kind_training_init(const training_params_t *training_params,
 void kind_backward(const value_t *x, const value_t *delta,
                    value_t *partial_errors)
 {
-    const window_params *g = &conv.geometry;
+    const window_params *g = &conv.params.geometry;
     uint32_t kernel_values = conv.n_parameters - g->channels_out;
+    const value_t *window = x + conv.params.window_offset;
     if (partial_errors != NULL) {
-        uint32_t n_inputs = g->window_rows * g->in_cols * g->channels_in;
-        for (uint32_t i = 0; i < n_inputs; i++) {
+        for (uint32_t i = 0; i < layer_params.n_inputs; i++) {
             partial_errors[i] = VALUE_ZERO;
         }
-        conv_input_errors_band(g, conv.parameters, delta, partial_errors);
+        conv_input_errors_band(g, conv.parameters, delta,
+                partial_errors + conv.params.window_offset);
     }
-    conv_kernel_gradients_band(g, x, delta, gradient_sums,
+    conv_kernel_gradients_band(g, window, delta, gradient_sums,
             gradient_sums + kernel_values);
 }
 

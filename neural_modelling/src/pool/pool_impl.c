@@ -19,7 +19,7 @@ value_t kind_forward(const value_t *x, value_t *z)
 {
     const window_params *g = &pool.geometry;
     uint32_t n = g->n_positions * g->channels_out;
-    pool_forward_band(g, pool.mode, x, z);
+    pool_forward_band(g, pool.mode, x + pool.window_offset, z);
     value_t local_max = VALUE_LOWEST;
     for (uint32_t a = 0; a < n; a++) {
         if (z[a] > local_max) {

@@ -9,8 +9,10 @@
 #include "../layer/layer_kind.h"
 #include "../window/window_geometry.h"
 
+/* The KIND_PARAMS region. */
 typedef struct {
     window_params geometry;
+    uint32_t window_offset;     /* the window's first value in the inputs */
     uint32_t mode;              /* pool_mode */
 } pool_t;
 

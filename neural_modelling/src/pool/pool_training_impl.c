@@ -4,6 +4,7 @@
  * to learn.
  */
 #include "pool_impl.h"
+#include "../layer/layer.h"
 #include "../window/pool_kernels.h"
 
 void kind_training_init(const training_params_t *training_params,
@@ -20,11 +21,11 @@ void kind_backward(const value_t *x, const value_t *delta,
     if (partial_errors == NULL) {
         return;
     }
-    uint32_t n_inputs = g->window_rows * g->in_cols * g->channels_in;
-    for (uint32_t i = 0; i < n_inputs; i++) {
+    for (uint32_t i = 0; i < layer_params.n_inputs; i++) {
         partial_errors[i] = VALUE_ZERO;
     }
-    pool_backward_band(g, pool.mode, x, delta, partial_errors);
+    pool_backward_band(g, pool.mode, x + pool.window_offset, delta,
+            partial_errors + pool.window_offset);
 }
 
 value_t *kind_shared_gradients(uint32_t *n_values)

@@ -36,7 +36,9 @@ import numpy as np
 from ..examples.cnn_models import lenet, listing3_cnn
 from ..examples.datasets import mnist_split
 from ..optimizers import Adam
+from ..packing import slice_atoms
 from ..reference import keras, keras_twin
+from ..window_connectivity import band_inputs
 
 LISTING3_EXAMPLES = 500
 LENET_EPOCHS = 5
@@ -63,6 +65,29 @@ def listing3() -> None:
 def _packets_per_example(model, x) -> float:
     """Packets the cores sent per example in the model's last run."""
     return model.last_run.packets_sent / len(x)
+
+
+def unused_inputs_per_example(model, mapping) -> int:
+    """Values the window cores receive per example outside their windows:
+    a source core's packets reach all of its linked cores whole
+    (docs/conv.md), so a band keeps some values it does not multiply."""
+    cores = {layer.name: layer for layer in mapping.layers}
+    unused, sources = 0, None
+    for layer in model.layers[1:]:
+        if layer.name not in cores:          # Flatten: no core
+            continue
+        placed = cores[layer.name]
+        bands = slice_atoms(layer.n_atoms, placed.atoms_per_core)
+        if getattr(layer, "geometry", None) is not None:
+            ranges = sources or [(0, layer.n_inputs)]
+            for lo, hi in bands:
+                inputs = band_inputs(layer.geometry, lo, hi, ranges)
+                start, end = layer.geometry.input_rows_of(lo, hi - 1)
+                row = layer.geometry.in_cols * layer.geometry.channels_in
+                unused += inputs.count - (end - start) * row
+        per_atom = layer.values_per_atom
+        sources = [(lo * per_atom, hi * per_atom) for lo, hi in bands]
+    return unused
 
 
 def lenet_figures(epochs: int) -> None:
@@ -100,6 +125,8 @@ def lenet_figures(epochs: int) -> None:
         f"{layer.name} {layer.cores}" for layer in mapping.layers))
     report("lenet.backward_over_forward",
            f"{(training_packets - inference_packets) / inference_packets:.2f}")
+    report("lenet.unused_input_values_per_example",
+           unused_inputs_per_example(model, mapping))
     report("lenet.drops", drops)
     report("lenet.seconds_per_epoch", f"{seconds / epochs:.2f}")
 

@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "numeric.h"
+#include "startup.h"
 
 typedef struct reduction_params {
     uint32_t cores;          /* cores of the layer (1: nothing to do)      */
@@ -33,8 +34,8 @@ typedef struct reduction_params {
 } reduction_params;
 
 /* sums: the kind's n gradient sums (overwritten by the layer's total). */
-void kernel_reduction_init(const reduction_params *params, value_t *sums,
-                           uint32_t n);
+STARTUP void kernel_reduction_init(const reduction_params *params,
+                                   value_t *sums, uint32_t n);
 
 /* Whether a packet is the reduction's. */
 bool kernel_reduction_owns(uint32_t key);

@@ -37,7 +37,7 @@ void kind_backward(const value_t *x, const value_t *delta,
     uint32_t kernel_values = conv.n_parameters - g->channels_out;
     const value_t *window = x + conv.params.window_offset;
     if (partial_errors != NULL) {
-        for (uint32_t i = 0; i < layer_params.n_inputs; i++) {
+        for (uint32_t i = 0; i < layer.params.n_inputs; i++) {
             partial_errors[i] = VALUE_ZERO;
         }
         conv_input_errors_band(g, conv.parameters, delta,

@@ -293,7 +293,7 @@ void layer_training_init(data_specification_metadata_t *regions)
     kind_training_init(&training, regions);
     uint32_t n_shared;
     value_t *shared = kind_shared_gradients(&n_shared);
-    reducing = shared != NULL && layer_params.layer_cores > 1;
+    reducing = shared != NULL && layer.params.layer_cores > 1;
     if (reducing) {
         kernel_reduction_init(data_specification_get_region(
                 REGION_REDUCTION, regions), shared, n_shared);

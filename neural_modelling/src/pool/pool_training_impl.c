@@ -21,7 +21,7 @@ void kind_backward(const value_t *x, const value_t *delta,
     if (partial_errors == NULL) {
         return;
     }
-    for (uint32_t i = 0; i < layer_params.n_inputs; i++) {
+    for (uint32_t i = 0; i < layer.params.n_inputs; i++) {
         partial_errors[i] = VALUE_ZERO;
     }
     pool_backward_band(g, pool.mode, x + pool.window_offset, delta,

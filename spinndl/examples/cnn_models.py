@@ -13,7 +13,7 @@ def listing3_cnn(seed=None) -> Model:
                   Flatten(), Dense(10, activation="softmax")], seed=seed)
 
 
-def lenet(seed=None, filters=(8, 16)) -> Model:
+def lenet(seed=None, filters=(6, 16)) -> Model:
     """A LeNet-style CNN for 28×28 digits: Conv2D(5×5, relu) → 2×2 max
     pool → Conv2D(5×5, relu) → 2×2 average pool → Flatten → softmax."""
     return Model([Input(28, 28, 1),

@@ -70,7 +70,7 @@ class LayerMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
         vertex = self.app_vertex
         cores = vertex.source_cores()
         return [(cores[link.source][0], cores[link.source][1], link)
-                for link in vertex.connectivity.sources_of(
+                for link in vertex.links_into(
                     [s for _, s in cores], vertex.slices(), self._slice_position())]
 
     def backward_links(self) -> List[Tuple[Slice, Link]]:
@@ -79,14 +79,14 @@ class LayerMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
         vertex = self.app_vertex
         previous = vertex.previous.slices()
         return [(previous[link.source], link)
-                for link in vertex.connectivity.sources_of(
+                for link in vertex.links_into(
                     previous, vertex.slices(), self._slice_position())]
 
     def error_links(self) -> List[Link]:
         """The next layer's links from this slice: its linked cores send
         this core partial errors (the next layer's connectivity)."""
         following = self.app_vertex.next
-        return following.connectivity.targets_of(
+        return following.links_from(
             self.app_vertex.slices(), following.slices(),
             self._slice_position())
 

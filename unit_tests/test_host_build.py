@@ -34,9 +34,11 @@ def compiled(log):
 
 
 def touch_later(path, than):
-    """Give path an mtime after `than` (whatever the file system's
-    timestamp resolution)."""
-    stamp = max(os.path.getmtime(than), time.time()) + 2
+    """Give path an mtime one second after `than`'s, never in the future
+    (whatever is built next must come out newer than it)."""
+    stamp = os.path.getmtime(than) + 1
+    while time.time() <= stamp + 0.05:
+        time.sleep(0.1)
     os.utime(path, (stamp, stamp))
 
 

@@ -1,6 +1,7 @@
 #include "layer_forward.h"
 #include "layer_regions.h"
 #include "float_maths.h"
+#include "work.h"
 
 #define LOWEST_FLOAT -3.40282347e+38f
 
@@ -9,6 +10,16 @@ float forward_weighted_sums(const float *weights, const float *biases,
                             uint32_t n_atoms, uint32_t n_inputs)
 {
     float local_max = LOWEST_FLOAT;
+    /* Soft float multiplies and adds a zero faster: count the zero
+     * inputs (one pass over x, against n_atoms passes of multiplies). */
+    uint32_t zeros = 0;
+    for (uint32_t i = 0; i < n_inputs; i++) {
+        union { float as_float; uint32_t as_bits; } v = { .as_float = x[i] };
+        zeros += (v.as_bits << 1) == 0;  /* +0 or -0, no float compare */
+    }
+    work_add(WORK_FORWARD_MAC, n_atoms * (n_inputs - zeros));
+    work_add(WORK_FORWARD_ZERO_MAC, n_atoms * zeros);
+    work_add(WORK_FORWARD_ATOM, n_atoms);
     for (uint32_t a = 0; a < n_atoms; a++) {
         const float *row = &weights[a * n_inputs];
         float sum = 0.0f;
@@ -23,8 +34,17 @@ float forward_weighted_sums(const float *weights, const float *biases,
     return local_max;
 }
 
+static const work_kind_t activation_work[] = {
+    [ACTIVATION_LINEAR] = WORK_LINEAR, [ACTIVATION_RELU] = WORK_RELU,
+    [ACTIVATION_SIGMOID] = WORK_SIGMOID, [ACTIVATION_TANH] = WORK_TANH,
+    [ACTIVATION_SOFTMAX] = WORK_LINEAR
+};
+
 void forward_activate(uint32_t activation, float *values, uint32_t n)
 {
+    if (activation <= ACTIVATION_SOFTMAX) {
+        work_add(activation_work[activation], n);
+    }
     for (uint32_t a = 0; a < n; a++) {
         float z = values[a];
         switch (activation) {
@@ -46,6 +66,7 @@ void forward_activate(uint32_t activation, float *values, uint32_t n)
 float softmax_local_sum(const float *z, uint32_t n, float layer_max)
 {
     float sum = 0.0f;
+    work_add(WORK_SOFTMAX_SUM, n);
     for (uint32_t a = 0; a < n; a++) {
         sum += exp_float(z[a] - layer_max);
     }
@@ -55,6 +76,7 @@ float softmax_local_sum(const float *z, uint32_t n, float layer_max)
 void softmax_normalise(float *values, uint32_t n, float layer_max,
                        float layer_sum)
 {
+    work_add(WORK_SOFTMAX_NORMALISE, n);
     for (uint32_t a = 0; a < n; a++) {
         values[a] = exp_float(values[a] - layer_max) / layer_sum;
     }

@@ -37,6 +37,7 @@
 #include "../common/softmax_exchange.h"
 #include "../common/paced_send.h"
 #include "training_maths.h"
+#include "../common/work.h"
 
 #define COMPUTE_PRIORITY 1
 /* The output layer starts an example's backward pass once both are in. */
@@ -97,6 +98,7 @@ static void end_of_example(void)
     optimizer_update(&training, &powers, parameters, gradient_sums,
             optimizer_state, n_parameters, size);
     spin1_memcpy(sdram_weights, parameters, n_parameters * sizeof(float));
+    work_add(WORK_SDRAM_WORD, n_parameters);
     batch_done = 0;
     batch_start += size;
     if (batch_start >= training.n_examples) {
@@ -108,31 +110,12 @@ static void end_of_example(void)
 
 static void finish_example(uint32_t parity)
 {
-    const float *x = inputs[parity];
-    float *delta = errors[parity];
-    uint32_t n_inputs = params.n_inputs;
     if (!training.is_first_layer) {
-        for (uint32_t i = 0; i < n_inputs; i++) {
-            partial_errors[i] = 0.0f;
-        }
-        for (uint32_t a = 0; a < params.n_atoms; a++) {
-            const float *row = &parameters[a * n_inputs];
-            float d = delta[a];
-            for (uint32_t i = 0; i < n_inputs; i++) {
-                partial_errors[i] += row[i] * d;
-            }
-        }
+        partial_errors_of(parameters, errors[parity], partial_errors,
+                params.n_atoms, params.n_inputs);
     }
-    float *bias_sums = &gradient_sums[params.n_atoms * n_inputs];
-    for (uint32_t a = 0; a < params.n_atoms; a++) {
-        float *row = &gradient_sums[a * n_inputs];
-        float d = delta[a];
-        for (uint32_t i = 0; i < n_inputs; i++) {
-            row[i] += d * x[i];
-        }
-        bias_sums[a] += d;
-        delta[a] = 0.0f;  /* the slot's g sums start again from 0 */
-    }
+    accumulate_gradients(gradient_sums, errors[parity], inputs[parity],
+            params.n_atoms, params.n_inputs);
     end_of_example();
 
     if (training.is_first_layer) {
@@ -157,12 +140,9 @@ static void finish_example(uint32_t parity)
 static void finish_softmax_backward(uint parity, uint unused)
 {
     use(unused);
-    float dot = softmax_exchange_result(SOFTMAX_ROUND_DOT, parity);
-    const float *y = outputs[parity];
-    float *g = errors[parity];
-    for (uint32_t a = 0; a < params.n_atoms; a++) {
-        g[a] = y[a] * (g[a] - dot);
-    }
+    softmax_delta(outputs[parity], errors[parity],
+            softmax_exchange_result(SOFTMAX_ROUND_DOT, parity),
+            params.n_atoms);
     finish_example(parity);
 }
 
@@ -173,11 +153,8 @@ static void backward(uint parity, uint unused)
     const float *y = outputs[parity];
     float *g = errors[parity];
     if (params.activation == ACTIVATION_SOFTMAX) {
-        float dot = 0.0f;
-        for (uint32_t a = 0; a < params.n_atoms; a++) {
-            dot += y[a] * g[a];
-        }
-        softmax_exchange_send(SOFTMAX_ROUND_DOT, parity, dot);
+        softmax_exchange_send(SOFTMAX_ROUND_DOT, parity,
+                softmax_dot(y, g, params.n_atoms));
         return;
     }
     activation_backward(params.activation, y, g, params.n_atoms);
@@ -276,6 +253,7 @@ static void receive_packet(uint key, uint payload)
          * this callback, acceptable for the backward stream, which is no
          * denser than the forward one. */
         errors[parity][index] += value.as_float;
+        work_add(WORK_PARTIAL_ERROR_FILED, 1);
         if (status > 0) {
             schedule(backward, parity);
         }

@@ -1,5 +1,6 @@
 #include "training_maths.h"
 #include "../common/float_maths.h"
+#include "../common/work.h"
 
 /* Keras' epsilon(), the clip bound of the cross-entropies. */
 #define CLIP_EPSILON 1e-7f
@@ -13,6 +14,14 @@ void loss_gradient(uint32_t loss, const float *y, const float *t, float *g,
                    uint32_t n, uint32_t output_atoms)
 {
     float width = (float) output_atoms;
+    static const work_kind_t loss_work[] = {
+        [LOSS_NONE] = WORK_LOSS_CCE, [LOSS_MEAN_SQUARED_ERROR] = WORK_LOSS_MSE,
+        [LOSS_BINARY_CROSSENTROPY] = WORK_LOSS_BCE,
+        [LOSS_CATEGORICAL_CROSSENTROPY] = WORK_LOSS_CCE
+    };
+    if (loss <= LOSS_CATEGORICAL_CROSSENTROPY) {
+        work_add(loss_work[loss], n);
+    }
     for (uint32_t a = 0; a < n; a++) {
         float p = y[a];
         switch (loss) {
@@ -39,6 +48,16 @@ void loss_gradient(uint32_t loss, const float *y, const float *t, float *g,
 void activation_backward(uint32_t activation, const float *y, float *g,
                          uint32_t n)
 {
+    static const work_kind_t backward_work[] = {
+        [ACTIVATION_LINEAR] = WORK_BACKWARD_LINEAR,
+        [ACTIVATION_RELU] = WORK_BACKWARD_RELU,
+        [ACTIVATION_SIGMOID] = WORK_BACKWARD_SIGMOID,
+        [ACTIVATION_TANH] = WORK_BACKWARD_TANH,
+        [ACTIVATION_SOFTMAX] = WORK_BACKWARD_LINEAR
+    };
+    if (activation <= ACTIVATION_SOFTMAX) {
+        work_add(backward_work[activation], n);
+    }
     for (uint32_t a = 0; a < n; a++) {
         switch (activation) {
         case ACTIVATION_RELU:
@@ -80,6 +99,8 @@ void optimizer_update(const training_params_t *training,
     case OPTIMIZER_SGD_MOMENTUM: {
         /* Keras SGD: m = m * momentum - g * lr; w += m */
         float momentum = training->momentum;
+        work_add(WORK_UPDATE_MOMENTUM, n);
+        work_add(WORK_SDRAM_WORD, 2 * n);  /* the momentum read, written */
         for (uint32_t j = 0; j < n; j++) {
             float g = gradient_sums[j] / examples;
             gradient_sums[j] = 0.0f;
@@ -99,6 +120,8 @@ void optimizer_update(const training_params_t *training,
         float alpha = lr * sqrt_float(1.0f - powers->beta_2_power)
                 / (1.0f - powers->beta_1_power);
         float *m = state, *v = &state[n];
+        work_add(WORK_UPDATE_ADAM, n);
+        work_add(WORK_SDRAM_WORD, 4 * n);  /* m and v read, written */
         for (uint32_t j = 0; j < n; j++) {
             float g = gradient_sums[j] / examples;
             gradient_sums[j] = 0.0f;
@@ -110,10 +133,62 @@ void optimizer_update(const training_params_t *training,
     }
     default:
         /* Keras SGD without momentum: w -= g * lr */
+        work_add(WORK_UPDATE_SGD, n);
         for (uint32_t j = 0; j < n; j++) {
             float g = gradient_sums[j] / examples;
             gradient_sums[j] = 0.0f;
             parameters[j] -= g * lr;
         }
+    }
+}
+
+void partial_errors_of(const float *weights, const float *delta, float *e,
+                       uint32_t n_atoms, uint32_t n_inputs)
+{
+    work_add(WORK_PARTIAL_ERROR_MAC, n_atoms * n_inputs);
+    for (uint32_t i = 0; i < n_inputs; i++) {
+        e[i] = 0.0f;
+    }
+    for (uint32_t a = 0; a < n_atoms; a++) {
+        const float *row = &weights[a * n_inputs];
+        float d = delta[a];
+        for (uint32_t i = 0; i < n_inputs; i++) {
+            e[i] += row[i] * d;
+        }
+    }
+}
+
+void accumulate_gradients(float *gradient_sums, float *delta, const float *x,
+                          uint32_t n_atoms, uint32_t n_inputs)
+{
+    work_add(WORK_GRADIENT_MAC, n_atoms * n_inputs);
+    work_add(WORK_GRADIENT_ATOM, n_atoms);
+    float *bias_sums = &gradient_sums[n_atoms * n_inputs];
+    for (uint32_t a = 0; a < n_atoms; a++) {
+        float *row = &gradient_sums[a * n_inputs];
+        float d = delta[a];
+        for (uint32_t i = 0; i < n_inputs; i++) {
+            row[i] += d * x[i];
+        }
+        bias_sums[a] += d;
+        delta[a] = 0.0f;  /* the slot's g sums start again from 0 */
+    }
+}
+
+float softmax_dot(const float *y, const float *g, uint32_t n)
+{
+    work_add(WORK_SOFTMAX_DOT, n);
+    float dot = 0.0f;
+    for (uint32_t a = 0; a < n; a++) {
+        dot += y[a] * g[a];
+    }
+    return dot;
+}
+
+void softmax_delta(const float *y, float *g, float dot, uint32_t n)
+{
+    work_add(WORK_SOFTMAX_DELTA, n);
+    for (uint32_t a = 0; a < n; a++) {
+        g[a] = y[a] * (g[a] - dot);
     }
 }

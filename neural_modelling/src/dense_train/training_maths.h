@@ -36,4 +36,19 @@ void optimizer_update(const training_params_t *training,
                       float *gradient_sums, float *state, uint32_t n,
                       uint32_t batch_examples);
 
+/* e_i = sum_a W[a][i] delta_a: the partial errors for the previous layer,
+ * with the weights (n_atoms rows of n_inputs) the forward pass used. */
+void partial_errors_of(const float *weights, const float *delta, float *e,
+                       uint32_t n_atoms, uint32_t n_inputs);
+
+/* gradient sums += delta x (weights), += delta (biases, after the
+ * weights); delta is zeroed for the slot's next example. */
+void accumulate_gradients(float *gradient_sums, float *delta, const float *x,
+                          uint32_t n_atoms, uint32_t n_inputs);
+
+/* Softmax backward: this core's sum of y g, then g = y (g - dot) with the
+ * layer's dot. */
+float softmax_dot(const float *y, const float *g, uint32_t n);
+void softmax_delta(const float *y, float *g, float dot, uint32_t n);
+
 #endif

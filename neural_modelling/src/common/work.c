@@ -1,0 +1,3 @@
+#include "work.h"
+
+work_counters_t work_counters;

@@ -30,7 +30,7 @@ from ..wire_format import (
     backward_targets_bytes, key_table_bytes, weights_bytes,
     TrainingParams, backward_partition, backward_target_slice,
     encode_backward_targets, encode_key_table, encode_weights, send_gap_us,
-    send_phase_us, KEYS_PER_VALUE)
+    backward_gap_us, send_phase_us, KEYS_PER_VALUE)
 from .layer_vertex import LayerVertex
 
 #: The programs a Dense core runs (neural_modelling/src/dense, dense_train).
@@ -173,7 +173,8 @@ class DenseMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
             forward_key=info.key, forward_mask=info.mask,
             training=int(vertex.training),
             layer_cores=len(vertex.machine_vertices),
-            send_gap_us=send_gap_us(len(vertex.machine_vertices)),
+            send_gap_us=send_gap_us(len(vertex.machine_vertices),
+                                    training=bool(vertex.training)),
             send_phase_us=send_phase_us(vertex.slice_index(self)),
             **softmax)
 
@@ -195,7 +196,11 @@ class DenseMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
             next_layer_cores=(0 if is_output
                               else len(vertex.next.machine_vertices)),
             output_atoms=self._output_atoms(),
-            initial_step=config.state.step, **hyper)
+            initial_step=config.state.step,
+            backward_gap_us=(1 if is_first else backward_gap_us(
+                len(vertex.machine_vertices),
+                len(vertex.previous.splitter.get_in_coming_slices()))),
+            **hyper)
         slice_index = vertex.slice_index(self)
         backward_in = [] if is_output else key_table(
             [vertex.next], backward_partition(slice_index),

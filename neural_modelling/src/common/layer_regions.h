@@ -88,6 +88,9 @@ typedef struct {
                                    initial_step + 1)                       */
     float one_minus_beta_1;     /* 1 - beta, computed by the host in double */
     float one_minus_beta_2;     /* and rounded once, as Keras does          */
+    uint32_t backward_gap_us;   /* pause after each partial error sent; the
+                                   sends go round the previous layer's
+                                   slices, one value to each in turn       */
 } training_params_t;
 
 typedef struct {

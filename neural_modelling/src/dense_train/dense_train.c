@@ -108,6 +108,34 @@ static void end_of_example(void)
 
 /* ---- steps 4, 5 and 7 ------------------------------------------------------ */
 
+/* Step 7: one value to each slice of the previous layer in turn, starting
+ * at this core's own turn, backward_gap_us after each: every slice gets
+ * its values spread over the whole send, not all of its share at once. */
+static void send_partial_errors(uint32_t parity)
+{
+    uint32_t n_targets = targets->n_targets;
+    uint32_t most = 0;
+    for (uint32_t s = 0; s < n_targets; s++) {
+        if (targets->targets[s].n_atoms > most) {
+            most = targets->targets[s].n_atoms;
+        }
+    }
+    spin1_delay_us(params.send_phase_us);
+    uint32_t first = params.send_phase_us % n_targets;
+    for (uint32_t j = 0; j < most; j++) {
+        for (uint32_t t = 0; t < n_targets; t++) {
+            uint32_t s = first + t < n_targets ? first + t
+                                               : first + t - n_targets;
+            const backward_target_t *target = &targets->targets[s];
+            if (j < target->n_atoms) {
+                send_float(target->key + parity * target->n_atoms + j,
+                        partial_errors[target->lo_atom + j]);
+                spin1_delay_us(training.backward_gap_us);
+            }
+        }
+    }
+}
+
 static void finish_example(uint32_t parity)
 {
     if (!training.is_first_layer) {
@@ -122,15 +150,7 @@ static void finish_example(uint32_t parity)
         spin1_delay_us(params.send_phase_us);
         send_word(training.ack_key, parity);
     } else {
-        /* A partial error costs its receiver ~1.7 us (a soft-float add),
-         * over three times a forward value: twice the forward spacing. */
-        spin1_delay_us(params.send_phase_us << 1);
-        for (uint32_t s = 0; s < targets->n_targets; s++) {
-            const backward_target_t *target = &targets->targets[s];
-            send_paced(target->key + parity * target->n_atoms,
-                    &partial_errors[target->lo_atom], target->n_atoms,
-                    params.send_gap_us << 1);
-        }
+        send_partial_errors(parity);
     }
 }
 

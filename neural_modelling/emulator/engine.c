@@ -700,6 +700,7 @@ static void op_delay_us(void *c, uint32_t us)
 {
     charge_work((emu_core_t *) c);
     ((emu_core_t *) c)->clock += (uint64_t) us * 1000;
+    ((emu_core_t *) c)->delay_ns += (uint64_t) us * 1000;
 }
 
 static void op_cpu_state(void *c, uint32_t state)

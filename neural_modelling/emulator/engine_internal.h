@@ -212,6 +212,7 @@ typedef struct emu_core {
     uint32_t work_seen[N_WORK_KINDS];
     uint64_t work_total[N_WORK_KINDS];
     uint64_t busy_ns;              /* simulated time spent in callbacks   */
+    uint64_t delay_ns;             /* of it, in spin1_delay_us            */
 
     /* injected core fault (stop / hang / crash) not fired yet, and the
      * hang or crash the next callback must suffer */

@@ -130,7 +130,7 @@ const char *emu_work_kind(uint32_t kind, uint32_t *cycles)
 }
 
 int emu_core_work(const emu_engine_t *emu, int core_index, uint64_t *totals,
-                  uint32_t n, uint64_t *busy_ns)
+                  uint32_t n, uint64_t *busy_ns, uint64_t *delay_ns)
 {
     const emu_core_t *core = core_of(emu, core_index);
     if (core == NULL) {
@@ -141,6 +141,9 @@ int emu_core_work(const emu_engine_t *emu, int core_index, uint64_t *totals,
     }
     if (busy_ns != NULL) {
         *busy_ns = core->busy_ns;
+    }
+    if (delay_ns != NULL) {
+        *delay_ns = core->delay_ns;
     }
     return core->work != NULL;
 }

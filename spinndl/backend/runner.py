@@ -72,6 +72,9 @@ class RunStats:
     working_cores: Optional[int] = None
     macs: Optional[int] = None
     mac_utilisation: Optional[float] = None
+    #: the fraction of those cores' time over the run spent busy-waiting
+    #: (spin1_delay_us: send pacing)
+    busy_wait_fraction: Optional[float] = None
 
 
 @dataclass
@@ -190,7 +193,10 @@ def _run_in_emulator(session, graph, job, faults, timeouts):
             fault_drops=lost.fault_drops, parity_errors=lost.parity_errors,
             delayed=lost.delayed, working_cores=len(works),
             macs=sum(work.macs() for work in works),
-            mac_utilisation=mac_cycles / run_cycles if run_cycles else 0.0)
+            mac_utilisation=mac_cycles / run_cycles if run_cycles else 0.0,
+            busy_wait_fraction=(sum(work.delay_ns for work in works)
+                                / (emulator.now_ns * len(works))
+                                if run_cycles else 0.0))
     return result, stats
 
 

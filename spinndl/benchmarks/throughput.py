@@ -20,6 +20,9 @@ calibration.max_relative_error, calibration.kernels_checked
     fraction of the layer cores' cycles spent on multiply-accumulates over
     the training run (1: every layer core did nothing but MACs). The
     inference run's utilisation is printed as inference_mac_utilisation.
+<model>.float.inference_busy_wait_fraction, .training_busy_wait_fraction
+    The fraction of the layer cores' time spent in spin1_delay_us (send
+    pacing) over each run.
 
 Models: ``listing4`` (the thesis Listing 4, 224-50-50-300-50-25-17) and
 ``mlp784_512_512_10`` (relu hidden layers, softmax output). Only float
@@ -74,6 +77,10 @@ def model_figures(report, name: str, build, examples: int) -> None:
     report(f"{prefix}.mac_utilisation", f"{training.mac_utilisation:.3f}")
     report(f"{prefix}.inference_mac_utilisation",
            f"{inference.mac_utilisation:.3f}")
+    report(f"{prefix}.inference_busy_wait_fraction",
+           f"{inference.busy_wait_fraction:.3f}")
+    report(f"{prefix}.training_busy_wait_fraction",
+           f"{training.busy_wait_fraction:.3f}")
 
 
 def main() -> None:

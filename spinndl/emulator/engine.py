@@ -119,9 +119,11 @@ class CoreCounters:
 @dataclass(frozen=True)
 class CoreWork:
     """What a core's kernels did (src/common/work.h kinds, 64-bit totals)
-    and the simulated time its callbacks took."""
+    and the simulated time its callbacks took, of which delay_ns waiting
+    in spin1_delay_us (pacing)."""
     counts: Dict[str, int]
     busy_ns: int
+    delay_ns: int = 0
 
     def macs(self) -> int:
         """Multiply-accumulates of every kind."""
@@ -196,7 +198,7 @@ _SIGNATURES = {
     "emu_core_counters": (_INT, [_PTR, _INT, ctypes.POINTER(_CoreCounters)]),
     "emu_work_kinds": (_U32, []),
     "emu_work_kind": (ctypes.c_char_p, [_U32, _U32P]),
-    "emu_core_work": (_INT, [_PTR, _INT, _U64P, _U32, _U64P]),
+    "emu_core_work": (_INT, [_PTR, _INT, _U64P, _U32, _U64P, _U64P]),
     "emu_chip_counters": (_INT, [_PTR, _U32, _U32,
                                  ctypes.POINTER(_ChipCounters)]),
     "emu_drops": (_U64, [_PTR, ctypes.POINTER(_Drop), _U32]),
@@ -407,16 +409,16 @@ class Engine:
         its program counts nothing)."""
         n = self._lib.emu_work_kinds()
         totals = numpy.zeros(n, dtype=numpy.uint64)
-        busy = ctypes.c_uint64()
+        busy, delay = ctypes.c_uint64(), ctypes.c_uint64()
         counted = self._lib.emu_core_work(
             self._handle, core,
             totals.ctypes.data_as(ctypes.POINTER(ctypes.c_uint64)), n,
-            ctypes.byref(busy))
+            ctypes.byref(busy), ctypes.byref(delay))
         self._check(counted, f"work of core {core}")
         if counted == 0:
             return None
         return CoreWork(dict(zip(self.work_costs(), map(int, totals))),
-                        busy.value)
+                        busy.value, delay.value)
 
     def chip_counters(self, x: int, y: int) -> ChipCounters:
         out = _ChipCounters()

@@ -1,10 +1,13 @@
 """spinndl: deep learning on SpiNNaker with a Keras-like API."""
 
+from . import callbacks, metrics, optimizers
 from .keras_io import from_keras
 from .layers import Dense, Input
 from .machine import VirtualMachine
 from .model import Model, Sequential
 from .plotting import plot_history
+from .saving import load_model
 
 __all__ = ["Model", "Sequential", "Input", "Dense", "from_keras",
-           "plot_history", "VirtualMachine"]
+           "plot_history", "VirtualMachine", "load_model", "callbacks",
+           "metrics", "optimizers"]

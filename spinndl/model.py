@@ -196,6 +196,22 @@ class Model:
         for layer, layer_weights in zip(self.layers, checked):
             layer.set_weights(layer_weights)
 
+    # -- saving (docs/saving.md) -------------------------------------------------
+    def save(self, path) -> None:
+        """Architecture, weights, compile settings and optimizer state in
+        one file; ``spinndl.load_model(path)`` reads it back."""
+        from .saving import save_model
+        save_model(self, path)
+
+    def save_weights(self, path) -> None:
+        from .saving import save_weights
+        save_weights(self, path)
+
+    def load_weights(self, path) -> None:
+        """Weights from save_weights or save, into this architecture."""
+        from .saving import load_weights
+        load_weights(self, path)
+
     def count_params(self) -> int:
         return sum(layer.count_params() for layer in self.layers)
 
@@ -257,28 +273,39 @@ class Model:
                 verbose=0, faults=None, timeouts=None) -> np.ndarray:
         """Outputs for the examples ``x``, computed by the layer programs on
         the machine (the emulator by default), in one run that streams every
-        example back to back. ``batch_size`` and ``verbose`` are accepted
-        for Keras compatibility: the stream is not cut into batches (the
-        host batches its events into EIEIO messages of 31 instead, and keeps
-        two examples in flight, docs/streaming.md). ``faults``
-        (spinndl.faults.Faults) are injected in the emulator and
-        ``timeouts`` (spinndl.backend.runner.Timeouts) bound every wait
+        example back to back, two in flight (docs/streaming.md): the machine
+        needs no batches. ``batch_size`` (Keras' default 32) only sets the
+        steps of the progress bar ``verbose=1`` (or "auto") shows, one step
+        per batch_size examples whose outputs have all come back, as
+        Keras' bar counts batches. ``faults`` (spinndl.faults.Faults) are
+        injected in the emulator and ``timeouts``
+        (spinndl.backend.runner.Timeouts) bound every wait
         (docs/reliability.md)."""
+        import math
+        from tqdm import tqdm
         from .backend.runner import run_network
         from .backend.streaming import stream_examples
         x = self._check_inputs(x)
-        if batch_size is not None and (isinstance(batch_size, bool) or
-                                       not isinstance(batch_size, int) or
-                                       batch_size < 1):
+        if batch_size is None:
+            batch_size = 32
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) \
+                or batch_size < 1:
             raise ValueError(f"batch_size must be a positive int, got "
                              f"{batch_size!r}")
         n_outputs = self.layers[-1].n_atoms
+        steps = math.ceil(len(x) / batch_size)
 
         def job(run):
-            return stream_examples(run.transport, run.graph.input_label,
-                                   run.graph.output_layer_label, x,
-                                   n_outputs, run.advance,
-                                   diagnose=run.diagnose)
+            with tqdm(total=steps, disable=verbose not in (1, "auto"),
+                      leave=False, unit="step") as bar:
+                def progress(done):
+                    finished = steps if done >= len(x) \
+                        else done // batch_size
+                    bar.update(finished - bar.n)
+                return stream_examples(
+                    run.transport, run.graph.input_label,
+                    run.graph.output_layer_label, x, n_outputs, run.advance,
+                    progress=progress, diagnose=run.diagnose)
 
         outputs, self.last_run = run_network(self.layers, None, job,
                                              faults, timeouts,
@@ -286,54 +313,91 @@ class Model:
         return outputs.reshape((len(x),) + self.layers[-1].output_shape)
 
     def evaluate(self, x, y, batch_size: Optional[int] = None, verbose=0,
-                 return_dict: bool = False, faults=None, timeouts=None):
-        """[loss, accuracy] of the model on (x, y), the outputs computed on
-        the machine. The loss is the compiled one, else categorical
-        cross-entropy for a softmax output and mean squared error
-        otherwise."""
-        from .training.fit import check_labels
+                 sample_weight=None, return_dict: bool = False, faults=None,
+                 timeouts=None):
+        """The compiled loss and metrics on (x, y), the outputs computed on
+        the machine, as Keras returns them: the loss alone (a float) when
+        compiled without metrics, else ``[loss, *metrics]`` in compile
+        order; ``return_dict=True`` gives ``{"loss": ..., name: ...}``.
+        An uncompiled model (a spinndl extension: Keras requires compile)
+        reports categorical cross-entropy for a softmax output, else mean
+        squared error, and "accuracy". ``sample_weight`` weighs the loss
+        (not the metrics), as Keras does. ``faults`` and ``timeouts`` as
+        for predict."""
+        from .training.fit import check_labels, _check_sample_weight
         x = self._check_inputs(x)
-        y = check_labels(self, y, len(x), "y")
-        predictions = self.predict(x, batch_size=batch_size, faults=faults,
-                                   timeouts=timeouts)
-        loss_name = self.loss or (
-            "categorical_crossentropy"
-            if getattr(self.layers[-1], "activation", None) == "softmax"
-            else "mean_squared_error")
-        loss = float(losses.get(loss_name)(y, predictions))
-        accuracy = losses.accuracy(y, predictions)
+        loss_name, metric_names = self._evaluation_names()
+        y = check_labels(self, y, len(x), "y", loss=loss_name)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, len(x),
+                                                 "sample_weight")
+        predictions = self.predict(x, batch_size=batch_size, verbose=verbose,
+                                   faults=faults, timeouts=timeouts)
+        logs = self._logs(y, predictions, loss_name, metric_names,
+                          sample_weight)
         if return_dict:
-            return {"loss": loss, "accuracy": accuracy}
-        return [loss, accuracy]
+            return logs
+        values = list(logs.values())
+        return values[0] if len(values) == 1 else values
+
+    def _evaluation_names(self):
+        if self.loss is not None:
+            return self.loss, self.metrics
+        softmax = getattr(self.layers[-1], "activation", None) == "softmax"
+        return ("categorical_crossentropy" if softmax
+                else "mean_squared_error"), ["accuracy"]
+
+    def _logs(self, y_true, y_pred, loss_name=None, metric_names=None,
+              sample_weight=None):
+        """{"loss": ..., metric: ...} with Keras' names and formulas; the
+        sample weights weigh the loss only (Keras' plain metrics)."""
+        from . import metrics
+        from .training.config import SPARSE_LOSSES
+        if loss_name is None:
+            loss_name, metric_names = self._evaluation_names()
+        logs = {"loss": float(losses.get(loss_name)(y_true, y_pred,
+                                                    sample_weight))}
+        for name in metric_names:
+            logs[name] = metrics.resolve(
+                name, loss_name in SPARSE_LOSSES,
+                self.layers[-1].n_atoms)(y_true, y_pred)
+        return logs
 
     # -- training -------------------------------------------------------------
     def compile(self, loss: str = "mean_squared_error", optimizer="sgd",
                 metrics=None) -> None:
         """Choose the loss (mean_squared_error / mse, binary_crossentropy,
-        categorical_crossentropy), the optimizer (SGD, Adam or their names)
-        and metrics (only "accuracy") for ``fit``."""
+        categorical_crossentropy, sparse_categorical_crossentropy), the
+        optimizer (SGD, Adam or their names) and metrics (Keras names:
+        accuracy, mse, mae, top_k_categorical_accuracy, ...; spinndl.metrics)
+        for ``fit`` and ``evaluate``."""
         from . import optimizers
-        from .training.config import LOSS_CODES
+        from .metrics import ACCURACY_NAMES, SPARSE_METRICS, check_names
+        from .training.config import LOSS_CODES, SOFTMAX_LOSSES, SPARSE_LOSSES
         if loss not in LOSS_CODES:
             raise ValueError(f"unknown loss {loss!r}; choose one of "
                              f"{sorted(LOSS_CODES)}")
-        metrics = list(metrics or [])
+        metrics = check_names(metrics)
         for metric in metrics:
-            if metric not in ("accuracy", "acc"):
-                raise ValueError(f"unknown metric {metric!r}; spinndl "
-                                 f"computes 'accuracy'")
+            if metric not in ACCURACY_NAMES and \
+                    (metric in SPARSE_METRICS) != (loss in SPARSE_LOSSES):
+                raise ValueError(
+                    f"metric {metric!r} does not fit loss {loss!r}: sparse "
+                    f"metrics need class-index labels "
+                    f"(sparse_categorical_crossentropy), the others target "
+                    f"rows")
         self._check_ready()
         output = self.layers[-1]
-        if loss == "categorical_crossentropy" and \
+        if loss in SOFTMAX_LOSSES and \
                 getattr(output, "activation", None) != "softmax":
             raise ValueError(
-                f"categorical_crossentropy needs a softmax output layer; "
+                f"{loss} needs a softmax output layer; "
                 f"layer {output.name!r} has activation "
                 f"{getattr(output, 'activation', None)!r}")
         optimizer = optimizers.get(optimizer)   # may raise: change nothing yet
         self.loss = loss
         self.optimizer = optimizer
-        self.metrics = ["accuracy" if m == "acc" else m for m in metrics]
+        self.metrics = metrics
         from .training.config import OptimizerState
         self._optimizer_state = OptimizerState()
 
@@ -346,17 +410,37 @@ class Model:
                               state=self._optimizer_state)
 
     def fit(self, x, y, batch_size: Optional[int] = None, epochs: int = 1,
-            verbose="auto", validation_data=None, shuffle: bool = True,
-            seed: Optional[int] = None, loss: Optional[str] = None,
+            verbose="auto", callbacks=None, validation_split: float = 0.0,
+            validation_data=None, shuffle: bool = True, class_weight=None,
+            sample_weight=None, initial_epoch: int = 0,
+            validation_freq=1, seed: Optional[int] = None,
+            loss: Optional[str] = None,
             learning_rate: Optional[float] = None, faults=None,
             timeouts=None):
         """Train on the machine, as Keras' fit: returns a History with the
-        loss (and accuracy, if compiled with it) per epoch, validation
-        included. Every update runs on the cores; the trained weights and
-        optimizer state are read back when fit returns. The thesis form
-        ``fit(x, y, loss=..., learning_rate=...)`` compiles with SGD first
-        (learning rate 0.01 if not given). A failed fit leaves the model's
-        weights, optimizer state and compile settings as they were."""
+        loss and metrics per epoch, validation included (validation_data,
+        or the last validation_split of x and y, taken before shuffling;
+        after the epochs validation_freq picks, as in Keras).
+        Epochs run from initial_epoch to epochs - 1; callbacks
+        (spinndl.callbacks) get Keras' hooks and may stop training after
+        any batch or epoch. Every update runs on the cores; the trained
+        weights and optimizer state are read back at each epoch's end and
+        when fit returns. ``seed`` fixes the shuffling: epoch e always gets
+        the same order for a given seed, whatever initial_epoch, so a
+        resumed fit continues an interrupted one exactly.
+        ``sample_weight`` (one weight per example) or ``class_weight``
+        ({class: weight}) scale each example's loss, and so its gradient,
+        as Keras does: the label source sends the weight with the labels
+        and the output cores scale the example's dLoss/dy by it.
+        The thesis form ``fit(x, y, loss=..., learning_rate=...)`` compiles
+        with SGD first (learning rate 0.01 if not given). ``faults`` and
+        ``timeouts`` as for predict. A failed fit leaves the model's
+        weights, optimizer state and compile settings as they were.
+
+        Without validation all epochs share one run (one mapping); with
+        validation each epoch is a run of its own followed by a predict
+        run. Callbacks must not call predict/evaluate/fit themselves (the
+        machine is busy with the training run)."""
         from .training.fit import fit
         compiled = self._compile_settings()
         try:
@@ -371,9 +455,14 @@ class Model:
                 raise ValueError("call model.compile(loss=..., "
                                  "optimizer=...) before fit")
             return fit(self, x, y, batch_size=batch_size, epochs=epochs,
-                       verbose=verbose, validation_data=validation_data,
-                       shuffle=shuffle, seed=seed, faults=faults,
-                       timeouts=timeouts)
+                       verbose=verbose, callbacks=callbacks,
+                       validation_split=validation_split,
+                       validation_data=validation_data, shuffle=shuffle,
+                       class_weight=class_weight,
+                       sample_weight=sample_weight,
+                       initial_epoch=initial_epoch,
+                       validation_freq=validation_freq, seed=seed,
+                       faults=faults, timeouts=timeouts)
         except BaseException:
             self._restore_compile_settings(compiled)
             raise

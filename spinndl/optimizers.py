@@ -1,6 +1,7 @@
 """Optimizers, as Keras 3 defines them. They only describe the update; the
 update itself runs on the cores (neural_modelling/src/dense_train)."""
 
+import dataclasses
 from dataclasses import dataclass
 
 from .wire_format import Optimizer as OptimizerCode
@@ -80,6 +81,21 @@ class Adam:
 
 
 _BY_NAME = {"sgd": SGD, "adam": Adam}
+
+
+def serialize(optimizer) -> dict:
+    """{"class_name": "Adam", "config": {hyper-parameters}} (saving)."""
+    return {"class_name": type(optimizer).__name__,
+            "config": dataclasses.asdict(optimizer)}
+
+
+def deserialize(config: dict):
+    classes = {cls.__name__: cls for cls in _BY_NAME.values()}
+    if config.get("class_name") not in classes:
+        raise ValueError(f"unknown optimizer class "
+                         f"{config.get('class_name')!r}; spinndl has "
+                         f"{sorted(classes)}")
+    return classes[config["class_name"]](**config["config"])
 
 
 def get(optimizer):

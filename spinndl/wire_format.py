@@ -65,6 +65,35 @@ class Loss(IntEnum):
     MEAN_SQUARED_ERROR = 1
     BINARY_CROSSENTROPY = 2
     CATEGORICAL_CROSSENTROPY = 3
+    #: labels are class indices: one label packet per example
+    SPARSE_CATEGORICAL_CROSSENTROPY = 4
+
+
+def label_keys(loss: Loss, output_atoms: int,
+               sample_weights: bool = False) -> int:
+    """Keys of the label source: one per output atom (a row of targets,
+    float32 bits), or one (the class index as an unsigned word) for sparse
+    categorical cross-entropy; with sample weights one more, the last,
+    carrying the example's weight (float32 bits)."""
+    keys = 1 if loss == Loss.SPARSE_CATEGORICAL_CROSSENTROPY \
+        else output_atoms
+    return keys + int(sample_weights)
+
+
+def encode_labels(loss: Loss, labels: np.ndarray,
+                  sample_weights=None) -> np.ndarray:
+    """The label source's payloads, one row per example (label_keys words):
+    the class index (sparse: labels of shape (n,), non-negative ints), else
+    the targets' float32 bits; then the sample weight's bits, if any."""
+    if loss == Loss.SPARSE_CATEGORICAL_CROSSENTROPY:
+        words = np.asarray(labels, dtype=np.uint32).reshape(-1, 1)
+    else:
+        rows = np.asarray(labels, dtype="<f4")
+        words = np.ascontiguousarray(rows.reshape(len(rows), -1)).view("<u4")
+    if sample_weights is None:
+        return words
+    weights = np.asarray(sample_weights, dtype="<f4").reshape(-1, 1)
+    return np.hstack([words, weights.view("<u4")])
 
 
 class Optimizer(IntEnum):
@@ -106,10 +135,13 @@ class TrainingParams:
     # to float32; 1.0f - float32(beta) on the core would differ (1e-5).
     one_minus_beta_1: float = 0.0
     one_minus_beta_2: float = 0.0
+    # Output layer: 1 when the label source's last key carries a weight per
+    # example that scales the example's loss gradient (Keras' sample_weight).
+    sample_weights: int = 0
     backward_gap_us: int = 1  # pause after each partial error sent; the
                               # sends go round the previous layer's slices
 
-    N_WORDS = 17
+    N_WORDS = 18
     _FLOATS = ("learning_rate", "momentum", "beta_1", "beta_2", "epsilon",
                "one_minus_beta_1", "one_minus_beta_2")
 

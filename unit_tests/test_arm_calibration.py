@@ -40,7 +40,8 @@ def test_every_work_kind_is_exercised(results):
                  "softmax sum", "softmax normalise", "mse", "bce", "cce",
                  "partial errors", "gradient accumulation", "sgd",
                  "momentum", "adam", "forward packet", "partial error",
-                 "softmax statistic", "zero inputs"):
+                 "softmax statistic", "zero inputs", "sparse cce",
+                 "sample weight"):
         assert word in names
 
 

@@ -96,13 +96,19 @@ class OutputCollector(ExampleSlots):
             self.values.view(np.uint32)[example, output] = payload
 
 
+def word_events(words: np.ndarray, index: int):
+    """(atom, payload word) per word of example number ``index``: word i
+    goes as atom parity * len(words) + i (KEYS_PER_VALUE keys per value)."""
+    words = np.asarray(words, dtype=np.uint32).ravel()
+    base = (index % KEYS_PER_VALUE) * len(words)
+    return list(zip(range(base, base + len(words)), words.tolist()))
+
+
 def input_events(example: np.ndarray, index: int):
     """(atom, float bits) per input value of example number ``index``:
     value i goes as atom parity * width + i."""
-    bits = np.ascontiguousarray(example, dtype=np.float32).ravel().view(
-        np.uint32)
-    base = (index % KEYS_PER_VALUE) * len(bits)
-    return list(zip(range(base, base + len(bits)), bits.tolist()))
+    return word_events(np.ascontiguousarray(
+        example, dtype=np.float32).ravel().view(np.uint32), index)
 
 
 def stalled(what: str, example: int, sent: int, done: int,

@@ -359,6 +359,27 @@ class Calibration:
             self._run(f"loss gradient {name}", "atom",
                       [("loss_gradient", (loss, py, pt, pg, n, n))], check)
 
+    def sparse_loss_and_weights(self, n: int = 16):
+        y = self.rng.uniform(0.05, 0.95, n).astype(np.float32)
+        py, pg = self.m.put(y), self.m.alloc(4 * n)
+        label, lo_atom = 21, 16      # this core holds atoms 16..31
+
+        def check_sparse(_values):
+            want = np.zeros(n, np.float32)
+            want[label - lo_atom] = -1 / y[label - lo_atom]
+            np.testing.assert_allclose(self.m.get(pg, n), want, rtol=1e-6)
+        self._run("loss gradient sparse cce", "atom",
+                  [("sparse_loss_gradient", (py, label, lo_atom, pg, n))],
+                  check_sparse)
+        g = self.rng.normal(0, 1, n).astype(np.float32)
+        pg = self.m.put(g)
+
+        def check_scale(_values):
+            np.testing.assert_allclose(self.m.get(pg, n), g * 0.75,
+                                       rtol=1e-6)
+        self._run("sample weight", "atom", [("scale", (pg, 0.75, n))],
+                  check_scale)
+
     def activations_backward(self, n: int = 32):
         y = self.rng.uniform(-0.9, 0.9, n).astype(np.float32)
         g = self.rng.normal(0, 1, n).astype(np.float32)
@@ -520,6 +541,7 @@ class Calibration:
         self.activations()
         self.softmax()
         self.losses()
+        self.sparse_loss_and_weights()
         self.activations_backward()
         self.softmax_backward()
         self.backward()

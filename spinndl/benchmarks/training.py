@@ -222,6 +222,7 @@ def deliveries_by_kind(model, x, y, batch_size: int):
     from ..graph.network import BINARY_FOLDER, LABELS_LABEL, NetworkGraph
     from ..training.fit import batches_of
     from ..training.stream import stream_batches
+    from ..wire_format import encode_labels
 
     n_examples = len(x)
     config = model._training_config(n_examples, batch_size)
@@ -267,8 +268,9 @@ def deliveries_by_kind(model, x, y, batch_size: int):
 
             run = NetworkRun(graph, emulator.transport, lambda: emulator.run(),
                              read_region)
-            stream_batches(run, x, y, list(batches_of(n_examples, batch_size,
-                                                      1)), LABELS_LABEL)
+            stream_batches(run, x, encode_labels(config.loss_code, y),
+                           list(batches_of(n_examples, batch_size, 1)),
+                           LABELS_LABEL)
             emulator.run()   # let the last packets settle
             counters = emulator.counters_by_core()
             mismatched = [

@@ -197,6 +197,7 @@ class DenseMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
                               else len(vertex.next.machine_vertices)),
             output_atoms=self._output_atoms(),
             initial_step=config.state.step,
+            sample_weights=int(is_output and config.sample_weights),
             backward_gap_us=(1 if is_first else backward_gap_us(
                 len(vertex.machine_vertices),
                 len(vertex.previous.splitter.get_in_coming_slices()))),

@@ -21,7 +21,7 @@ from ..packing import (
 from ..training.config import default_config
 from ..wire_format import (
     ACK_PARTITION, FORWARD_PARTITION, KEYS_PER_VALUE, LABELS_PARTITION,
-    SOFTMAX_PARTITION, backward_partition)
+    SOFTMAX_PARTITION, backward_partition, label_keys)
 from .dense_vertex import DenseVertex
 from .layer_vertex import LayerVertex
 
@@ -125,7 +125,10 @@ class NetworkGraph:
         receiving layer) and the first layer's acks."""
         output = self.layer_vertices[-1]
         self.labels_vertex = ReverseIpTagMultiCastSource(
-            n_keys=KEYS_PER_VALUE * output.n_atoms, label=LABELS_LABEL,
+            n_keys=KEYS_PER_VALUE * label_keys(
+                output.training_config.loss_code, output.n_atoms,
+                output.training_config.sample_weights),
+            label=LABELS_LABEL,
             splitter=SplitterFixedLegacy())
         session.add_vertex(self.labels_vertex)
         session.add_edge(self.labels_vertex, output, LABELS_PARTITION)

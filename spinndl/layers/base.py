@@ -136,5 +136,14 @@ class Layer:
     def count_params(self) -> int:
         return int(sum(w.size for w in self._weights))
 
+    # -- configuration (saving) ----------------------------------------------
+    def get_config(self) -> dict:
+        """The constructor arguments, JSON-serialisable (Keras' idea)."""
+        return {"name": self.name}
+
+    @classmethod
+    def from_config(cls, config: dict) -> "Layer":
+        return cls(**config)
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r})"

@@ -26,6 +26,10 @@ class Dense(Layer):
         self.activation = activations.canonical_name(
             activation, name or "dense")
 
+    def get_config(self) -> dict:
+        return {"name": self.name, "units": self.units,
+                "activation": self.activation}
+
     def compute_output_shape(self, input_shape):
         if len(input_shape) != 1:
             raise ValueError(

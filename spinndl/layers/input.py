@@ -53,6 +53,13 @@ class Input(Layer):
         """The symbolic tensor a first layer is called on."""
         return self._output
 
+    def get_config(self) -> dict:
+        return {"name": self.name, "shape": list(self.shape)}
+
+    @classmethod
+    def from_config(cls, config: dict) -> "Input":
+        return cls(shape=tuple(config["shape"]), name=config.get("name"))
+
     def compute_output_shape(self, input_shape):
         return self.shape
 

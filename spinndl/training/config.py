@@ -13,7 +13,14 @@ LOSS_CODES = {
     "mse": Loss.MEAN_SQUARED_ERROR,
     "binary_crossentropy": Loss.BINARY_CROSSENTROPY,
     "categorical_crossentropy": Loss.CATEGORICAL_CROSSENTROPY,
+    "sparse_categorical_crossentropy":
+        Loss.SPARSE_CATEGORICAL_CROSSENTROPY,
 }
+#: Losses whose labels are class indices, shape (n,) or (n, 1).
+SPARSE_LOSSES = ("sparse_categorical_crossentropy",)
+#: Losses that need a softmax output layer.
+SOFTMAX_LOSSES = ("categorical_crossentropy",
+                  "sparse_categorical_crossentropy")
 
 
 @dataclass
@@ -32,6 +39,8 @@ class TrainingConfig:
     n_examples: int             # per epoch
     batch_size: int
     state: OptimizerState
+    #: the label source also sends each example's weight (sample_weight)
+    sample_weights: bool = False
 
     @property
     def loss_code(self) -> Loss:

@@ -14,7 +14,7 @@ from typing import Callable, Iterable, Optional, Tuple
 import numpy as np
 
 from ..backend.streaming import (
-    ExampleSlots, OutputCollector, input_events, stalled)
+    ExampleSlots, OutputCollector, input_events, stalled, word_events)
 from ..packing import EXAMPLES_IN_FLIGHT
 from ..wire_format import KEYS_PER_VALUE
 
@@ -57,14 +57,16 @@ class TrainingCollector:
         self.acks.check()
 
 
-def stream_batches(run, x: np.ndarray, y: np.ndarray,
+def stream_batches(run, x: np.ndarray, label_words: np.ndarray,
                    batches: Iterable[Tuple[int, int]], labels_label: str,
-                   on_batch: Callable[[int, "TrainingCollector"], None]
-                   = lambda end, collector: None,
+                   on_batch: Callable[[int, "TrainingCollector"], bool]
+                   = lambda end, collector: False,
                    diagnose: Optional[Callable[[int, int], str]] = None
                    ) -> np.ndarray:
-    """Train on x[i], y[i] in order, in the given (start, end) batches of
-    that order. Returns the forward outputs, one row per example."""
+    """Train on x[i] with the label source's payloads label_words[i]
+    (wire_format.encode_labels) in order, in the given (start, end) batches
+    of that order; stop early when on_batch returns True. Returns the
+    forward outputs, one row per example (zeros for examples not run)."""
     graph = run.graph
     first = graph.layer_vertices[0]
     collector = TrainingCollector(
@@ -86,7 +88,8 @@ def stream_batches(run, x: np.ndarray, y: np.ndarray,
                 collector.sent(sent + 1)
                 run.transport.send(graph.input_label,
                                    input_events(x[sent], sent))
-                run.transport.send(labels_label, input_events(y[sent], sent))
+                run.transport.send(labels_label,
+                                   word_events(label_words[sent], sent))
                 sent += 1
             run.advance()
             collector.check()
@@ -95,5 +98,6 @@ def stream_batches(run, x: np.ndarray, y: np.ndarray,
                 raise stalled("was never acked after the machine went quiet",
                               collector.acked, sent, collector.acked,
                               diagnose)
-        on_batch(end, collector)
+        if on_batch(end, collector):
+            break
     return collector.outputs

@@ -29,7 +29,10 @@ typedef enum {
     LOSS_NONE = 0,
     LOSS_MEAN_SQUARED_ERROR = 1,
     LOSS_BINARY_CROSSENTROPY = 2,
-    LOSS_CATEGORICAL_CROSSENTROPY = 3
+    LOSS_CATEGORICAL_CROSSENTROPY = 3,
+    /* The label source sends one packet per example, its payload the class
+     * index (not a one-hot row): every output core gets it. */
+    LOSS_SPARSE_CATEGORICAL_CROSSENTROPY = 4
 } loss_t;
 
 typedef enum {
@@ -88,6 +91,9 @@ typedef struct {
                                    initial_step + 1)                       */
     float one_minus_beta_1;     /* 1 - beta, computed by the host in double */
     float one_minus_beta_2;     /* and rounded once, as Keras does          */
+    uint32_t sample_weights;    /* output layer, 1: the label source's last
+                                   key carries the example's weight, which
+                                   scales its loss gradient                 */
     uint32_t backward_gap_us;   /* pause after each partial error sent; the
                                    sends go round the previous layer's
                                    slices, one value to each in turn       */

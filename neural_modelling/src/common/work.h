@@ -32,6 +32,8 @@
     X(WORK_LOSS_MSE, 142)         /* dLoss/dy per output atom            */ \
     X(WORK_LOSS_BCE, 456)                                                   \
     X(WORK_LOSS_CCE, 226)                                                   \
+    X(WORK_LOSS_SPARSE_CCE, 29)   /* class index label, per atom         */ \
+    X(WORK_SAMPLE_WEIGHT, 44)     /* g *= the example's weight, per atom */ \
     X(WORK_BACKWARD_LINEAR, 14)   /* g *= f'(y) per atom                 */ \
     X(WORK_BACKWARD_RELU, 74)                                               \
     X(WORK_BACKWARD_SIGMOID, 150)                                           \

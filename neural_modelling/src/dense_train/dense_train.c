@@ -64,6 +64,9 @@ static float *inputs[EXAMPLES_IN_FLIGHT];   /* x                          */
 static float *outputs[EXAMPLES_IN_FLIGHT];  /* z, then y in place         */
 static float *errors[EXAMPLES_IN_FLIGHT];   /* g, then delta in place     */
 static float *labels[EXAMPLES_IN_FLIGHT];   /* t of own atoms             */
+static uint32_t label_class[EXAMPLES_IN_FLIGHT];  /* sparse: class index    */
+static float label_weight[EXAMPLES_IN_FLIGHT];    /* sample weight          */
+static uint32_t weight_index;        /* label index of the sample weight  */
 static uint32_t output_parts[EXAMPLES_IN_FLIGHT];
 static float *partial_errors;               /* e, n_inputs                */
 
@@ -189,8 +192,16 @@ static void output_part_ready(uint32_t parity)
         return;
     }
     output_parts[parity] = 0;
-    loss_gradient(training.loss, outputs[parity], labels[parity],
-            errors[parity], params.n_atoms, training.output_atoms);
+    if (training.loss == LOSS_SPARSE_CATEGORICAL_CROSSENTROPY) {
+        sparse_loss_gradient(outputs[parity], label_class[parity],
+                params.lo_atom, errors[parity], params.n_atoms);
+    } else {
+        loss_gradient(training.loss, outputs[parity], labels[parity],
+                errors[parity], params.n_atoms, training.output_atoms);
+    }
+    if (training.sample_weights) {
+        scale(errors[parity], label_weight[parity], params.n_atoms);
+    }
     backward(parity, 0);
 }
 
@@ -282,7 +293,19 @@ static void receive_packet(uint key, uint payload)
     status = input_streams_receive(&labels_in, key, &parity, &index);
     if (status >= 0) {
         uint32_t atom = index - params.lo_atom;  /* wraps if below */
-        if (atom < params.n_atoms) {
+        if (training.sample_weights && index == weight_index) {
+            label_weight[parity] = value.as_float;
+        } else if (training.loss == LOSS_SPARSE_CATEGORICAL_CROSSENTROPY) {
+            /* the host checks class indices before mapping; a bad one
+             * here means a corrupted packet: stop rather than learn */
+            if (payload >= params.layer_atoms) {
+                log_error("label %u: class index out of range 0..%u "
+                        "(example of parity %u)", payload,
+                        params.layer_atoms - 1, parity);
+                rt_error(RTE_SWERR);
+            }
+            label_class[parity] = payload;
+        } else if (atom < params.n_atoms) {
             labels[parity][atom] = value.as_float;
         }
         if (status > 0) {
@@ -327,6 +350,9 @@ static void read_regions(data_specification_metadata_t *regions)
     input_streams_per_own_atom(&errors_in, params.n_atoms);
     input_streams_init(&labels_in,
             data_specification_get_region(REGION_LABEL_TABLE, regions));
+    /* the weight follows the class index, or the row of targets */
+    weight_index = training.loss == LOSS_SPARSE_CATEGORICAL_CROSSENTROPY
+            ? 1 : params.layer_atoms;
     const backward_targets_t *out =
             data_specification_get_region(REGION_BACKWARD_OUT, regions);
     targets = copy_to_dtcm(out, sizeof(backward_targets_t)
@@ -346,6 +372,8 @@ static void read_regions(data_specification_metadata_t *regions)
         outputs[p] = allocate(params.n_atoms * sizeof(float));
         errors[p] = zeroed(params.n_atoms);
         labels[p] = zeroed(params.n_atoms);
+        label_class[p] = 0;
+        label_weight[p] = 1.0f;
         output_parts[p] = 0;
     }
     partial_errors = allocate(params.n_inputs * sizeof(float));

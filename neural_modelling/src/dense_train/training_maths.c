@@ -45,6 +45,24 @@ void loss_gradient(uint32_t loss, const float *y, const float *t, float *g,
     }
 }
 
+void sparse_loss_gradient(const float *y, uint32_t label, uint32_t lo_atom,
+                          float *g, uint32_t n)
+{
+    /* Keras: categorical cross-entropy of the one-hot row of label */
+    work_add(WORK_LOSS_SPARSE_CCE, n);
+    for (uint32_t a = 0; a < n; a++) {
+        g[a] = (lo_atom + a != label || clipped(y[a])) ? 0.0f : -1.0f / y[a];
+    }
+}
+
+void scale(float *g, float w, uint32_t n)
+{
+    work_add(WORK_SAMPLE_WEIGHT, n);
+    for (uint32_t a = 0; a < n; a++) {
+        g[a] *= w;
+    }
+}
+
 void activation_backward(uint32_t activation, const float *y, float *g,
                          uint32_t n)
 {

@@ -14,6 +14,15 @@
 void loss_gradient(uint32_t loss, const float *y, const float *t, float *g,
                    uint32_t n, uint32_t output_atoms);
 
+/* The same for sparse categorical cross-entropy: the target is the class
+ * index `label` of the whole layer; this core holds atoms lo_atom ..
+ * lo_atom + n - 1, so g is -1/y on the label's atom (if here), 0 elsewhere. */
+void sparse_loss_gradient(const float *y, uint32_t label, uint32_t lo_atom,
+                          float *g, uint32_t n);
+
+/* g *= w in place (an example's sample weight). */
+void scale(float *g, float w, uint32_t n);
+
 /* g *= f'(y) in place, f' from the output y (not softmax). */
 void activation_backward(uint32_t activation, const float *y, float *g,
                          uint32_t n);

@@ -1,1 +1,0 @@
-"""Where a mapped network runs: the toolchain session, the emulator, a board."""

@@ -1,1 +1,0 @@
-"""Benchmark scripts: each prints one ``name: value`` line per figure."""

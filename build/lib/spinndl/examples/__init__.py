@@ -1,1 +1,0 @@
-"""Models from the 2020 thesis and common benchmarks, ready to build."""

@@ -16,7 +16,8 @@ HOST_PROGRAM_SOURCES := $(foreach s,$(SOURCES),\
 HOST_SUPPORT_SOURCES := $(wildcard $(SPINNDL_HOST_DIR)*.c)
 HOST_HEADERS := $(wildcard $(SPINNDL_HOST_DIR)*.h) \
     $(SPINNDL_EMULATOR_DIR)host_ops.h \
-    $(wildcard $(addsuffix *.h,$(SOURCE_DIRS)))
+    $(wildcard $(addsuffix *.h,$(SOURCE_DIRS))) \
+    $(wildcard $(addsuffix */*.h,$(SOURCE_DIRS)))
 # the same application hash the board build puts in APPLICATION_NAME_HASH
 HOST_APP_HASH := $(shell printf '%s' "$(APP)" | md5sum | cut -c 1-8)
 

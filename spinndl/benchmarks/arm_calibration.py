@@ -241,11 +241,12 @@ class ArmMachine:
         return self.uc.reg_read(arm.UC_ARM_REG_R0), cycles
 
     def work(self) -> np.ndarray:
-        return self.get(self.symbols["work_counters"], len(cost_table()),
+        # after the n_kinds word
+        return self.get(self.symbols["work_counters"] + 4, len(cost_table()),
                         np.uint32)
 
     def reset_work(self):
-        self.uc.mem_write(self.symbols["work_counters"],
+        self.uc.mem_write(self.symbols["work_counters"] + 4,
                           bytes(4 * len(cost_table())))
 
 

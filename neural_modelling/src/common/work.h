@@ -67,8 +67,10 @@ typedef enum {
 #define WORK_CYCLES_OTHER_INTERRUPT 100   /* timer, user, DMA interrupt    */
 #define WORK_CYCLES_TASK 100              /* a queued callback's dispatch  */
 
-/* The counters, one set per core; the emulator finds them by this name. */
+/* The counters, one set per core; the emulator finds them by this name
+ * and refuses a program built with another list of kinds (n_kinds). */
 typedef struct {
+    uint32_t n_kinds;
     uint32_t count[N_WORK_KINDS];
 } work_counters_t;
 

@@ -75,6 +75,8 @@ class RunStats:
     #: the fraction of those cores' time over the run spent busy-waiting
     #: (spin1_delay_us: send pacing)
     busy_wait_fraction: Optional[float] = None
+    #: the most simulated ns any one core spent busy-waiting
+    max_busy_wait_ns: Optional[int] = None
 
 
 @dataclass
@@ -196,7 +198,9 @@ def _run_in_emulator(session, graph, job, faults, timeouts):
             mac_utilisation=mac_cycles / run_cycles if run_cycles else 0.0,
             busy_wait_fraction=(sum(work.delay_ns for work in works)
                                 / (emulator.now_ns * len(works))
-                                if run_cycles else 0.0))
+                                if run_cycles else 0.0),
+            max_busy_wait_ns=max((work.delay_ns for work in works),
+                                 default=0))
     return result, stats
 
 

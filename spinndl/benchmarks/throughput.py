@@ -22,7 +22,8 @@ calibration.max_relative_error, calibration.kernels_checked
     inference run's utilisation is printed as inference_mac_utilisation.
 <model>.float.inference_busy_wait_fraction, .training_busy_wait_fraction
     The fraction of the layer cores' time spent in spin1_delay_us (send
-    pacing) over each run.
+    pacing) over each run; training_max_busy_wait_us_per_example the most
+    any one core spent so per example.
 
 Models: ``listing4`` (the thesis Listing 4, 224-50-50-300-50-25-17) and
 ``mlp784_512_512_10`` (relu hidden layers, softmax output). Only float
@@ -81,6 +82,8 @@ def model_figures(report, name: str, build, examples: int) -> None:
            f"{inference.busy_wait_fraction:.3f}")
     report(f"{prefix}.training_busy_wait_fraction",
            f"{training.busy_wait_fraction:.3f}")
+    report(f"{prefix}.training_max_busy_wait_us_per_example",
+           f"{training.max_busy_wait_ns / examples / 1000:.0f}")
 
 
 def main() -> None:

@@ -234,12 +234,15 @@ PARAMS_REGION_BYTES = LayerParams.N_WORDS * BYTES_PER_WORD
 KEYS_PER_VALUE = 2
 
 
-def send_phase_us(core_index: int) -> int:
+def send_phase_us(core_index: int, layer_cores: int = 1,
+                  training: bool = False) -> int:
     """Microseconds core core_index of a layer waits before the first
-    packet of an example: with a send gap of one microsecond per core of
-    the layer, every core has its own microsecond slot, so the layer's
-    cores take turns instead of all sending at once to a receiving core."""
-    return core_index
+    packet of an example: the layer's cores spread evenly over one send
+    gap, so they take turns instead of all sending at once to a receiving
+    core (each packet costs the receiver over a microsecond: one microsecond
+    per core would pile a wide layer's first packets up at the receiver)."""
+    return core_index * send_gap_us(layer_cores, training) // max(
+        1, layer_cores)
 
 
 #: ARM968 cycles a layer core spends on one received value: spin1's packet

@@ -217,3 +217,19 @@ def test_send_gaps_keep_receivers_under_their_share():
                 gap_ns * slices)
             assert load <= TRAINING_RECEIVE_SHARE
     assert send_gap_us(21) > 21   # a packet costs a receiver over 1 us
+
+
+def test_send_phases_spread_a_layer_over_one_gap():
+    from spinndl.wire_format import receive_ns, send_gap_us, send_phase_us
+    for cores in (1, 5, 32, 315):
+        for training in (False, True):
+            gap = send_gap_us(cores, training)
+            phases = [send_phase_us(i, cores, training)
+                      for i in range(cores)]
+            assert phases[0] == 0 and phases == sorted(phases)
+            assert phases[-1] < gap
+            # consecutive cores' first packets are at least a receive apart
+            # on average: they never pile up at a receiver
+            if cores > 1:
+                assert (phases[-1] - phases[0]) * 1000 / (cores - 1) >= \
+                    receive_ns(cores)

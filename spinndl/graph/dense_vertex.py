@@ -175,7 +175,9 @@ class DenseMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
             layer_cores=len(vertex.machine_vertices),
             send_gap_us=send_gap_us(len(vertex.machine_vertices),
                                     training=bool(vertex.training)),
-            send_phase_us=send_phase_us(vertex.slice_index(self)),
+            send_phase_us=send_phase_us(vertex.slice_index(self),
+                                        len(vertex.machine_vertices),
+                                        training=bool(vertex.training)),
             **softmax)
 
     def training_regions(self):

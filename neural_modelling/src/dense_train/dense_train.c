@@ -124,7 +124,8 @@ static void send_partial_errors(uint32_t parity)
         }
     }
     spin1_delay_us(params.send_phase_us);
-    uint32_t first = params.send_phase_us % n_targets;
+    /* this core's place in its layer (slices are near equal) */
+    uint32_t first = (params.lo_atom / params.n_atoms) % n_targets;
     for (uint32_t j = 0; j < most; j++) {
         for (uint32_t t = 0; t < n_targets; t++) {
             uint32_t s = first + t < n_targets ? first + t

@@ -132,10 +132,35 @@ BAD_CALLS = [
     ("fit NaN validation labels",
      lambda m: fit(m, validation_data=(X, with_nan(Y, (0, 0)))),
      ValueError, r"validation y: non-finite"),
-    ("fit validation_data of three parts",
+    # Keras' third part is one sample weight per validation example
+    ("fit validation_data whose weights are rows",
      lambda m: fit(m, validation_data=(X, Y, Y)),
+     ValueError, r"validation sample_weight: one weight per example "
+                 r"expected"),
+    ("fit validation_data of four parts",
+     lambda m: fit(m, validation_data=(X, Y, Y, Y)),
      ValueError, r"validation_data must be \(x_val, y_val\)"),
+    ("fit validation sample weights of the wrong shape",
+     lambda m: fit(m, validation_data=(X, Y, Y)),
+     ValueError, r"validation sample_weight: one weight per example"),
+    # fit: Keras' training arguments
+    ("fit sample weights with NaN",
+     lambda m: fit(m, sample_weight=np.array([1, np.nan, 1, 1])),
+     ValueError, r"sample_weight: non-finite weight nan"),
+    ("fit class_weight that is not a dict",
+     lambda m: fit(m, class_weight=[1, 2]),
+     ValueError, r"class_weight must be a dict"),
+    ("fit validation_split of 1.5", lambda m: fit(m, validation_split=1.5),
+     ValueError, r"validation_split must be in \[0, 1\), got 1.5"),
+    ("fit initial_epoch past the epochs",
+     lambda m: fit(m, epochs=2, initial_epoch=2),
+     ValueError, r"initial_epoch \(2\) must be below"),
     # fit: the thesis form must not replace the compiled Adam on failure
+    ("thesis-form fit with a class index out of range",
+     lambda m: fit(m, y=np.array([0, 1, 2, 0]),
+                   loss="sparse_categorical_crossentropy",
+                   learning_rate=0.1),
+     ValueError, r"y: class index 2 of example 2"),
     ("thesis-form fit with NaN labels",
      lambda m: fit(m, y=with_nan(Y, (3, 1)), loss="mean_squared_error",
                    learning_rate=0.1),
@@ -185,9 +210,16 @@ BAD_CALLS = [
      ValueError, r"the model has 4 weight arrays"),
     # building: a layer of another model with another input width
     ("add a built layer with another input width",
-     lambda m: Model().add(Input(7)) or _reuse_last_layer(m, Input(7)),
+     lambda m: _reuse_last_layer(m, Input(7)),
      ValueError, r"layer 'dense_1' is already built for input shape \(5,\)"
                  r".*here it would get \(7,\)"),
+    ("call a built layer on a wider input (functional form)",
+     lambda m: m.layers[-1](Input(7)),
+     ValueError, r"layer 'dense_1' was built for inputs of shape \(5,\), "
+                 r"called on shape \(7,\)"),
+    ("a Sequential model without an Input",
+     lambda m: Model([Dense(3)]),
+     ValueError, r"the first layer must be an Input"),
 ]
 
 
@@ -219,25 +251,25 @@ def wide_mlp(*widths, machine=None):
 
 
 CAPACITY_CASES = [
-    ("training neighbour tables of 784-704-704-10",
-     lambda: wide_mlp(784, 704, 704, 10),
+    ("training neighbour tables of 784-793-793-10",
+     lambda: wide_mlp(784, 793, 793, 10),
      lambda m: fit(m, x=np.zeros((2, 784)), y=np.eye(10)[:2]),
      NeighbourTablesError,
-     r"layer 'dense' \(704 units, training layout\): 101 cores of the next "
-     r"layer 'dense_1'.*2428 B of DTCM per core, over the 2048 B reserved.*"
-     r"make 'dense_1' at most 595 units"),
+     r"layer 'dense' \(793 units, training layout\): 133 cores of the next "
+     r"layer 'dense_1'.*2132 B of DTCM per core, over the 2048 B reserved.*"
+     r"make 'dense_1' at most 762 units"),
     ("a model bigger than one board",
      lambda: wide_mlp(784, 2500, 2500, 10),
      lambda m: m.predict(np.zeros((1, 784))),
      MachineTooSmallError,
-     r"the model needs 1003 application cores \(inference layout: dense 157,"
-     r" dense_1 834, dense_2 10, input source 1, output gatherer 1\) but 1 "
+     r"the model needs 998 application cores \(inference layout: dense 157,"
+     r" dense_1 834, dense_2 5, input source 1, output gatherer 1\) but 1 "
      r"virtual SpiN-5 board \(48 chips, emulator\) has 759; .*"
      r"VirtualMachine\(boards=2\)"),
     ("a model bigger than the virtual machine asked for",
      lambda: wide_mlp(784, 2500, 2500, 10, machine=VirtualMachine(boards=1)),
      lambda m: m.mapping(),
-     MachineTooSmallError, r"needs 1003 application cores .* has 759"),
+     MachineTooSmallError, r"needs 998 application cores .* has 759"),
     ("an atom wider than a core",
      lambda: wide_mlp(20000, 4),
      lambda m: m.summary(),

@@ -14,7 +14,8 @@ import pytest
 
 from spinndl import Model, VirtualMachine, optimizers
 from spinndl.backend import streaming
-from spinndl.backend.toolchain import REPORT_FOLDER_PREFIX, MappingError
+from spinndl.backend.toolchain import (
+    REPORT_FOLDER_PREFIX, MappingError, ToolchainSession)
 from spinndl.examples.thesis_models import mlp
 from spinndl.graph import network
 from spinndl.graph.network import mapped_network
@@ -42,10 +43,11 @@ def left_in(folder):
 
 # --- the plan is what the toolchain maps -----------------------------------------------
 def test_training_plan_agrees_with_the_mapped_vertices_at_the_boundary():
-    """784-672-672-10 in the training layout: per layer, the plan's cores
-    and neighbour-table bytes are what the toolchain's splitters and the
-    machine vertices (sized from the real neighbours) come to."""
-    model = mlp(784, 672, 672, 10, seed=0)
+    """784-792-792-10 in the training layout (the widest of its family that
+    trains): per layer, the plan's cores and neighbour-table bytes are what
+    the toolchain's splitters and the machine vertices (sized from the real
+    neighbours) come to."""
+    model = mlp(784, 792, 792, 10, seed=0)
     with mapped_network(model.layers, default_config()) as graph:
         for plan, vertex in zip(graph.plan.layers, graph.layer_vertices):
             machine_vertices = vertex.machine_vertices
@@ -56,22 +58,22 @@ def test_training_plan_agrees_with_the_mapped_vertices_at_the_boundary():
             assert {v.neighbour_tables_bytes() for v in machine_vertices} \
                 == {plan.neighbour_tables_bytes}
         assert [p.neighbour_tables_bytes for p in graph.plan.layers] == \
-            [2020, 1204, 1036]
+            [1828, 1404, 1388]
         report = graph.report()
     assert report.total_cores == graph.plan.cores
 
 
 def test_plan_and_vertex_agree_past_the_boundary(monkeypatch):
-    """784-704-704-10: with the plan's check bypassed, the toolchain maps
-    the graph and the first layer's machine vertex finds the same 2,428 B
+    """784-793-793-10: with the plan's check bypassed, the toolchain maps
+    the graph and the first layer's machine vertex finds the same 2,132 B
     the plan refuses before mapping."""
-    model = mlp(784, 704, 704, 10, seed=0)
+    model = mlp(784, 793, 793, 10, seed=0)
     with pytest.raises(NeighbourTablesError, match=r"layer 'dense' .* need "
-                                                   r"2428 B of DTCM"):
+                                                   r"2132 B of DTCM"):
         network.check_capacity(None, model.layers, default_config())
     monkeypatch.setattr(network, "check_capacity", lambda *a, **k: None)
     with pytest.raises(AssertionError, match=r"layer 'dense': neighbour "
-                                             r"tables need 2428 B of DTCM"):
+                                             r"tables need 2132 B of DTCM"):
         with mapped_network(model.layers, default_config()):
             pass
 
@@ -89,9 +91,28 @@ def test_machine_is_named_as_used_and_a_bigger_one_must_be_asked_for():
     model.add(Dense(10, activation="softmax"))
     mapping = model.mapping()
     assert mapping.machine == "3 virtual SpiN-5 boards (144 chips, emulator)"
-    # 1003 cores on one board; the toolchain adds a gatherer per board
-    assert mapping.total_cores == 1005
+    # 998 cores on one board; the toolchain adds a gatherer per board
+    assert mapping.total_cores == 1000
     assert mapping.chips > 48
+
+
+def test_a_configured_board_is_not_sized_before_connecting(tmp_path,
+                                                          monkeypatch):
+    """With a board named in the user's config the session is not virtual;
+    its size is unknown before the toolchain connects, so only the per-core
+    limits are checked before mapping (the placer checks the rest)."""
+    (tmp_path / ".spiNNakerGraphFrontEnd.cfg").write_text(
+        "[Machine]\nmachine_name = 192.0.2.1\n")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    with ToolchainSession(network.BINARY_FOLDER) as session:
+        assert not session.virtual
+        assert session.capacity() is None
+        plan = network.check_capacity(session,
+                                      mlp(784, 2500, 2500, 10).layers)
+        assert plan.cores == 998
+        with pytest.raises(NeighbourTablesError):
+            network.check_capacity(session, mlp(784, 793, 793, 10).layers,
+                                   default_config())
 
 
 def test_failed_placement_carries_its_report(monkeypatch, private_tmp):

@@ -1,6 +1,6 @@
 """spinndl: deep learning on SpiNNaker with a Keras-like API."""
 
-from . import callbacks, metrics, optimizers
+from . import callbacks, layers, metrics, optimizers
 from .keras_io import from_keras
 from .layers import Dense, Input
 from .machine import VirtualMachine
@@ -10,4 +10,4 @@ from .saving import load_model
 
 __all__ = ["Model", "Sequential", "Input", "Dense", "from_keras",
            "plot_history", "VirtualMachine", "load_model", "callbacks",
-           "metrics", "optimizers"]
+           "layers", "metrics", "optimizers"]

@@ -60,6 +60,20 @@ class CallbackList:
             callback.set_model(model)
             callback.set_params(params)
 
+    #: the hooks fit calls around every batch
+    BATCH_HOOKS = ("on_train_batch_begin", "on_train_batch_end",
+                   "on_batch_begin", "on_batch_end")
+
+    @property
+    def has_batch_hooks(self) -> bool:
+        """Whether any callback does something around batches (fit then
+        reads the weights back after every batch for them)."""
+        return any(hook in vars(callback) or
+                   getattr(type(callback), hook) is not getattr(Callback,
+                                                                hook)
+                   for callback in self.callbacks
+                   for hook in self.BATCH_HOOKS)
+
     # As Keras' CallbackList: logs always passed, positionally, {} if none.
     def on_train_begin(self, logs=None):
         self._call("on_train_begin", logs)

@@ -82,7 +82,8 @@ def from_keras(keras_model, seed=None):
                          f"spinndl needs a fixed example shape")
     specs = []          # [kind, name, units, activation, weights]
     for layer in chain:
-        _check_dtype(layer)
+        if isinstance(layer, keras.layers.Layer):
+            _check_dtype(layer)
         if type(layer) is keras.layers.Dense:  # pylint: disable=unidiomatic-typecheck
             specs.append(_dense_spec(layer))
         elif type(layer) in (keras.layers.Activation, keras.layers.ReLU,

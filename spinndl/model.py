@@ -49,6 +49,8 @@ class Model:
         self.loss: Optional[str] = None
         #: What the last predict/evaluate/fit run cost (backend.RunStats).
         self.last_run = None
+        #: Set by a callback to end fit after the current batch (Keras).
+        self.stop_training = False
         functional = inputs is not None or outputs is not None
         if functional:
             if inputs is not None and layers is not None:

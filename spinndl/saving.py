@@ -101,9 +101,10 @@ def save_model(model, path) -> None:
     _write(path, config, arrays)
 
 
-def load_model(path):
+def load_model(path, compile=True):  # pylint: disable=redefined-builtin
     """The model a ``save`` wrote: same layers and weights, compiled as it
-    was, with the optimizer's step and slots, ready to train on."""
+    was, with the optimizer's step and slots, ready to train on
+    (``compile=False``, as in Keras: uncompiled, no optimizer state)."""
     from . import optimizers
     from .model import Model
     from .training.config import OptimizerState
@@ -117,7 +118,7 @@ def load_model(path):
         model.add(classes[entry["class_name"]].from_config(entry["config"]))
     model.set_weights(_saved_weights(arrays, len(model.layers)))
     compiled = config.get("compile")
-    if compiled is not None:
+    if compiled is not None and compile:
         model.compile(loss=compiled["loss"],
                       optimizer=optimizers.deserialize(compiled["optimizer"]),
                       metrics=compiled["metrics"])

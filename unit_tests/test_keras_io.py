@@ -144,6 +144,13 @@ def test_branches_and_merges_are_named(keras):
         from_keras(keras.Model(x, [a, b]))
 
 
+def test_keras_ops_in_a_functional_model_are_named(keras):
+    x = keras.Input(shape=(4,))
+    doubled = keras.ops.multiply(keras.layers.Dense(3)(x), 2.0)
+    with pytest.raises(ValueError, match=r"\(Multiply\) is not supported"):
+        from_keras(keras.Model(x, doubled))
+
+
 def test_nested_models_are_named(keras):
     inner = sequential(keras, keras.layers.Dense(3), inputs=(4,))
     inner.name = "inner"

@@ -412,23 +412,25 @@ def test_plan_packs_every_layer_as_the_splitters_do(widths, training, slots):
     assert plan.cores == sum(cores) + 2 + (1 if training else 0)
 
 
-@pytest.mark.parametrize("width, fits", [(672, True), (704, False)])
+@pytest.mark.parametrize("width, fits", [(792, True), (793, False)])
 def test_784_n_n_10_training_boundary(width, fits):
-    """The issue's case: 784-672-672-10 trains; 784-704-704-10 fails (the
-    first layer hears from 101 cores of the second: 101 x 24 + 4 B)."""
+    """The issue's family: 784-792-792-10 trains; at 793 units the second
+    layer needs 6 atoms a core instead of 7 (793 inputs), so 133 cores send
+    the first layer partial errors: 133 x 16 + 4 B > 2048 B. (With 24-byte
+    table rows the boundary was 672/704, as the issue found.)"""
     specs = specs_of([784, width, width, 10])
     if fits:
         plan = plan_network(specs, training=True)
-        assert [p.packing.cores for p in plan.layers] == [96, 84, 2]
-        assert plan.layers[0].neighbour_tables_bytes == 84 * 24 + 4 == 2020
+        assert [p.packing.cores for p in plan.layers] == [114, 114, 2]
+        assert plan.layers[0].neighbour_tables_bytes == 114 * 16 + 4 == 1828
         return
     with pytest.raises(NeighbourTablesError) as caught:
         plan_network(specs, training=True)
     message = str(caught.value)
-    assert message.startswith("layer 'dense' (704 units, training layout)")
-    assert "101 cores of the next layer 'dense_1'" in message
-    assert "need 2428 B of DTCM per core, over the 2048 B" in message
-    assert "make 'dense_1' at most 595 units" in message
+    assert message.startswith("layer 'dense' (793 units, training layout)")
+    assert "133 cores of the next layer 'dense_1'" in message
+    assert "need 2132 B of DTCM per core, over the 2048 B" in message
+    assert "make 'dense_1' at most 762 units" in message
     # Inference has no such tables: the same model maps for predict.
     assert all(p.neighbour_tables_bytes == 0 for p in
                plan_network(specs, training=False).layers)
@@ -470,15 +472,15 @@ def test_suggested_width_fits_and_one_more_does_not(widths):
 
 def test_machine_too_small_names_cores_needed_and_available():
     plan = plan_network(specs_of([784, 2500, 2500, 10]))
-    assert plan.cores == 157 + 834 + 10 + 2
+    assert plan.cores == 157 + 834 + 5 + 2
     check_fits_machine(plan, plan.cores, "a machine")      # exactly enough
     with pytest.raises(MachineTooSmallError) as caught:
         check_fits_machine(plan, 759, "1 virtual SpiN-5 board (48 chips)",
                            1, 2)
     message = str(caught.value)
-    assert message.startswith("the model needs 1003 application cores "
+    assert message.startswith("the model needs 998 application cores "
                               "(inference layout: dense 157, dense_1 834, "
-                              "dense_2 10, input source 1, output gatherer 1)"
+                              "dense_2 5, input source 1, output gatherer 1)"
                               " but 1 virtual SpiN-5 board (48 chips) has "
                               "759")
     assert "VirtualMachine(boards=2)" in message

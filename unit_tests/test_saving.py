@@ -75,6 +75,15 @@ def test_save_and_load_model_round_trip(tmp_path):
                    "epsilon": 1e-7}}
 
 
+def test_load_without_compiling(tmp_path):
+    model = compiled_model()
+    model.save(tmp_path / "m")
+    loaded = spinndl.load_model(tmp_path / "m", compile=False)
+    assert loaded.loss is None
+    for x, y in zip(model.get_weights(), loaded.get_weights()):
+        assert np.array_equal(x, y)
+
+
 def test_uncompiled_model_round_trip(tmp_path):
     model = Model(seed=1)
     model.add(Input(3))

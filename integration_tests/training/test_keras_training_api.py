@@ -355,3 +355,31 @@ def test_stopping_inside_an_epoch_and_validation_freq_match_keras():
     for ours, theirs in ((ours_freq, theirs_freq), (ours_stop, theirs_stop)):
         assert sorted(ours.history) == sorted(theirs.history)
         assert_history_matches(ours, theirs, list(theirs.history))
+
+
+def test_batch_callbacks_see_each_batch_weights_like_keras():
+    """A batch callback reads model.get_weights() after every batch: the
+    same sequence of weights as Keras' (fit reads the cores back at each
+    batch barrier when a callback has batch hooks)."""
+    x = examples(4, 7, seed=55)
+    y = np.random.default_rng(55).integers(0, 3, 7)
+    model = optimizer_net(seed=55)
+    twin = compile_pair(model, "sparse_categorical_crossentropy",
+                        optimizers.Adam(0.05), [])
+    seen = {"ours": [], "keras": []}
+    for trainer, module, key in ((model, callbacks, "ours"),
+                                 (twin, keras.callbacks, "keras")):
+        class Record(module.Callback):
+            def on_train_batch_end(self, batch, logs=None, key=key):
+                seen[key].append([np.array(w) for w in
+                                  self.model.get_weights()])
+
+        trainer.fit(x, y, epochs=2, batch_size=3, shuffle=False, verbose=0,
+                    callbacks=[Record()])
+    assert len(seen["ours"]) == len(seen["keras"]) == 6
+    for ours, theirs in zip(seen["ours"], seen["keras"]):
+        worst = max(float(np.max(np.abs(a - b)))
+                    for a, b in zip(ours, theirs))
+        assert worst <= TOLERANCE
+    assert not all(np.array_equal(a, b)
+                   for a, b in zip(seen["ours"][0], seen["ours"][1]))

@@ -84,9 +84,10 @@ class _Simulator(AbstractSpinnakerBase):
     """The front end's simulator object, set up like
     ``spinnaker_graph_front_end.SpiNNaker`` but on spinndl's config chain.
 
-    ``boards`` fixes the machine's size (the toolchain would otherwise grow
-    a virtual machine to fit any graph); ``force_virtual`` emulates even if
-    a board is configured."""
+    ``boards`` fixes a virtual machine's size (the toolchain would
+    otherwise grow it to fit any graph); ``force_virtual`` emulates even if
+    a board is configured. A real machine is what it is (a spalloc request
+    is still sized by the toolchain to the graph)."""
 
     def __init__(self, binary_folder: str, report_dir: str, boards: int,
                  force_virtual: bool):
@@ -97,7 +98,9 @@ class _Simulator(AbstractSpinnakerBase):
         elif board_configured():
             set_config("Machine", "virtual_board", "False")
         self._data_writer.register_binary_search_path(binary_folder)
-        self._data_writer.set_n_required(boards, None)
+        self._data_writer.set_n_required(
+            boards if get_config_bool("Machine", "virtual_board") else None,
+            None)
         self._data_writer.set_up_timings(None, None, 1)
 
 
@@ -193,8 +196,12 @@ class ToolchainSession:
         return virtual_machine_by_boards(self.boards)
 
     def capacity(self):
-        """(application cores, boards, description) of the machine mapped
-        onto."""
+        """(application cores, boards, description) of the virtual machine
+        mapped onto; None for a real machine, whose size is only known once
+        the toolchain has connected to it (or, with spalloc, allocated one
+        to fit)."""
+        if not self.virtual:
+            return None
         machine = self.nominal_machine()
         boards = len(machine.ethernet_connected_chips)
         return application_cores(machine), boards, describe_machine(

@@ -61,7 +61,10 @@ def check_capacity(session: ToolchainSession, layers: Sequence[Layer],
     slots = training_config.optimizer_slots if training_config else 0
     plan = plan_network(layer_specs(layers), training_config is not None,
                         slots, machine_budget())
-    available, boards, machine = session.capacity()
+    capacity = session.capacity()
+    if capacity is None:
+        return plan             # a real machine: its placer checks
+    available, boards, machine = capacity
     if plan.cores_on(boards) > available:
         check_fits_machine(plan, available, machine, boards,
                            session.boards_needed(plan.cores_on))

@@ -402,9 +402,13 @@ def _train_run(model, x, label_words, batch_size, n_examples, run_epochs,
 
         def on_batch(end, collector):
             start = state["start"]
+            config.state.step += 1
+            if reporter.callbacks.has_batch_hooks:
+                # batch callbacks see this batch's weights, as in Keras: the
+                # batch end is a barrier, the cores' SDRAM is up to date
+                read_back(run, model, config)
             reporter.batch_ends(state["batch"], start, end,
                                 collector.outputs[start:end])
-            config.state.step += 1
             state["start"], state["batch"] = end, state["batch"] + 1
             # a batch callback may stop training mid-epoch (Keras does too)
             stopped_in_batch = bool(model.stop_training)

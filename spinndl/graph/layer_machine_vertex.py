@@ -29,7 +29,7 @@ from ..wire_format import (
     BackwardTarget, KeyTableEntry, LayerParams, Loss, Region, TrainingParams,
     backward_partition, backward_target_slice, backward_targets_bytes,
     encode_backward_targets, encode_key_table, key_table_bytes,
-    send_gap_us, send_phase_us)
+    backward_gap_us, send_gap_us, send_phase_us)
 from .connectivity import Link
 
 
@@ -190,8 +190,11 @@ class LayerMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
             forward_key=info.key, forward_mask=info.mask,
             training=int(vertex.training),
             layer_cores=len(vertex.machine_vertices),
-            send_gap_us=send_gap_us(len(vertex.machine_vertices)),
-            send_phase_us=send_phase_us(self._slice_position()),
+            send_gap_us=send_gap_us(len(vertex.machine_vertices),
+                                    training=bool(vertex.training)),
+            send_phase_us=send_phase_us(self._slice_position(),
+                                        len(vertex.machine_vertices),
+                                        training=bool(vertex.training)),
             **softmax)
 
     def training_regions(self) -> List[Tuple[Region, np.ndarray]]:
@@ -214,6 +217,9 @@ class LayerMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
             output_atoms=self._output_atoms(),
             initial_step=config.state.step,
             sample_weights=int(is_output and config.sample_weights),
+            backward_gap_us=(1 if is_first else backward_gap_us(
+                len(vertex.machine_vertices),
+                len(vertex.previous.slices()))),
             **hyper)
         partition = backward_partition(self._slice_position())
         backward_in = [] if is_output else [

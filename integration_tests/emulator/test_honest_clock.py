@@ -6,7 +6,7 @@ import pytest
 
 from spinndl.backend.streaming import MachineError
 from spinndl.examples.thesis_models import mlp
-from spinndl.graph import dense_vertex
+from spinndl.graph import layer_machine_vertex
 
 from spinndl.reference import numpy_forward
 
@@ -50,7 +50,7 @@ def test_senders_faster_than_their_receivers_lose_packets(monkeypatch):
     """With one microsecond between packets from every core of a wide
     layer, a receiving core (over a microsecond per packet) falls behind,
     the router drops what waited past its limit, and the run says so."""
-    monkeypatch.setattr(dense_vertex, "send_gap_us",
+    monkeypatch.setattr(layer_machine_vertex, "send_gap_us",
                         lambda cores, training=False: 1)
     model = mlp(300, 400, 120, 10, seed=2)
     assert model.mapping().layers[1].cores >= 4

@@ -24,7 +24,7 @@ from spinndl.packing import (
 from spinndl.wire_format import (
     FORWARD_PARTITION, KEYS_PER_VALUE, PARAMS_REGION_BYTES, SOFTMAX_KEYS_PER_CORE,
     SOFTMAX_PARTITION, LayerParams, Region,
-    decode_key_table, key_table_bytes)
+    decode_key_table, key_table_bytes, send_phase_us)
 from spinndl.training.config import default_config
 
 USER_CFG = ".spiNNakerGraphFrontEnd.cfg"
@@ -184,7 +184,9 @@ def check_layer_regions(db, vertex, source, kernel, bias, training):
             n_inputs=layer.n_inputs, activation=CODES[layer.activation],
             forward_key=info.key, forward_mask=info.mask,
             training=int(training), layer_cores=len(machine_vertices),
-            send_phase_us=machine_vertices.index(machine_vertex),
+            send_phase_us=send_phase_us(
+                machine_vertices.index(machine_vertex),
+                len(machine_vertices), training),
             softmax_key=0, softmax_layer_key=0, softmax_layer_mask=0)
         if layer.activation == "softmax":
             own = routing_infos().get_info_from(machine_vertex,

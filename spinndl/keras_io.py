@@ -9,7 +9,9 @@ import os
 import sys
 
 from .activations import CODES
-from .layers import Dense, Input
+from .layers import (
+    AveragePooling1D, AveragePooling2D, Conv1D, Conv2D, Dense, Flatten, Input,
+    MaxPooling1D, MaxPooling2D)
 
 #: Keras backends in the order spinndl picks one when the user chose none.
 BACKENDS = (("jax", "jax"), ("tensorflow", "tensorflow"), ("torch", "torch"))
@@ -24,6 +26,19 @@ DENSE_REQUIRED = {"use_bias": True, "kernel_regularizer": None,
 #: (the initialisers are replaced by the imported weights).
 DENSE_IGNORED = {"name", "dtype", "units", "activation", "kernel_initializer",
                  "bias_initializer", "lora_alpha"}
+#: Conv1D/Conv2D arguments spinndl computes as Keras does only at these
+#: values (dilation_rate: all ones, checked apart).
+CONV_REQUIRED = {"use_bias": True, "data_format": "channels_last",
+                 "groups": 1, "kernel_regularizer": None,
+                 "bias_regularizer": None, "activity_regularizer": None,
+                 "kernel_constraint": None, "bias_constraint": None,
+                 "lora_rank": None, "trainable": True}
+CONV_IGNORED = {"name", "dtype", "filters", "kernel_size", "strides",
+                "padding", "activation", "kernel_initializer",
+                "bias_initializer", "lora_alpha", "dilation_rate"}
+#: Pooling and Flatten: channels-last only.
+WINDOW_REQUIRED = {"data_format": "channels_last", "trainable": True}
+POOL_IGNORED = {"name", "dtype", "pool_size", "strides", "padding"}
 
 
 def import_keras():
@@ -65,10 +80,12 @@ def _backend_chosen() -> bool:
 def from_keras(keras_model, seed=None):
     """A spinndl Model computing what ``keras_model`` computes, with its
     weights. It must be a Keras Sequential or functional model whose layers
-    form one chain: an Input, then Dense layers (any of spinndl's
-    activations). An Activation, ReLU or Softmax layer right after a linear
-    Dense is folded into it. Anything else is a ValueError naming the layer
-    and the argument, raised before anything is built."""
+    form one chain: an Input, then Dense, Conv1D, Conv2D (any of spinndl's
+    activations), MaxPooling1D/2D, AveragePooling1D/2D and Flatten layers
+    (channels-last). An Activation, ReLU or Softmax layer right after a
+    linear Dense or convolution is folded into it. Anything else is a
+    ValueError naming the layer and the argument, raised before anything is
+    built."""
     keras = import_keras()
     from .model import Model  # pylint: disable=import-outside-toplevel
     if not isinstance(keras_model, keras.Model):
@@ -80,26 +97,45 @@ def from_keras(keras_model, seed=None):
         raise ValueError(f"Keras layer {input_layer.name!r}: input shape "
                          f"{input_layer.batch_shape} has unknown sizes; "
                          f"spinndl needs a fixed example shape")
-    specs = []          # [kind, name, units, activation, weights]
+    specs = []          # [name, activation or None, make(activation), weights]
     for layer in chain:
         if isinstance(layer, keras.layers.Layer):
             _check_dtype(layer)
-        if type(layer) is keras.layers.Dense:  # pylint: disable=unidiomatic-typecheck
+        kind = type(layer)
+        if kind is keras.layers.Dense:
             specs.append(_dense_spec(layer))
-        elif type(layer) in (keras.layers.Activation, keras.layers.ReLU,
-                             keras.layers.Softmax):
+        elif kind in (keras.layers.Conv1D, keras.layers.Conv2D):
+            specs.append(_conv_spec(layer, Conv1D if kind is
+                                    keras.layers.Conv1D else Conv2D))
+        elif kind.__name__ in POOLINGS and kind is getattr(
+                keras.layers, kind.__name__):
+            specs.append(_pool_spec(layer, POOLINGS[kind.__name__]))
+        elif kind is keras.layers.Flatten:
+            _check_arguments(layer, layer.get_config(), WINDOW_REQUIRED,
+                             {"name", "dtype"}, "Flatten")
+            specs.append([layer.name, None,
+                          lambda _, name=layer.name: Flatten(name=name), []])
+        elif kind in (keras.layers.Activation, keras.layers.ReLU,
+                      keras.layers.Softmax):
             _fold_activation(specs, layer, _activation_of(layer))
         else:
             raise ValueError(
-                f"Keras layer {layer.name!r} ({type(layer).__name__}) is not "
-                f"supported by spinndl; supported: InputLayer, Dense, and "
-                f"Activation/ReLU/Softmax right after a linear Dense")
+                f"Keras layer {layer.name!r} ({kind.__name__}) is not "
+                f"supported by spinndl; supported: InputLayer, Dense, Conv1D, "
+                f"Conv2D, MaxPooling1D/2D, AveragePooling1D/2D, Flatten, and "
+                f"Activation/ReLU/Softmax right after a linear Dense or "
+                f"convolution")
     model = Model([Input(shape=shape, name=input_layer.name)] +
-                  [Dense(units, activation=activation, name=name)
-                   for name, units, activation, _ in specs],
+                  [make(activation) for _, activation, make, _ in specs],
                   name=keras_model.name, seed=seed)
     model.set_weights([w for *_, weights in specs for w in weights])
     return model
+
+
+#: Keras pooling layer class names and spinndl's.
+POOLINGS = {"MaxPooling1D": MaxPooling1D, "MaxPooling2D": MaxPooling2D,
+            "AveragePooling1D": AveragePooling1D,
+            "AveragePooling2D": AveragePooling2D}
 
 
 def _keras_chain(keras, keras_model):
@@ -151,24 +187,69 @@ def _check_dtype(layer) -> None:
                          f"float32")
 
 
+def _check_arguments(layer, config, required, ignored, kind) -> None:
+    """Every argument either does not change what the layer computes or
+    has the one value spinndl computes as Keras does."""
+    for argument, value in config.items():
+        if argument in ignored:
+            continue
+        if argument not in required:
+            raise ValueError(f"Keras layer {layer.name!r}: {kind} argument "
+                             f"{argument}={value!r} is not supported by "
+                             f"spinndl")
+        if value != required[argument]:
+            raise ValueError(
+                f"Keras layer {layer.name!r}: {argument}={value!r} is not "
+                f"supported by spinndl (only {argument}="
+                f"{required[argument]!r})")
+
+
 def _dense_spec(layer):
     config = layer.get_config()
     config.setdefault("activity_regularizer",
                       getattr(layer, "activity_regularizer", None))
-    for argument, value in config.items():
-        if argument in DENSE_IGNORED:
-            continue
-        if argument not in DENSE_REQUIRED:
-            raise ValueError(f"Keras layer {layer.name!r}: Dense argument "
-                             f"{argument}={value!r} is not supported by "
-                             f"spinndl")
-        if value != DENSE_REQUIRED[argument]:
-            raise ValueError(
-                f"Keras layer {layer.name!r}: {argument}={value!r} is not "
-                f"supported by spinndl (only {argument}="
-                f"{DENSE_REQUIRED[argument]!r})")
-    return [layer.name, config["units"], _known_activation(
-        layer, config["activation"]), layer.get_weights()]
+    _check_arguments(layer, config, DENSE_REQUIRED, DENSE_IGNORED, "Dense")
+    name, units = layer.name, config["units"]
+    return [name, _known_activation(layer, config["activation"]),
+            lambda activation: Dense(units, activation=activation,
+                                     name=name),
+            layer.get_weights()]
+
+
+def _conv_spec(layer, kind):
+    config = layer.get_config()
+    config.setdefault("activity_regularizer",
+                      getattr(layer, "activity_regularizer", None))
+    _check_arguments(layer, config, CONV_REQUIRED, CONV_IGNORED,
+                     kind.__name__)
+    dilation = tuple(config["dilation_rate"])
+    if any(rate != 1 for rate in dilation):
+        raise ValueError(f"Keras layer {layer.name!r}: dilation_rate="
+                         f"{dilation!r} is not supported by spinndl (only "
+                         f"1)")
+    if config["padding"] not in ("valid", "same"):
+        raise ValueError(f"Keras layer {layer.name!r}: padding="
+                         f"{config['padding']!r} is not supported by "
+                         f"spinndl (only 'valid' or 'same')")
+    name = layer.name
+    return [name, _known_activation(layer, config["activation"]),
+            lambda activation: kind(
+                config["filters"], tuple(config["kernel_size"]),
+                strides=tuple(config["strides"]), padding=config["padding"],
+                activation=activation, name=name),
+            layer.get_weights()]
+
+
+def _pool_spec(layer, kind):
+    config = layer.get_config()
+    _check_arguments(layer, config, WINDOW_REQUIRED, POOL_IGNORED,
+                     kind.__name__)
+    name = layer.name
+    return [name, None,
+            lambda _: kind(tuple(config["pool_size"]),
+                           strides=tuple(config["strides"]),
+                           padding=config["padding"], name=name),
+            []]
 
 
 def _activation_of(layer) -> str:
@@ -200,13 +281,13 @@ def _known_activation(layer, activation) -> str:
 
 
 def _fold_activation(specs, layer, activation: str) -> None:
-    if not specs or specs[-1][2] != "linear":
+    if not specs or specs[-1][1] != "linear":
         before = specs[-1][0] if specs else "the input"
         raise ValueError(
             f"Keras layer {layer.name!r} ({type(layer).__name__}) follows "
-            f"{before!r}, which is not a linear Dense; spinndl has no "
-            f"separate activation layers")
-    specs[-1][2] = activation
+            f"{before!r}, which is not a linear Dense or convolution; "
+            f"spinndl has no separate activation layers")
+    specs[-1][1] = activation
 
 
 # -- to Keras -----------------------------------------------------------------------

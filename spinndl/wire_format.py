@@ -8,6 +8,7 @@ All words are little-endian 32-bit; floats are IEEE-754 binary32, so host and
 board see the same bits.
 """
 
+import math
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import List, Sequence
@@ -149,8 +150,10 @@ class TrainingParams:
     # Output layer: 1 when the label source's last key carries a weight per
     # example that scales the example's loss gradient (Keras' sample_weight).
     sample_weights: int = 0
+    backward_gap_us: int = 1  # pause after each partial error sent; the
+                              # sends go round the previous layer's slices
 
-    N_WORDS = 17
+    N_WORDS = 18
     _FLOATS = ("learning_rate", "momentum", "beta_1", "beta_2", "epsilon",
                "one_minus_beta_1", "one_minus_beta_2")
 
@@ -243,22 +246,64 @@ PARAMS_REGION_BYTES = LayerParams.N_WORDS * BYTES_PER_WORD
 KEYS_PER_VALUE = 2
 
 
-def send_phase_us(core_index: int) -> int:
+def send_phase_us(core_index: int, layer_cores: int = 1,
+                  training: bool = False) -> int:
     """Microseconds core core_index of a layer waits before the first
-    packet of an example: with a send gap of one microsecond per core of
-    the layer, every core has its own microsecond slot, so the layer's
-    cores take turns instead of all sending at once to a receiving core."""
-    return core_index
+    packet of an example: the layer's cores spread evenly over one send
+    gap, so they take turns instead of all sending at once to a receiving
+    core (each packet costs the receiver over a microsecond: one microsecond
+    per core would pile a wide layer's first packets up at the receiver)."""
+    return core_index * send_gap_us(layer_cores, training) // max(
+        1, layer_cores)
 
 
-def send_gap_us(sending_cores: int) -> int:
+#: ARM968 cycles a layer core spends on one received value: spin1's packet
+#: interrupt, filing the value and a binary search of its key table, whose
+#: steps cost KEY_SEARCH_STEP_CYCLES each; a partial error adds a float add.
+#: From the cost table, src/common/work.h (WORK_CYCLES_PACKET_INTERRUPT +
+#: WORK_PACKET_FILED, WORK_KEY_SEARCH_STEP, WORK_PARTIAL_ERROR_FILED);
+#: unit_tests/test_wire_format.py checks they are the table's.
+RECEIVE_CYCLES = 182
+KEY_SEARCH_STEP_CYCLES = 15
+PARTIAL_ERROR_EXTRA_CYCLES = 40
+NS_PER_CYCLE = 5
+#: The share of a receiving core's time one incoming stream may take: in
+#: inference only the forward stream arrives; in training a core may get
+#: the next example's inputs and the last one's partial errors at once.
+INFERENCE_RECEIVE_SHARE = 0.8
+TRAINING_RECEIVE_SHARE = 0.4
+
+
+def receive_ns(senders: int, partial_error: bool = False) -> int:
+    """Simulated ns a core spends on one packet from a key table of
+    ``senders`` entries (a binary search takes bit_length steps)."""
+    cycles = RECEIVE_CYCLES + KEY_SEARCH_STEP_CYCLES * max(
+        1, senders.bit_length())
+    if partial_error:
+        cycles += PARTIAL_ERROR_EXTRA_CYCLES
+    return cycles * NS_PER_CYCLE
+
+
+def send_gap_us(sending_cores: int, training: bool = False) -> int:
     """Microseconds a core waits after each packet it sends to the next
-    layer. Every core of the next layer receives from all ``sending_cores``
-    cores of this one, and its packet-received callback takes about 0.5 us
-    on the ARM968 (interrupt entry, key search, a store): one packet per
-    microsecond per sender keeps a receiver at most half busy, so no packet
-    waits in the router long enough to be dropped."""
-    return max(1, sending_cores)
+    layer. Every core of the next layer receives every packet of all
+    ``sending_cores`` cores of this one (staggered by send_phase_us), each
+    costing it receive_ns: the gap keeps that stream under the receiver's
+    share of its time, so no packet waits in the router long enough to be
+    dropped."""
+    share = TRAINING_RECEIVE_SHARE if training else INFERENCE_RECEIVE_SHARE
+    return max(1, math.ceil(sending_cores * receive_ns(sending_cores)
+                            / (1000 * share)))
+
+
+def backward_gap_us(sending_cores: int, target_slices: int) -> int:
+    """Microseconds a core waits after each partial error it sends. A core
+    sends its partial errors round the ``target_slices`` slices of the
+    previous layer (one value to each in turn), so each slice gets one of
+    every target_slices packets of each of the ``sending_cores`` senders."""
+    return max(1, math.ceil(
+        sending_cores * receive_ns(sending_cores, partial_error=True)
+        / (1000 * TRAINING_RECEIVE_SHARE * max(1, target_slices))))
 
 
 @dataclass(frozen=True)

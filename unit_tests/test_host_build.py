@@ -34,9 +34,11 @@ def compiled(log):
 
 
 def touch_later(path, than):
-    """Give path an mtime after `than` (whatever the file system's
-    timestamp resolution)."""
-    stamp = max(os.path.getmtime(than), time.time()) + 2
+    """Give path an mtime one second after `than`'s, never in the future
+    (whatever is built next must come out newer than it)."""
+    stamp = os.path.getmtime(than) + 1
+    while time.time() <= stamp + 0.05:
+        time.sleep(0.1)
     os.utime(path, (stamp, stamp))
 
 
@@ -48,13 +50,19 @@ def tree(tmp_path_factory):
     return str(base / "neural_modelling"), str(base / "out")
 
 
-def test_a_changed_header_rebuilds_the_programs_that_include_it(tree):
-    nm, out = tree
+def built_programs(nm, out):
+    """Both layer programs built: their .so paths and modification times."""
     build(nm, out, "dense")
     build(nm, out, "dense_train")
     dense, dense_train = (os.path.join(out, f"{p}.so")
                           for p in ("dense", "dense_train"))
-    before = {p: os.path.getmtime(p) for p in (dense, dense_train)}
+    return dense, dense_train, {p: os.path.getmtime(p)
+                                for p in (dense, dense_train)}
+
+
+def test_a_changed_header_rebuilds_the_programs_that_include_it(tree):
+    nm, out = tree
+    dense, dense_train, before = built_programs(nm, out)
 
     # nothing changed: nothing is compiled or linked
     assert "gcc" not in build(nm, out, "dense")
@@ -72,11 +80,7 @@ def test_a_changed_header_rebuilds_the_programs_that_include_it(tree):
 
 def test_a_header_only_training_uses_leaves_inference_alone(tree):
     nm, out = tree
-    build(nm, out, "dense")
-    build(nm, out, "dense_train")
-    dense, dense_train = (os.path.join(out, f"{p}.so")
-                          for p in ("dense", "dense_train"))
-    before = {p: os.path.getmtime(p) for p in (dense, dense_train)}
+    dense, dense_train, before = built_programs(nm, out)
     touch_later(os.path.join(nm, "src", "layer", "training_maths.h"),
                 dense_train)
     assert "gcc" not in build(nm, out, "dense")

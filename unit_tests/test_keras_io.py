@@ -103,8 +103,6 @@ UNSUPPORTED = {
     "Dropout": (lambda k: [k.layers.Dense(3), k.layers.Dropout(0.5,
                                                              name="bad")],
                 "'bad' \\(Dropout\\) is not supported"),
-    "Flatten": (lambda k: [k.layers.Flatten(name="bad")],
-                "'bad' \\(Flatten\\) is not supported"),
     "BatchNormalization": (lambda k: [k.layers.BatchNormalization(
         name="bad")], "'bad' \\(BatchNormalization\\)"),
     "activation after a non-linear Dense": (
@@ -127,11 +125,95 @@ def test_unsupported_features_are_named(keras, feature):
         from_keras(sequential(keras, *make(keras)))
 
 
-def test_conv2d_is_named(keras):
+#: Window layers' features spinndl does not compute (on an 8x8x4 image).
+UNSUPPORTED_WINDOW = {
+    "Conv2D dilation": (lambda k: [k.layers.Conv2D(
+        2, 3, dilation_rate=2, name="bad")], "'bad'.*dilation_rate=\\(2, 2\\)"),
+    "Conv2D groups": (lambda k: [k.layers.Conv2D(4, 3, groups=2,
+                                                 name="bad")],
+                      "'bad'.*groups=2"),
+    "Conv2D channels_first": (lambda k: [k.layers.Conv2D(
+        2, 3, data_format="channels_first", name="bad")],
+        "'bad'.*data_format='channels_first'"),
+    "Conv2D no bias": (lambda k: [k.layers.Conv2D(2, 3, use_bias=False,
+                                                  name="bad")],
+                       "'bad'.*use_bias=False"),
+    "pooling channels_first": (lambda k: [k.layers.MaxPooling2D(
+        data_format="channels_first", name="bad")],
+        "'bad'.*data_format='channels_first'"),
+    "Flatten channels_first": (lambda k: [k.layers.Flatten(
+        data_format="channels_first", name="bad")],
+        "'bad'.*data_format='channels_first'"),
+    "activation after pooling": (
+        lambda k: [k.layers.MaxPooling2D(name="p"),
+                   k.layers.ReLU(name="bad")],
+        "'bad'.*follows 'p'.*not a linear Dense or convolution"),
+}
+
+
+@pytest.mark.parametrize("feature", sorted(UNSUPPORTED_WINDOW))
+def test_unsupported_window_features_are_named(keras, feature):
+    make, message = UNSUPPORTED_WINDOW[feature]
+    with pytest.raises(ValueError, match=message):
+        from_keras(sequential(keras, *make(keras), inputs=(8, 8, 4)))
+
+
+def test_conv1d_is_named(keras):
     keras_model = keras.Sequential([
-        keras.Input(shape=(8, 8, 1)), keras.layers.Conv2D(2, 3, name="conv")])
-    with pytest.raises(ValueError, match=r"'conv' \(Conv2D\) is not supported"):
+        keras.Input(shape=(16, 2)),
+        keras.layers.Conv1D(2, 3, padding="causal", name="conv")])
+    with pytest.raises(ValueError, match=r"'conv'.*padding='causal'"):
         from_keras(keras_model)
+
+
+def test_conv_pool_flatten_convert_with_arguments_and_weights(keras):
+    """A CNN from Keras: every window argument and the weights, exactly;
+    an activation layer after a linear convolution folds into it."""
+    layers = keras.layers
+    keras_model = keras.Sequential([
+        keras.Input(shape=(11, 9, 2), name="image"),
+        layers.Conv2D(4, (3, 2), strides=(2, 1), padding="same",
+                      name="c1"),
+        layers.ReLU(),
+        layers.MaxPooling2D(pool_size=3, strides=2, padding="same",
+                            name="p1"),
+        layers.Conv2D(3, 1, activation="tanh", name="c2"),
+        layers.AveragePooling2D((2, 1), name="p2"),
+        layers.Flatten(name="f"), layers.Dense(5, activation="softmax")],
+        name="cnn")
+    keras_model.set_weights([np.random.default_rng(0).standard_normal(
+        w.shape).astype(np.float32) for w in keras_model.get_weights()])
+    model = from_keras(keras_model)
+    names = [l.name for l in model.layers]
+    assert names == ["image", "c1", "p1", "c2", "p2", "f",
+                     keras_model.layers[-1].name]
+    c1, p1, c2, p2 = model.layers[1:5]
+    assert (c1.filters, c1.kernel_size, c1.strides, c1.padding,
+            c1.activation) == (4, (3, 2), (2, 1), "same", "relu")
+    assert (p1.kind, p1.pool_size, p1.strides, p1.padding) == \
+        ("max_pooling2d", (3, 3), (2, 2), "same")
+    assert (c2.kernel_size, c2.activation) == ((1, 1), "tanh")
+    assert (p2.kind, p2.pool_size, p2.strides) == \
+        ("average_pooling2d", (2, 1), (2, 1))
+    assert model.layers[-1].output_shape == (5,)
+    for ours, theirs in zip(model.get_weights(), keras_model.get_weights()):
+        assert np.array_equal(ours, theirs)
+    assert [l.output_shape for l in model.layers[1:]] == \
+        [tuple(l.output.shape[1:]) for l in keras_model.layers
+         if not isinstance(l, layers.ReLU)]
+
+
+def test_conv1d_round_trip_keeps_everything(keras):
+    from spinndl.examples.cnn_models import listing3_cnn
+    model = listing3_cnn(seed=3)
+    keras_model = model.to_keras()
+    assert [type(l).__name__ for l in keras_model.layers] == \
+        ["Conv1D", "Conv1D", "Flatten", "Dense"]
+    back = from_keras(keras_model)
+    assert [l.get_config() for l in back.layers[1:]] == \
+        [l.get_config() for l in model.layers[1:]]
+    for ours, theirs in zip(model.get_weights(), back.get_weights()):
+        assert np.array_equal(ours, theirs)
 
 
 def test_branches_and_merges_are_named(keras):

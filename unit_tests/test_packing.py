@@ -140,7 +140,7 @@ def test_dense_cost_concrete_numbers():
     """Derived by hand: 50 atoms of 224 inputs, 1 source, inference:
     words = weights 50*224 + biases 50 + 2 inputs of 224 + 2 outputs of 50;
     + one key table row in DTCM (16 B entry; no per-sender state) + the
-    params + 6 allocations (what dense.c makes) * 8 B.
+    params + 6 allocations (what layer_main.c and the Dense kind make) * 8 B.
     SDRAM: system header 3 words + params + key table + weights and biases."""
     words = 50 * 224 + 50 + EXAMPLES_IN_FLIGHT * 224 + EXAMPLES_IN_FLIGHT * 50
     assert dense_cost(50, 224, 1) == CoreCost(

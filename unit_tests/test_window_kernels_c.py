@@ -59,7 +59,8 @@ def kernels(tmp_path_factory):
          "-shared", "-o", str(library),
          os.path.join(SOURCES, "conv_kernels.c"),
          os.path.join(SOURCES, "pool_kernels.c"),
-         os.path.join(SOURCES, "..", "common", "float_maths.c")], check=True)
+         os.path.join(SOURCES, "..", "common", "float_maths.c"),
+         os.path.join(SOURCES, "..", "common", "work.c")], check=True)
     return ctypes.CDLL(str(library))
 
 

@@ -179,3 +179,50 @@ def test_truncated_key_table_is_an_error():
     data = le_bytes(encode_key_table(entries))
     with pytest.raises(ValueError):
         decode_key_table(data[:-4 * KEY_TABLE_ENTRY_WORDS])
+
+
+def test_pacing_costs_are_the_cost_tables():
+    """The send gaps are computed from a receiver's cost per packet; those
+    cycles must be the emulator's cost table (src/common/work.h)."""
+    from spinndl import wire_format
+    from spinndl.benchmarks.arm_calibration import cost_table, fixed_costs
+    table, fixed = cost_table(), fixed_costs()
+    assert wire_format.RECEIVE_CYCLES == (
+        fixed["WORK_CYCLES_PACKET_INTERRUPT"] + table["WORK_PACKET_FILED"])
+    assert wire_format.KEY_SEARCH_STEP_CYCLES == table["WORK_KEY_SEARCH_STEP"]
+    assert wire_format.PARTIAL_ERROR_EXTRA_CYCLES == \
+        table["WORK_PARTIAL_ERROR_FILED"]
+
+
+def test_send_gaps_keep_receivers_under_their_share():
+    from spinndl.wire_format import (
+        INFERENCE_RECEIVE_SHARE, TRAINING_RECEIVE_SHARE, backward_gap_us,
+        receive_ns, send_gap_us)
+    for cores in (1, 2, 7, 21, 64, 220):
+        for training, share in ((False, INFERENCE_RECEIVE_SHARE),
+                                (True, TRAINING_RECEIVE_SHARE)):
+            gap_ns = send_gap_us(cores, training) * 1000
+            # a receiver gets one packet per gap from each of the cores
+            assert cores * receive_ns(cores) / gap_ns <= share
+        for slices in (1, 3, 21):
+            gap_ns = backward_gap_us(cores, slices) * 1000
+            load = cores * receive_ns(cores, partial_error=True) / (
+                gap_ns * slices)
+            assert load <= TRAINING_RECEIVE_SHARE
+    assert send_gap_us(21) > 21   # a packet costs a receiver over 1 us
+
+
+def test_send_phases_spread_a_layer_over_one_gap():
+    from spinndl.wire_format import receive_ns, send_gap_us, send_phase_us
+    for cores in (1, 5, 32, 315):
+        for training in (False, True):
+            gap = send_gap_us(cores, training)
+            phases = [send_phase_us(i, cores, training)
+                      for i in range(cores)]
+            assert phases[0] == 0 and phases == sorted(phases)
+            assert phases[-1] < gap
+            # consecutive cores' first packets are at least a receive apart
+            # on average: they never pile up at a receiver
+            if cores > 1:
+                assert (phases[-1] - phases[0]) * 1000 / (cores - 1) >= \
+                    receive_ns(cores)

@@ -250,3 +250,19 @@ def test_a_failing_core_raises_core_error_naming_it(mode, reason_word):
         assert "({}, {}, {})".format(*bad_core.location) in message
         if reason_word is not None:
             assert reason_word in message.lower()
+
+
+def test_a_program_counting_another_list_of_work_kinds_is_refused():
+    """Its counts would be charged with the wrong costs: the engine says
+    which program to rebuild instead (docs/emulator.md)."""
+    def build(session):
+        vertex = ProgramVertex("stale", "stale_work.aplx", lambda mv: [0],
+                               result_words=1)
+        session.add_vertex(vertex)
+        return vertex
+
+    with pytest.raises(Exception, match="counts 1 kinds of work") as error:
+        emulator, _vertex, _keys = map_and_emulate(build)
+        emulator.close()
+    assert "stale_work" in str(error.value)
+    assert "make host" in str(error.value)

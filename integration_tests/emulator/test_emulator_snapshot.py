@@ -75,3 +75,37 @@ def test_snapshot_routes_reach_exactly_the_target_cores():
     for core in program_cores:
         assert core.binary == "fanout_sink.aplx"
         assert core.region(RESULT_REGION) == bytes(16)   # reserved, zeroed
+
+
+def test_snapshot_reads_the_regions_the_per_core_api_reads():
+    """The snapshot reads every core's regions in one pass per table; it
+    must give what the toolchain's per-core queries give."""
+    from spinn_front_end_common.interface.ds import DsSqlliteDatabase
+    from spinndl.emulator.snapshot import _read_all_regions
+    with ToolchainSession(binary_folder="/nonexistent") as session:
+        source = ReverseIpTagMultiCastSource(n_keys=2, label="source")
+        sinks = ProgramVertex("sinks", "fanout_sink.aplx",
+                              lambda mv: [7, 8, 9], result_words=4,
+                              n_atoms=40)
+        session.add_vertex(source)
+        session.add_vertex(sinks)
+        session.add_edge(source, sinks, PARTITION)
+        session.map()
+        with DsSqlliteDatabase() as database:
+            bulk = _read_all_regions(database)
+            checked = 0
+            for placement in FecDataView.iterate_placemements():
+                x, y, p = placement.x, placement.y, placement.p
+                sizes = database.get_region_sizes(x, y, p)
+                expected = []
+                for number, pointer, content in \
+                        database.get_region_pointers_and_content(x, y, p):
+                    data = bytes(content or b"")
+                    data += bytes(max(0, (sizes.get(number) or 0)
+                                      - len(data)))
+                    expected.append((number, pointer or 0, data))
+                got = [(r.number, r.address, r.data)
+                       for r in bulk.get((x, y, p), ())]
+                assert got == expected, (x, y, p)
+                checked += bool(expected)
+    assert checked >= 4

@@ -55,19 +55,53 @@
 #include "engine_internal.h"
 
 /* ---- timing model (ARM968 at 200 MHz: 1 cycle = 5 ns) ------------------ */
+/* A callback occupies its core for a fixed entry cost (spin1's own code,
+ * below) plus the cycles of the work its kernels counted (common/work.h:
+ * the one cost table, calibrated against the ARM build), charged whenever
+ * the program next talks to the engine (a send, a delay, a schedule) and
+ * when the callback returns, so a packet sent after a long loop leaves
+ * after it. */
+#define NS_PER_CYCLE 5ull
 /* Router pipeline plus link to the next chip, per hop. */
 #define ROUTER_HOP_NS 100ull
-/* A packet callback: FIQ entry/exit and a short handler (~50 cycles). */
-#define PACKET_CALLBACK_NS 250ull
-/* Other callbacks: a little bookkeeping more than a packet handler. */
-#define TIMER_CALLBACK_NS 1000ull
-#define USER_CALLBACK_NS 500ull
-#define DMA_DONE_CALLBACK_NS 500ull
-#define SCHEDULED_CALLBACK_NS 500ull
+/* A packet callback: FIQ entry, spin1's dispatch and exit. */
+#define PACKET_CALLBACK_NS (WORK_CYCLES_PACKET_INTERRUPT * NS_PER_CYCLE)
+/* Other interrupts' callbacks and queued callbacks: spin1's dispatch. */
+#define TIMER_CALLBACK_NS (WORK_CYCLES_OTHER_INTERRUPT * NS_PER_CYCLE)
+#define USER_CALLBACK_NS (WORK_CYCLES_OTHER_INTERRUPT * NS_PER_CYCLE)
+#define DMA_DONE_CALLBACK_NS (WORK_CYCLES_OTHER_INTERRUPT * NS_PER_CYCLE)
+#define SCHEDULED_CALLBACK_NS (WORK_CYCLES_TASK * NS_PER_CYCLE)
 /* An interrupt whose callback is queued, not run (~40 cycles). */
 #define ISR_ENQUEUE_NS 200ull
-/* Writing one packet to the communications controller (~10 cycles). */
-#define SEND_NS 50ull
+/* spin1_send_mc_packet: writing one packet to the communications
+ * controller. */
+#define SEND_NS (WORK_CYCLES_PACKET_SEND * NS_PER_CYCLE)
+
+#define WORK_AS_CYCLES(name, cycles) cycles,
+static const uint32_t work_cycles[N_WORK_KINDS] = {
+    WORK_KINDS(WORK_AS_CYCLES)
+};
+#undef WORK_AS_CYCLES
+
+/* Advances the core's clock by the work its kernels counted since the
+ * last charge. */
+static void charge_work(emu_core_t *core)
+{
+    const work_counters_t *work = core->work;
+    if (work == NULL) {
+        return;
+    }
+    uint64_t cycles = 0;
+    for (uint32_t k = 0; k < N_WORK_KINDS; k++) {
+        uint32_t done = work->count[k] - core->work_seen[k];  /* wraps */
+        if (done != 0) {
+            core->work_seen[k] += done;
+            core->work_total[k] += done;
+            cycles += (uint64_t) done * work_cycles[k];
+        }
+    }
+    core->clock += cycles * NS_PER_CYCLE;
+}
 /* How long the router waits for a busy core before dropping the packet:
  * generous, so that bursts of up to ~200 packets at one core survive. */
 #define ROUTER_DROP_WAIT_NS 50000ull
@@ -217,7 +251,9 @@ static inline uint64_t run_callback(emu_core_t *core, emu_callback_fn cb,
     }
     cb(arg0, arg1);
     watchdog_leave_callback();
+    charge_work(core);
     core->counters.callbacks++;
+    core->busy_ns += core->clock - start;
     return core->clock;
 }
 
@@ -544,6 +580,7 @@ static uint32_t op_schedule_callback(void *c, emu_callback_fn cb,
     if (!task_push(core, priority, cb, arg0, arg1, EV_SCHEDULED)) {
         return 0;
     }
+    charge_work(core);
     kick_dispatch(core, core->clock);
     return 1;
 }
@@ -559,6 +596,7 @@ static uint32_t op_trigger_user_event(void *c, uint32_t arg0, uint32_t arg1)
     core->user_args[core->user_end][0] = arg0;
     core->user_args[core->user_end][1] = arg1;
     core->user_end = next;
+    charge_work(core);
     if (!core->soft_int_pending) {
         core->soft_int_pending = 1;
         schedule(core->emu, core->clock, EVENT_SOFT_INT, core->index, 0, 0, 0,
@@ -571,6 +609,7 @@ static uint32_t op_send_packet(void *c, uint32_t key, uint32_t payload,
                                uint32_t has_payload)
 {
     emu_core_t *core = c;
+    charge_work(core);
     core->clock += SEND_NS;
     core->counters.sent++;
     send_from_chip(core->emu, core->chip, key, payload, has_payload,
@@ -589,6 +628,7 @@ static uint32_t op_dma_transfer(void *c, uint32_t tag, uint32_t length)
     if (++core->dma_next_id == 0) {
         core->dma_next_id = 1;
     }
+    charge_work(core);
     uint64_t start = max_u64(core->clock, core->dma_free_at);
     core->dma_free_at = start + DMA_SETUP_NS + length * DMA_NS_PER_BYTE;
     schedule(core->emu, core->dma_free_at, EVENT_DMA_DONE, core->index, 0,
@@ -658,7 +698,9 @@ static uint32_t op_ticks(void *c)
 
 static void op_delay_us(void *c, uint32_t us)
 {
+    charge_work((emu_core_t *) c);
     ((emu_core_t *) c)->clock += (uint64_t) us * 1000;
+    ((emu_core_t *) c)->delay_ns += (uint64_t) us * 1000;
 }
 
 static void op_cpu_state(void *c, uint32_t state)
@@ -755,6 +797,7 @@ int emu_start(emu_engine_t *emu)
         watchdog_enter_callback();
         core->c_main();
         watchdog_leave_callback();
+        charge_work(core);
         core->busy_until = core->clock;
         if (core->state == CORE_NOT_STARTED) {
             /* c_main returned without spin1_start: the core is done */

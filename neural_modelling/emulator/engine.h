@@ -120,6 +120,17 @@ typedef struct {
 int emu_core_counters(const emu_engine_t *emu, int core,
                       emu_core_counters_t *out);
 
+/* The kernels' work (src/common/work.h): how many kinds, each kind's name
+ * and ARM968 cycles per unit (NULL past the last), and a core's totals of
+ * each kind charged so far plus the simulated time it spent in callbacks
+ * and, of that, busy-waiting in spin1_delay_us.
+ * Returns 1 if the core's program counts its work, 0 if not, -1 for a bad
+ * core. */
+uint32_t emu_work_kinds(void);
+const char *emu_work_kind(uint32_t kind, uint32_t *cycles);
+int emu_core_work(const emu_engine_t *emu, int core, uint64_t *totals,
+                  uint32_t n, uint64_t *busy_ns, uint64_t *delay_ns);
+
 typedef struct {
     uint64_t routed;          /* packets the chip's router handled        */
     uint64_t default_routed;  /* of those, matched no entry              */

@@ -235,6 +235,14 @@ static int load_program(emu_engine_t *emu, emu_core_t *core,
         dlsym(core->dl, EMU_HOST_SET_RUNTIME_SYMBOL);
     core->release = (emu_host_release_fn) dlsym(core->dl,
                                                  EMU_HOST_RELEASE_SYMBOL);
+    core->work = (const work_counters_t *) dlsym(core->dl,
+                                                 WORK_COUNTERS_SYMBOL);
+    if (core->work != NULL && core->work->n_kinds != N_WORK_KINDS) {
+        return usage_error(emu, "%s counts %u kinds of work, the engine %u: "
+                           "built against another src/common/work.h "
+                           "(make host)", so_path, core->work->n_kinds,
+                           (unsigned) N_WORK_KINDS);
+    }
     if (attach == NULL || core->c_main == NULL) {
         return usage_error(emu, "%s is not a spinndl host program (no %s)",
                            so_path, attach ? "c_main" : EMU_HOST_ATTACH_SYMBOL);

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include "engine.h"
 #include "host_ops.h"
+#include "../src/common/work.h"
 
 #define N_LINKS 6
 #define LINK_LOCAL 6            /* "came in from a core of this chip" */
@@ -204,6 +205,14 @@ typedef struct emu_core {
 
     sink_buffer_t sink;
     emu_core_counters_t counters;
+
+    /* the program's work counters (common/work.h; NULL if it has none),
+     * the values already charged, and 64-bit totals */
+    const work_counters_t *work;
+    uint32_t work_seen[N_WORK_KINDS];
+    uint64_t work_total[N_WORK_KINDS];
+    uint64_t busy_ns;              /* simulated time spent in callbacks   */
+    uint64_t delay_ns;             /* of it, in spin1_delay_us            */
 
     /* injected core fault (stop / hang / crash) not fired yet, and the
      * hang or crash the next callback must suffer */

@@ -103,3 +103,47 @@ uint64_t emu_deliveries(const emu_engine_t *emu)
 {
     return emu->deliveries;
 }
+
+#define WORK_AS_NAME(name, cycles) #name,
+#define WORK_AS_CYCLES(name, cycles) cycles,
+static const char *const work_names[N_WORK_KINDS] = {
+    WORK_KINDS(WORK_AS_NAME)
+};
+static const uint32_t work_kind_cycles[N_WORK_KINDS] = {
+    WORK_KINDS(WORK_AS_CYCLES)
+};
+
+uint32_t emu_work_kinds(void)
+{
+    return N_WORK_KINDS;
+}
+
+const char *emu_work_kind(uint32_t kind, uint32_t *cycles)
+{
+    if (kind >= N_WORK_KINDS) {
+        return NULL;
+    }
+    if (cycles != NULL) {
+        *cycles = work_kind_cycles[kind];
+    }
+    return work_names[kind];
+}
+
+int emu_core_work(const emu_engine_t *emu, int core_index, uint64_t *totals,
+                  uint32_t n, uint64_t *busy_ns, uint64_t *delay_ns)
+{
+    const emu_core_t *core = core_of(emu, core_index);
+    if (core == NULL) {
+        return -1;
+    }
+    for (uint32_t k = 0; k < n && k < N_WORK_KINDS; k++) {
+        totals[k] = core->work_total[k];
+    }
+    if (busy_ns != NULL) {
+        *busy_ns = core->busy_ns;
+    }
+    if (delay_ns != NULL) {
+        *delay_ns = core->delay_ns;
+    }
+    return core->work != NULL;
+}

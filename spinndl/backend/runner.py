@@ -65,6 +65,18 @@ class RunStats:
     parity_errors: Optional[int] = None
     delayed: Optional[int] = None
     router_provenance: Dict[str, object] = field(default_factory=dict)
+    #: emulator: the layer cores' work (src/common/work.h): cores that
+    #: count it, their multiply-accumulates, and the fraction of those
+    #: cores' cycles over the run spent on multiply-accumulates (their MAC
+    #: peak: a core doing nothing but MACs scores 1)
+    working_cores: Optional[int] = None
+    macs: Optional[int] = None
+    mac_utilisation: Optional[float] = None
+    #: the fraction of those cores' time over the run spent busy-waiting
+    #: (spin1_delay_us: send pacing)
+    busy_wait_fraction: Optional[float] = None
+    #: the most simulated ns any one core spent busy-waiting
+    max_busy_wait_ns: Optional[int] = None
 
 
 @dataclass
@@ -169,13 +181,26 @@ def _run_in_emulator(session, graph, job, faults, timeouts):
             raise MachineError("the run finished but lost packets: " +
                                describe_drops(graph, drops, lost.lost,
                                               lost.reinjected))
+        works = emulator.work_by_core().values()
+        costs = emulator.work_costs()
+        mac_cycles = sum(n * costs[kind] for work in works
+                         for kind, n in work.counts.items()
+                         if kind.endswith("_MAC"))
+        run_cycles = emulator.now_ns / 5 * len(works)
         stats = RunStats(
             cores=len(emulator.cores),
             packets_sent=sum(c.sent for c in counters),
             packets_delivered=emulator.deliveries, drops=lost.dropped,
             simulated_ns=emulator.now_ns, reinjected=lost.reinjected,
             fault_drops=lost.fault_drops, parity_errors=lost.parity_errors,
-            delayed=lost.delayed)
+            delayed=lost.delayed, working_cores=len(works),
+            macs=sum(work.macs() for work in works),
+            mac_utilisation=mac_cycles / run_cycles if run_cycles else 0.0,
+            busy_wait_fraction=(sum(work.delay_ns for work in works)
+                                / (emulator.now_ns * len(works))
+                                if run_cycles else 0.0),
+            max_busy_wait_ns=max((work.delay_ns for work in works),
+                                 default=0))
     return result, stats
 
 

@@ -84,16 +84,22 @@ def _classify(mode, build, faults, x, y, expected, stats=None):
     return outcome
 
 
+def _examples(model, n: int, seed: int):
+    """n random inputs for the model and one-hot labels of its 10 classes."""
+    rng = np.random.default_rng(seed)
+    width = model.layers[0].output_shape[0]
+    x = rng.uniform(0, 1, (n, width)).astype(np.float32)
+    y = np.eye(10, dtype=np.float32)[rng.integers(0, 10, n)]
+    return x, y
+
+
 def fault_matrix():
     counts = {"correct": 0, "named_error": 0, "silent_wrong": 0, "hang": 0,
               "unnamed_error": 0}
     cases = 0
     for name, build in _models().items():
         model = build()
-        width = model.layers[0].output_shape[0]
-        rng = np.random.default_rng(0)
-        x = rng.uniform(0, 1, (EXAMPLES, width)).astype(np.float32)
-        y = np.eye(10, dtype=np.float32)[rng.integers(0, 10, EXAMPLES)]
+        x, y = _examples(model, EXAMPLES, seed=0)
         for mode in ("predict", "fit"):
             expected, _ = _run(mode, build, None, x, y)
             names = [layer.name for layer in model.layers]
@@ -113,10 +119,7 @@ def reinjection_rates():
     stats = []
     for name, build in _models().items():
         model = build()
-        width = model.layers[0].output_shape[0]
-        rng = np.random.default_rng(1)
-        x = rng.uniform(0, 1, (RATE_EXAMPLES, width)).astype(np.float32)
-        y = np.eye(10, dtype=np.float32)[rng.integers(0, 10, RATE_EXAMPLES)]
+        x, y = _examples(model, RATE_EXAMPLES, seed=1)
         for mode in ("predict", "fit"):
             expected, _ = _run(mode, build, None, x, y)
             for rate in (1e-4, 1e-3, 1e-2):

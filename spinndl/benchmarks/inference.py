@@ -2,8 +2,11 @@
 
 For the thesis Listing-4 MLP and a 784-256-10 MLP, predict random examples
 on the emulated SpiN-5 and print, per model: cores, packets sent and
-delivered per example, examples per second (wall time, mapping excluded),
-the largest difference from a numpy float32 forward pass, and drops."""
+delivered per example, examples per second (this machine's wall time,
+mapping excluded), simulated board time per example and examples per second
+on the board (the emulator's clock: the ARM968 cycles of the work the cores
+did, docs/emulator.md), the cores' MAC utilisation, the largest difference
+from a numpy float32 forward pass, and drops."""
 
 import time
 
@@ -31,6 +34,9 @@ def measure(name: str, model) -> None:
     print(f"{name}.examples_per_second: {EXAMPLES / seconds:.1f}")
     print(f"{name}.simulated_us_per_example: "
           f"{run.simulated_ns / EXAMPLES / 1000:.1f}")
+    print(f"{name}.board_examples_per_second: "
+          f"{EXAMPLES / (run.simulated_ns * 1e-9):.1f}")
+    print(f"{name}.mac_utilisation: {run.mac_utilisation:.3f}")
     print(f"{name}.max_abs_error_vs_numpy: {error:.3g}")
     print(f"{name}.drops: {run.drops}")
 

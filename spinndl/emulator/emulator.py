@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
 from .engine import (
-    ChipCounters, CoreCounters, CoreKind, Drop, Engine, FaultCounters,
-    FaultKind, RunStatus, program_path)
+    ChipCounters, CoreCounters, CoreKind, CoreWork, Drop, Engine,
+    FaultCounters, FaultKind, RunStatus, program_path)
 from .live_io import (
     CONFIG_REGION, LiveInputConfig, LiveInputModel, LiveOutputConfig,
     LiveOutputModel)
@@ -279,6 +279,20 @@ class Emulator:
     def counters_by_core(self) -> Dict[Location, CoreCounters]:
         return {core.location: self._engine.core_counters(core.index)
                 for core in self.cores}
+
+    def work_by_core(self) -> Dict[Location, CoreWork]:
+        """The work each counting core's kernels did (src/common/work.h),
+        with the simulated time its callbacks took."""
+        works = {}
+        for core in self.cores:
+            work = self._engine.core_work(core.index)
+            if work is not None:
+                works[core.location] = work
+        return works
+
+    def work_costs(self) -> Dict[str, int]:
+        """ARM968 cycles per unit of each kind of work (the cost table)."""
+        return self._engine.work_costs()
 
     def chip_counters(self, x: int, y: int) -> ChipCounters:
         return self._engine.chip_counters(x, y)

@@ -11,7 +11,7 @@ import glob
 import logging
 import os
 from dataclasses import dataclass
-from typing import List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy
 
@@ -117,6 +117,21 @@ class CoreCounters:
 
 
 @dataclass(frozen=True)
+class CoreWork:
+    """What a core's kernels did (src/common/work.h kinds, 64-bit totals)
+    and the simulated time its callbacks took, of which delay_ns waiting
+    in spin1_delay_us (pacing)."""
+    counts: Dict[str, int]
+    busy_ns: int
+    delay_ns: int = 0
+
+    def macs(self) -> int:
+        """Multiply-accumulates of every kind."""
+        return sum(n for kind, n in self.counts.items()
+                   if kind.endswith("_MAC"))
+
+
+@dataclass(frozen=True)
 class ChipCounters:
     routed: int
     default_routed: int
@@ -181,6 +196,9 @@ _SIGNATURES = {
     "emu_set_callback_limit": (None, [_PTR, ctypes.c_double]),
     "emu_set_log_level": (None, [_PTR, _INT]),
     "emu_core_counters": (_INT, [_PTR, _INT, ctypes.POINTER(_CoreCounters)]),
+    "emu_work_kinds": (_U32, []),
+    "emu_work_kind": (ctypes.c_char_p, [_U32, _U32P]),
+    "emu_core_work": (_INT, [_PTR, _INT, _U64P, _U32, _U64P, _U64P]),
     "emu_chip_counters": (_INT, [_PTR, _U32, _U32,
                                  ctypes.POINTER(_ChipCounters)]),
     "emu_drops": (_U64, [_PTR, ctypes.POINTER(_Drop), _U32]),
@@ -375,6 +393,32 @@ class Engine:
                     f"counters of core {core}")
         return CoreCounters(out.sent, out.received, out.callbacks,
                             out.queue_overflows, CoreState(out.state))
+
+    def work_costs(self) -> Dict[str, int]:
+        """The cost table of src/common/work.h: ARM968 cycles per unit of
+        each kind of work, in the kernels' counter order."""
+        costs = {}
+        cycles = ctypes.c_uint32()
+        for kind in range(self._lib.emu_work_kinds()):
+            name = self._lib.emu_work_kind(kind, ctypes.byref(cycles))
+            costs[name.decode()] = cycles.value
+        return costs
+
+    def core_work(self, core: int) -> Optional[CoreWork]:
+        """The work a core's kernels counted and the engine charged (None:
+        its program counts nothing)."""
+        n = self._lib.emu_work_kinds()
+        totals = numpy.zeros(n, dtype=numpy.uint64)
+        busy, delay = ctypes.c_uint64(), ctypes.c_uint64()
+        counted = self._lib.emu_core_work(
+            self._handle, core,
+            totals.ctypes.data_as(ctypes.POINTER(ctypes.c_uint64)), n,
+            ctypes.byref(busy), ctypes.byref(delay))
+        self._check(counted, f"work of core {core}")
+        if counted == 0:
+            return None
+        return CoreWork(dict(zip(self.work_costs(), map(int, totals))),
+                        busy.value, delay.value)
 
     def chip_counters(self, x: int, y: int) -> ChipCounters:
         out = _ChipCounters()

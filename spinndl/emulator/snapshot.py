@@ -6,6 +6,7 @@ key maps from the toolchain's own input/output database (the same database a
 ``LiveEventConnection`` reads on a board).
 """
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
@@ -126,32 +127,48 @@ def _read_routes() -> Dict[Tuple[int, int], List[Route]]:
     return routes
 
 
-def _read_regions(database: DsSqlliteDatabase, placement
-                  ) -> Tuple[Region, ...]:
-    """Each reserved region at its reserved size: the written content,
-    zero-filled behind it (what a board's SDRAM holds after loading)."""
-    x, y, p = placement.x, placement.y, placement.p
-    sizes = database.get_region_sizes(x, y, p)
-    regions = []
-    for number, address, content in database.get_region_pointers_and_content(
-            x, y, p):
-        size = sizes.get(number) or 0
-        data = bytes(content or b"")
+Location = Tuple[int, int, int]
+
+
+def _read_all_regions(database: DsSqlliteDatabase
+                      ) -> Dict[Location, Tuple[Region, ...]]:
+    """Every core's reserved regions at their reserved sizes: the written
+    content, zero-filled behind it (what a board's SDRAM holds after
+    loading). The same rows as the database's per-core
+    get_region_sizes and get_region_pointers_and_content (its region table
+    and pointer_content_view), read in one pass each: per core, each
+    query re-evaluates the view, 81 s for 884 cores."""
+    sizes: Dict[Location, Dict[int, int]] = defaultdict(dict)
+    for row in database.cursor().execute(
+            "SELECT x, y, p, region_num, size FROM region"):
+        sizes[(row["x"], row["y"], row["p"])][row["region_num"]] = \
+            row["size"]
+    regions: Dict[Location, List[Region]] = defaultdict(list)
+    for row in database.cursor().execute(
+            """SELECT x, y, p, region_num, content, pointer
+               FROM pointer_content_view
+               ORDER BY x, y, p, region_num"""):
+        location = (row["x"], row["y"], row["p"])
+        size = sizes[location].get(row["region_num"]) or 0
+        data = bytes(row["content"] or b"")
         if len(data) < size:
             data += bytes(size - len(data))
-        regions.append(Region(number, address or 0, data))
-    return tuple(regions)
+        regions[location].append(
+            Region(row["region_num"], row["pointer"] or 0, data))
+    return {location: tuple(found) for location, found in regions.items()}
 
 
 def _read_cores() -> List[CoreSnapshot]:
     cores = []
     with DsSqlliteDatabase() as database:
+        all_regions = _read_all_regions(database)
         for placement in FecDataView.iterate_placemements():
             vertex = placement.vertex
             role = _role(vertex)
             if role is None:
                 continue
-            regions = _read_regions(database, placement)
+            regions = all_regions.get(
+                (placement.x, placement.y, placement.p), ())
             app = vertex.app_vertex
             cores.append(CoreSnapshot(
                 placement.x, placement.y, placement.p, vertex.label,

@@ -30,7 +30,7 @@ from ..wire_format import (
     BackwardTarget, KeyTableEntry, LayerParams, Loss, Region, TrainingParams,
     backward_partition, backward_target_slice, backward_targets_bytes,
     encode_backward_targets, encode_key_table, key_table_bytes,
-    send_gap_us, send_phase_us)
+    backward_gap_us, send_gap_us, send_phase_us)
 from .connectivity import Link
 
 
@@ -71,7 +71,7 @@ class LayerMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
         vertex = self.app_vertex
         cores = vertex.source_cores()
         return [(cores[link.source][0], cores[link.source][1], link)
-                for link in vertex.connectivity.sources_of(
+                for link in vertex.links_into(
                     [s for _, s in cores], vertex.slices(), self._slice_position())]
 
     def backward_links(self) -> List[Tuple[Slice, Link]]:
@@ -80,7 +80,7 @@ class LayerMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
         vertex = self.app_vertex
         previous = vertex.previous.slices()
         return [(previous[link.source], link)
-                for link in vertex.connectivity.sources_of(
+                for link in vertex.links_into(
                     vertex.previous.value_slices(), vertex.slices(),
                     self._slice_position())]
 
@@ -88,7 +88,7 @@ class LayerMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
         """The next layer's links from this slice: its linked cores send
         this core partial errors (the next layer's connectivity)."""
         following = self.app_vertex.next
-        return following.connectivity.targets_of(
+        return following.links_from(
             self.app_vertex.value_slices(), following.slices(),
             self._slice_position())
 
@@ -204,8 +204,11 @@ class LayerMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
             forward_key=info.key, forward_mask=info.mask,
             training=int(vertex.training),
             layer_cores=len(vertex.machine_vertices),
-            send_gap_us=send_gap_us(len(vertex.machine_vertices)),
-            send_phase_us=send_phase_us(self._slice_position()),
+            send_gap_us=send_gap_us(len(vertex.machine_vertices),
+                                    training=bool(vertex.training)),
+            send_phase_us=send_phase_us(self._slice_position(),
+                                        len(vertex.machine_vertices),
+                                        training=bool(vertex.training)),
             **softmax)
 
     def training_regions(self) -> List[Tuple[Region, np.ndarray]]:
@@ -229,6 +232,9 @@ class LayerMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
             output_atoms=self._output_atoms(),
             initial_step=config.state.step,
             sample_weights=int(is_output and config.sample_weights),
+            backward_gap_us=(1 if is_first else backward_gap_us(
+                len(vertex.machine_vertices),
+                len(vertex.previous.slices()))),
             **hyper)
         partition = backward_partition(self._slice_position())
         backward_in = [] if is_output else [

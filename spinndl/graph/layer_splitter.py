@@ -61,7 +61,7 @@ class LayerSplitter(AbstractSplitterCommon):
             vertex = self.governed_app_vertex
             in_order = self.machine_vertices_in_slice_order()
             linked = {in_order[link.target] for link in
-                      vertex.connectivity.targets_of(
+                      vertex.links_from(
                           vertex.previous.value_slices(), vertex.slices(),
                           backward_target_slice(partition_id))}
             return [v for v in vertices if v in linked]
@@ -99,15 +99,15 @@ class LayerSplitter(AbstractSplitterCommon):
         if partition_id == FORWARD_PARTITION:
             cores = vertex.source_cores()
             sources = [s for _, s in cores]
-            own = [core for core, _ in cores
-                   if core.app_vertex is source_vertex]
+            own = {id(core) for core, _ in cores
+                   if core.app_vertex is source_vertex}
             targets = []
             for index, target in enumerate(
                     self.machine_vertices_in_slice_order()):
                 linked = [cores[link.source][0] for link in
-                          vertex.connectivity.sources_of(
+                          vertex.links_into(
                               sources, vertex.slices(), index)
-                          if cores[link.source][0] in own]
+                          if id(cores[link.source][0]) in own]
                 # every core of the source: route it as the whole vertex
                 targets.append((target, [source_vertex] if len(linked)
                                 == len(own) else linked))

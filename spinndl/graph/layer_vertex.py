@@ -53,6 +53,9 @@ class LayerVertex(ApplicationVertex, HasCustomAtomKeyMap):
         self.next: Optional["LayerVertex"] = None
         self._forward_sources: List[ApplicationVertex] = []
         self._label_sources: List[ApplicationVertex] = []
+        #: the connectivity's links per (sources, targets) slicing, indexed
+        #: by target and by source (asked for by every core, many times)
+        self._link_cache: dict = {}
 
     # --- what a kind provides ---------------------------------------------
     @classmethod
@@ -209,9 +212,34 @@ class LayerVertex(ApplicationVertex, HasCustomAtomKeyMap):
     def links(self) -> List[Link]:
         """The connectivity's links from the source cores to this layer's
         slices."""
-        return self.connectivity.links(
+        return self._indexed_links(
             [vertex_slice for _, vertex_slice in self.source_cores()],
-            self.slices())
+            self.slices())[0]
+
+    def _indexed_links(self, sources: Sequence[Slice],
+                       targets: Sequence[Slice]):
+        key = (tuple((s.lo_atom, s.n_atoms) for s in sources),
+               tuple((t.lo_atom, t.n_atoms) for t in targets))
+        cached = self._link_cache.get(key)
+        if cached is None:
+            links = self.connectivity.links(sources, targets)
+            by_target: dict = {}
+            by_source: dict = {}
+            for link in links:
+                by_target.setdefault(link.target, []).append(link)
+                by_source.setdefault(link.source, []).append(link)
+            cached = self._link_cache[key] = (links, by_target, by_source)
+        return cached
+
+    def links_into(self, sources: Sequence[Slice], targets: Sequence[Slice],
+                   target: int) -> List[Link]:
+        """The connectivity's links into target slice ``target``."""
+        return list(self._indexed_links(sources, targets)[1].get(target, []))
+
+    def links_from(self, sources: Sequence[Slice], targets: Sequence[Slice],
+                   source: int) -> List[Link]:
+        """The connectivity's links out of source slice ``source``."""
+        return list(self._indexed_links(sources, targets)[2].get(source, []))
 
     # --- what the live output reports ----------------------------------------
     def get_atom_key_map(self, pre_vertex: MachineVertex, partition_id: str,

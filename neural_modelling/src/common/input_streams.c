@@ -29,6 +29,7 @@ int32_t input_streams_receive(input_streams_t *streams, uint32_t key,
     if (entry_index < 0) {
         return -1;
     }
+    work_add(WORK_PACKET_FILED, 1);
     const key_entry_t *entry = &streams->entries[entry_index];
     uint32_t value = key & ~entry->mask;
     uint32_t p = 0;

@@ -1,6 +1,8 @@
+#include <stddef.h>
 #include "kernel_reduction.h"
 #include "paced_send.h"
 #include "regions.h"
+#include "work.h"
 
 static reduction_params params;
 static value_t *sums;
@@ -44,6 +46,7 @@ bool kernel_reduction_owns(uint32_t key)
 
 bool kernel_reduction_receive(uint32_t key, uint32_t payload)
 {
+    work_add(WORK_REDUCTION_FILED, 1);
     if ((key & params.total_in_mask) == params.total_in_key) {
         /* The total comes after every core's own sums went in. */
         ((uint32_t *) sums)[key & ~params.total_in_mask] = payload;
@@ -74,6 +77,7 @@ bool kernel_reduction_step(void)
         for (uint32_t j = 0; j < n_values; j++) {
             sums[j] += incoming[j];
         }
+        work_add(WORK_REDUCTION_ADD, n_values);
         chain_received = 0;
     }
     send_paced(is_last() ? params.total_key : params.chain_key, sums,

@@ -1,8 +1,18 @@
 #include "layer_forward.h"
 #include "layer_regions.h"
+#include "work.h"
+
+static const work_kind_t activation_work[] = {
+    [ACTIVATION_LINEAR] = WORK_LINEAR, [ACTIVATION_RELU] = WORK_RELU,
+    [ACTIVATION_SIGMOID] = WORK_SIGMOID, [ACTIVATION_TANH] = WORK_TANH,
+    [ACTIVATION_SOFTMAX] = WORK_LINEAR
+};
 
 void forward_activate(uint32_t activation, value_t *values, uint32_t n)
 {
+    if (activation <= ACTIVATION_SOFTMAX) {
+        work_add(activation_work[activation], n);
+    }
     for (uint32_t a = 0; a < n; a++) {
         value_t z = values[a];
         switch (activation) {
@@ -24,6 +34,7 @@ void forward_activate(uint32_t activation, value_t *values, uint32_t n)
 value_t softmax_local_sum(const value_t *z, uint32_t n, value_t layer_max)
 {
     value_t sum = VALUE_ZERO;
+    work_add(WORK_SOFTMAX_SUM, n);
     for (uint32_t a = 0; a < n; a++) {
         sum += value_exp(z[a] - layer_max);
     }
@@ -33,6 +44,7 @@ value_t softmax_local_sum(const value_t *z, uint32_t n, value_t layer_max)
 void softmax_normalise(value_t *values, uint32_t n, value_t layer_max,
                        value_t layer_sum)
 {
+    work_add(WORK_SOFTMAX_NORMALISE, n);
     for (uint32_t a = 0; a < n; a++) {
         values[a] = value_div(value_exp(values[a] - layer_max), layer_sum);
     }

@@ -99,6 +99,9 @@ typedef struct {
     uint32_t sample_weights;    /* output layer, 1: the label source's last
                                    key carries the example's weight, which
                                    scales its loss gradient                 */
+    uint32_t backward_gap_us;   /* pause after each partial error sent; the
+                                   sends go round the previous layer's
+                                   slices, one value to each in turn       */
 } training_params_t;
 
 typedef struct {

@@ -2,6 +2,7 @@
 #include "layer_forward.h"
 #include "input_streams.h"
 #include "paced_send.h"
+#include "work.h"
 
 typedef struct {
     uint32_t count;  /* statistics in so far */
@@ -44,6 +45,7 @@ int32_t softmax_exchange_receive(uint32_t key, uint32_t payload,
     if (round >= SOFTMAX_ROUNDS) {
         return -1;
     }
+    work_add(WORK_SOFTMAX_STAT_FILED, 1);
     softmax_round_t *state = &rounds[round][p];
     *parity = p;
     if (state->count == 0) {

@@ -28,15 +28,8 @@ void kind_init(const layer_params_t *params,
 value_t kind_forward(const value_t *x, value_t *z)
 {
     const window_params *g = &conv.params.geometry;
-    uint32_t n = g->n_positions * g->channels_out;
     uint32_t kernel_values = conv.n_parameters - g->channels_out;
-    conv_forward_band(g, conv.parameters, conv.parameters + kernel_values,
+    return conv_forward_band(g, conv.parameters,
+            conv.parameters + kernel_values,
             x + conv.params.window_offset, z);
-    value_t local_max = VALUE_LOWEST;
-    for (uint32_t a = 0; a < n; a++) {
-        if (z[a] > local_max) {
-            local_max = z[a];
-        }
-    }
-    return local_max;
 }

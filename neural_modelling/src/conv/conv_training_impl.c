@@ -8,6 +8,7 @@
 #include <spin1_api.h>
 #include "conv_impl.h"
 #include "../layer/layer.h"
+#include "../window/window_errors.h"
 #include "../window/conv_kernels.h"
 #include "../layer/training_maths.h"
 #include "../common/regions.h"
@@ -37,9 +38,7 @@ void kind_backward(const value_t *x, const value_t *delta,
     uint32_t kernel_values = conv.n_parameters - g->channels_out;
     const value_t *window = x + conv.params.window_offset;
     if (partial_errors != NULL) {
-        for (uint32_t i = 0; i < layer.params.n_inputs; i++) {
-            partial_errors[i] = VALUE_ZERO;
-        }
+        window_errors_clear(partial_errors, layer.params.n_inputs);
         conv_input_errors_band(g, conv.parameters, delta,
                 partial_errors + conv.params.window_offset);
     }
@@ -59,4 +58,5 @@ void kind_update(uint32_t batch_examples)
             optimizer_state, conv.n_parameters, batch_examples);
     spin1_memcpy(conv.sdram_weights, conv.parameters,
             conv.n_parameters * sizeof(value_t));
+    work_add(WORK_SDRAM_WORD, conv.n_parameters);
 }

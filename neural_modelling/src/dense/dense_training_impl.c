@@ -4,6 +4,8 @@
  */
 #include <spin1_api.h>
 #include "dense_impl.h"
+#include "dense_maths.h"
+#include "../common/work.h"
 #include "../layer/training_maths.h"
 #include "../common/regions.h"
 
@@ -29,36 +31,21 @@ void kind_training_init(const training_params_t *training_params,
 void kind_backward(const value_t *x, const value_t *delta,
                    value_t *partial_errors)
 {
-    uint32_t n_atoms = dense.n_atoms, n_inputs = dense.n_inputs;
-    const value_t *parameters = dense.parameters;
     if (partial_errors != NULL) {
-        for (uint32_t i = 0; i < n_inputs; i++) {
-            partial_errors[i] = VALUE_ZERO;
-        }
-        for (uint32_t a = 0; a < n_atoms; a++) {
-            const value_t *row = &parameters[a * n_inputs];
-            value_t d = delta[a];
-            for (uint32_t i = 0; i < n_inputs; i++) {
-                partial_errors[i] += value_mul(row[i], d);
-            }
-        }
+        dense_partial_errors(dense.parameters, delta, partial_errors,
+                dense.n_atoms, dense.n_inputs);
     }
-    value_t *bias_sums = &gradient_sums[n_atoms * n_inputs];
-    for (uint32_t a = 0; a < n_atoms; a++) {
-        value_t *row = &gradient_sums[a * n_inputs];
-        value_t d = delta[a];
-        for (uint32_t i = 0; i < n_inputs; i++) {
-            row[i] += value_mul(d, x[i]);
-        }
-        bias_sums[a] += d;
-    }
+    dense_accumulate_gradients(gradient_sums, delta, x, dense.n_atoms,
+            dense.n_inputs);
 }
 
 void kind_update(uint32_t batch_examples)
 {
     optimizer_update(training, &powers, dense.parameters, gradient_sums,
             optimizer_state, dense.n_parameters, batch_examples);
-    spin1_memcpy(dense.sdram_weights, dense.parameters, dense.n_parameters * sizeof(value_t));
+    spin1_memcpy(dense.sdram_weights, dense.parameters,
+            dense.n_parameters * sizeof(value_t));
+    work_add(WORK_SDRAM_WORD, dense.n_parameters);
 }
 
 value_t *kind_shared_gradients(uint32_t *n)

@@ -34,6 +34,7 @@
 #include "../common/softmax_exchange.h"
 #include "../common/paced_send.h"
 #include "../common/kernel_reduction.h"
+#include "../common/work.h"
 
 /* The output layer starts an example's backward pass once both are in. */
 #define OUTPUT_PARTS 2
@@ -107,6 +108,36 @@ static bool end_of_example(uint32_t parity)
 
 /* ---- steps 4 and 6 --------------------------------------------------------- */
 
+/* Step 6: one value to each slice of the previous layer in turn, starting
+ * at this core's own turn, backward_gap_us after each: every slice gets
+ * its values spread over the whole send, not all of its share at once. */
+static void send_partial_errors(uint32_t parity)
+{
+    uint32_t n_targets = targets->n_targets;
+    uint32_t most = 0;
+    for (uint32_t s = 0; s < n_targets; s++) {
+        if (targets->targets[s].n_atoms > most) {
+            most = targets->targets[s].n_atoms;
+        }
+    }
+    spin1_delay_us(layer.params.send_phase_us);
+    /* this core's place in its layer (slices are near equal) */
+    uint32_t first = (layer.params.lo_atom / layer.params.n_atoms)
+            % n_targets;
+    for (uint32_t j = 0; j < most; j++) {
+        for (uint32_t t = 0; t < n_targets; t++) {
+            uint32_t s = first + t < n_targets ? first + t
+                                               : first + t - n_targets;
+            const backward_target_t *target = &targets->targets[s];
+            if (j < target->n_atoms) {
+                send_value(target->key + parity * target->n_atoms + j,
+                        partial_errors[target->lo_atom + j]);
+                spin1_delay_us(training.backward_gap_us);
+            }
+        }
+    }
+}
+
 static void finish_example(uint32_t parity)
 {
     value_t *delta = errors[parity];
@@ -127,15 +158,7 @@ static void send_backward(uint32_t parity)
         send_word(training.ack_key, parity);
         return;
     }
-    /* A partial error costs its receiver ~1.7 us (a soft-float add), over
-     * three times a forward value: twice the forward spacing. */
-    spin1_delay_us(layer.params.send_phase_us << 1);
-    for (uint32_t s = 0; s < targets->n_targets; s++) {
-        const backward_target_t *target = &targets->targets[s];
-        send_paced(target->key + parity * target->n_atoms,
-                &partial_errors[target->lo_atom], target->n_atoms,
-                layer.params.send_gap_us << 1);
-    }
+    send_partial_errors(parity);
 }
 
 /* ---- steps 2 and 3 --------------------------------------------------------- */
@@ -143,12 +166,9 @@ static void send_backward(uint32_t parity)
 void layer_training_softmax_dot(uint parity, uint unused)
 {
     use(unused);
-    value_t dot = softmax_exchange_result(SOFTMAX_ROUND_DOT, parity);
-    const value_t *y = layer.outputs[parity];
-    value_t *g = errors[parity];
-    for (uint32_t a = 0; a < layer.params.n_atoms; a++) {
-        g[a] = value_mul(y[a], g[a] - dot);
-    }
+    softmax_delta(layer.outputs[parity], errors[parity],
+            softmax_exchange_result(SOFTMAX_ROUND_DOT, parity),
+            layer.params.n_atoms);
     finish_example(parity);
 }
 
@@ -160,11 +180,8 @@ static void backward(uint parity, uint unused)
     const value_t *y = layer.outputs[parity];
     value_t *g = errors[parity];
     if (layer.params.activation == ACTIVATION_SOFTMAX) {
-        value_t dot = VALUE_ZERO;
-        for (uint32_t a = 0; a < layer.params.n_atoms; a++) {
-            dot += value_mul(y[a], g[a]);
-        }
-        softmax_exchange_send(SOFTMAX_ROUND_DOT, parity, dot);
+        softmax_exchange_send(SOFTMAX_ROUND_DOT, parity,
+                softmax_dot(y, g, layer.params.n_atoms));
         return;
     }
     activation_backward(layer.params.activation, y, g, layer.params.n_atoms);
@@ -224,6 +241,7 @@ bool layer_training_receive(uint32_t key, uint32_t payload)
          * this callback, acceptable for the backward stream, which is no
          * denser than the forward one. */
         errors[parity][index] += value_from_bits(payload);
+        work_add(WORK_PARTIAL_ERROR_FILED, 1);
         if (status > 0) {
             layer_schedule(backward, parity);
         }

@@ -1,4 +1,5 @@
 #include "training_maths.h"
+#include "../common/work.h"
 
 /* Keras' epsilon(), the clip bound of the cross-entropies. */
 #define CLIP_EPSILON VALUE(1e-7f)
@@ -12,6 +13,14 @@ void loss_gradient(uint32_t loss, const value_t *y, const value_t *t,
                    value_t *g, uint32_t n, uint32_t output_atoms)
 {
     value_t width = VALUE(output_atoms);
+    static const work_kind_t loss_work[] = {
+        [LOSS_NONE] = WORK_LOSS_CCE, [LOSS_MEAN_SQUARED_ERROR] = WORK_LOSS_MSE,
+        [LOSS_BINARY_CROSSENTROPY] = WORK_LOSS_BCE,
+        [LOSS_CATEGORICAL_CROSSENTROPY] = WORK_LOSS_CCE
+    };
+    if (loss <= LOSS_CATEGORICAL_CROSSENTROPY) {
+        work_add(loss_work[loss], n);
+    }
     for (uint32_t a = 0; a < n; a++) {
         value_t p = y[a];
         switch (loss) {
@@ -40,6 +49,7 @@ void sparse_loss_gradient(const value_t *y, uint32_t label, uint32_t lo_atom,
                           value_t *g, uint32_t n)
 {
     /* Keras: categorical cross-entropy of the one-hot row of label */
+    work_add(WORK_LOSS_SPARSE_CCE, n);
     for (uint32_t a = 0; a < n; a++) {
         g[a] = (lo_atom + a != label || clipped(y[a])) ? VALUE_ZERO
                 : value_div(-VALUE_ONE, y[a]);
@@ -48,6 +58,7 @@ void sparse_loss_gradient(const value_t *y, uint32_t label, uint32_t lo_atom,
 
 void scale(value_t *g, value_t w, uint32_t n)
 {
+    work_add(WORK_SAMPLE_WEIGHT, n);
     for (uint32_t a = 0; a < n; a++) {
         g[a] = value_mul(g[a], w);
     }
@@ -56,6 +67,16 @@ void scale(value_t *g, value_t w, uint32_t n)
 void activation_backward(uint32_t activation, const value_t *y, value_t *g,
                          uint32_t n)
 {
+    static const work_kind_t backward_work[] = {
+        [ACTIVATION_LINEAR] = WORK_BACKWARD_LINEAR,
+        [ACTIVATION_RELU] = WORK_BACKWARD_RELU,
+        [ACTIVATION_SIGMOID] = WORK_BACKWARD_SIGMOID,
+        [ACTIVATION_TANH] = WORK_BACKWARD_TANH,
+        [ACTIVATION_SOFTMAX] = WORK_BACKWARD_LINEAR
+    };
+    if (activation <= ACTIVATION_SOFTMAX) {
+        work_add(backward_work[activation], n);
+    }
     for (uint32_t a = 0; a < n; a++) {
         switch (activation) {
         case ACTIVATION_RELU:
@@ -99,6 +120,8 @@ void optimizer_update(const training_params_t *training,
     case OPTIMIZER_SGD_MOMENTUM: {
         /* Keras SGD: m = m * momentum - g * lr; w += m */
         value_t momentum = training->momentum;
+        work_add(WORK_UPDATE_MOMENTUM, n);
+        work_add(WORK_SDRAM_WORD, 2 * n);  /* the momentum read, written */
         for (uint32_t j = 0; j < n; j++) {
             value_t g = value_div(gradient_sums[j], examples);
             gradient_sums[j] = VALUE_ZERO;
@@ -119,6 +142,8 @@ void optimizer_update(const training_params_t *training,
                 value_mul(lr, value_sqrt(VALUE_ONE - powers->beta_2_power)),
                 VALUE_ONE - powers->beta_1_power);
         value_t *m = state, *v = &state[n];
+        work_add(WORK_UPDATE_ADAM, n);
+        work_add(WORK_SDRAM_WORD, 4 * n);  /* m and v read, written */
         for (uint32_t j = 0; j < n; j++) {
             value_t g = value_div(gradient_sums[j], examples);
             gradient_sums[j] = VALUE_ZERO;
@@ -131,10 +156,29 @@ void optimizer_update(const training_params_t *training,
     }
     default:
         /* Keras SGD without momentum: w -= g * lr */
+        work_add(WORK_UPDATE_SGD, n);
         for (uint32_t j = 0; j < n; j++) {
             value_t g = value_div(gradient_sums[j], examples);
             gradient_sums[j] = VALUE_ZERO;
             parameters[j] -= value_mul(g, lr);
         }
+    }
+}
+
+value_t softmax_dot(const value_t *y, const value_t *g, uint32_t n)
+{
+    work_add(WORK_SOFTMAX_DOT, n);
+    value_t dot = VALUE_ZERO;
+    for (uint32_t a = 0; a < n; a++) {
+        dot += value_mul(y[a], g[a]);
+    }
+    return dot;
+}
+
+void softmax_delta(const value_t *y, value_t *g, value_t dot, uint32_t n)
+{
+    work_add(WORK_SOFTMAX_DELTA, n);
+    for (uint32_t a = 0; a < n; a++) {
+        g[a] = value_mul(y[a], g[a] - dot);
     }
 }

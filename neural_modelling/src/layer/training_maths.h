@@ -48,4 +48,9 @@ void optimizer_update(const training_params_t *training,
                       value_t *gradient_sums, value_t *state, uint32_t n,
                       uint32_t batch_examples);
 
+/* Softmax backward: this core's sum of y g, then g = y (g - dot) with the
+ * layer's dot. */
+value_t softmax_dot(const value_t *y, const value_t *g, uint32_t n);
+void softmax_delta(const value_t *y, value_t *g, value_t dot, uint32_t n);
+
 #endif

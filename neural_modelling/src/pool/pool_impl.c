@@ -18,14 +18,6 @@ void kind_init(const layer_params_t *params,
 
 value_t kind_forward(const value_t *x, value_t *z)
 {
-    const window_params *g = &pool.geometry;
-    uint32_t n = g->n_positions * g->channels_out;
-    pool_forward_band(g, pool.mode, x + pool.window_offset, z);
-    value_t local_max = VALUE_LOWEST;
-    for (uint32_t a = 0; a < n; a++) {
-        if (z[a] > local_max) {
-            local_max = z[a];
-        }
-    }
-    return local_max;
+    return pool_forward_band(&pool.geometry, pool.mode,
+            x + pool.window_offset, z);
 }

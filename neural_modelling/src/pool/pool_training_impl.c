@@ -5,6 +5,7 @@
  */
 #include "pool_impl.h"
 #include "../layer/layer.h"
+#include "../window/window_errors.h"
 #include "../window/pool_kernels.h"
 
 void kind_training_init(const training_params_t *training_params,
@@ -21,9 +22,7 @@ void kind_backward(const value_t *x, const value_t *delta,
     if (partial_errors == NULL) {
         return;
     }
-    for (uint32_t i = 0; i < layer.params.n_inputs; i++) {
-        partial_errors[i] = VALUE_ZERO;
-    }
+    window_errors_clear(partial_errors, layer.params.n_inputs);
     pool_backward_band(g, pool.mode, x + pool.window_offset, delta,
             partial_errors + pool.window_offset);
 }

@@ -1,0 +1,106 @@
+/*
+ * The ARM calibration's entry point (spinndl/benchmarks/arm_calibration.py):
+ * the pure kernel sources of src/ linked with no SARK, spin1 or FEC, built
+ * with the board build's flags and run function by function under an
+ * instruction-level ARM emulator. The calibration calls the kernels'
+ * own functions directly; this file only supplies
+ *  - the few runtime calls the kernels make (DTCM allocation, sends), as
+ *    stubs that record what the kernels asked for;
+ *  - the packet-filing path of the layer programs' packet-received
+ *    callbacks, whose spin1 entry (the FIQ) is charged separately
+ *    (WORK_CYCLES_PACKET_INTERRUPT in common/work.h).
+ */
+#include <stdint.h>
+#include "common/input_streams.h"
+#include "common/paced_send.h"
+#include "common/work.h"
+#include "window/window_errors.h"
+
+/* ---- stubs of the runtime ---------------------------------------------- */
+
+#define HEAP_BYTES 16384
+static uint8_t heap[HEAP_BYTES] __attribute__((aligned(8)));
+static uint32_t heap_used;
+
+void *allocate(uint32_t bytes)
+{
+    void *block = &heap[heap_used];
+    heap_used += (bytes + 7u) & ~7u;
+    return block;
+}
+
+void *copy_to_dtcm(const void *region, uint32_t bytes)
+{
+    uint32_t *copy = allocate(bytes);
+    const uint32_t *from = region;
+    for (uint32_t i = 0; i < bytes / 4; i++) {
+        copy[i] = from[i];
+    }
+    return copy;
+}
+
+uint32_t sent_keys[64], sent_payloads[64], n_sent;
+
+void send_word(uint32_t key, uint32_t payload)
+{
+    sent_keys[n_sent & 63] = key;
+    sent_payloads[n_sent & 63] = payload;
+    n_sent++;
+}
+
+void send_value(uint32_t key, value_t value)
+{
+    union { float as_float; uint32_t as_bits; } bits = { .as_float = value };
+    send_word(key, bits.as_bits);
+}
+
+/* paced_send.c's loop without its pauses (spin1_delay_us): the emulator
+ * charges the sends themselves (WORK_CYCLES_PACKET_SEND). */
+void send_paced(uint32_t base_key, const value_t *values, uint32_t n,
+                uint32_t gap_us)
+{
+    (void) gap_us;
+    for (uint32_t i = 0; i < n; i++) {
+        send_value(base_key + i, values[i]);
+    }
+}
+
+/* window/window_errors.h's inline loop, callable. */
+void cal_clear_errors(value_t *errors, uint32_t n)
+{
+    window_errors_clear(errors, n);
+}
+
+/* ---- the packet-received callbacks' filing, as src/layer/layer_inference.c, layer_training.c ------------ */
+
+/* A forward input: filed into its example's input buffer. */
+int32_t cal_file_input(input_streams_t *streams, uint32_t key,
+                       uint32_t payload, uint32_t **buffers)
+{
+    uint32_t parity, index;
+    int32_t status = input_streams_receive(streams, key, &parity, &index);
+    if (status >= 0) {
+        buffers[parity][index] = payload;
+    }
+    return status;
+}
+
+/* A partial error: added to its example's g (layer/layer_training.c). */
+int32_t cal_file_partial_error(input_streams_t *streams, uint32_t key,
+                               uint32_t payload, float **buffers)
+{
+    union { uint32_t as_bits; float as_float; } value = { .as_bits = payload };
+    uint32_t parity, index;
+    int32_t status = input_streams_receive(streams, key, &parity, &index);
+    if (status >= 0) {
+        buffers[parity][index] += value.as_float;
+        work_add(WORK_PARTIAL_ERROR_FILED, 1);
+    }
+    return status;
+}
+
+void _start(void)
+{
+    for (;;) {
+    }
+}

@@ -1,0 +1,28 @@
+/*
+ * The Dense kind's pure kernels: no runtime calls, so the ARM calibration
+ * (spinndl/benchmarks/arm_calibration.py) builds and times them as the
+ * board runs them. Each counts its work (common/work.h).
+ */
+#ifndef SPINNDL_DENSE_MATHS_H
+#define SPINNDL_DENSE_MATHS_H
+
+#include <stdint.h>
+#include "../common/numeric.h"
+
+/* z = W x + b for n_atoms rows of n_inputs weights (the biases after the
+ * rows); returns the largest z. */
+value_t dense_weighted_sums(const value_t *parameters, const value_t *x,
+                            value_t *z, uint32_t n_atoms, uint32_t n_inputs);
+
+/* e_i = sum_a W[a][i] delta_a: the partial errors for the previous layer,
+ * with the weights the forward pass used. */
+void dense_partial_errors(const value_t *parameters, const value_t *delta,
+                          value_t *e, uint32_t n_atoms, uint32_t n_inputs);
+
+/* gradient sums += delta x (weights), += delta (biases, after the
+ * weights). */
+void dense_accumulate_gradients(value_t *gradient_sums, const value_t *delta,
+                                const value_t *x, uint32_t n_atoms,
+                                uint32_t n_inputs);
+
+#endif

@@ -31,18 +31,32 @@ class Model:
     default the configured machine (one virtual SpiN-5), and a model bigger
     than it is an error before mapping.
 
+    ``mapping_objective``: "cores" (the default: the fewest cores, each
+    layer packed densely) or "throughput" (the most examples per second:
+    copies of the model and layers spread over the free cores, as the
+    packing's work model decides, docs/packing.md). ``replicas``: how many
+    copies of the model predict and evaluate deal the examples to (None:
+    one under "cores", the work model's choice under "throughput"). fit
+    runs one copy (spread under "throughput"): combining the replicas'
+    gradients on the machine is not implemented, and replicas > 1 there is
+    an error before mapping.
+
     As in Keras, a layer object may be in several models only with the
     same input shape, and then its weights are shared.
     """
 
     def __init__(self, layers=None, outputs=None, *, inputs=None,
                  name: Optional[str] = None, seed: Optional[int] = None,
-                 machine=None):
+                 machine=None, mapping_objective: str = "cores",
+                 replicas: Optional[int] = None):
         from .machine import VirtualMachine
+        from .graph.network import Layout
         if machine is not None and not isinstance(machine, VirtualMachine):
             raise TypeError(f"machine must be a spinndl.VirtualMachine or "
                             f"None, got {machine!r}")
         self.machine = machine
+        #: the mapping objective and replicas (graph.network.Layout)
+        self.layout = Layout(mapping_objective, replicas)
         self.layers: List[Layer] = []
         self._rng = np.random.default_rng(seed)
         self._names_used: set = set()
@@ -224,8 +238,16 @@ class Model:
         from .backend.toolchain import mapped_network
         self._check_ready()
         config = self._training_config(1, 1) if training else None
-        with mapped_network(self.layers, config, self.machine) as graph:
+        with mapped_network(self.layers, config, self.machine,
+                            self._layout(training)) as graph:
             return graph.report()
+
+    def _layout(self, training: bool):
+        """The layout a run uses: fit runs one copy (see the class)."""
+        if training and self.layout.replicas is None:
+            from .graph.network import Layout
+            return Layout(self.layout.objective, 1)
+        return self.layout
 
     def summary(self, training: bool = False, print_fn=print) -> None:
         """Print per layer: shape, parameters, atoms, cores, atoms per
@@ -286,7 +308,7 @@ class Model:
         import math
         from tqdm import tqdm
         from .backend.runner import run_network
-        from .backend.streaming import stream_examples
+        from .backend.streaming import stream_replicas
         x = self._check_inputs(x)
         if batch_size is None:
             batch_size = 32
@@ -304,14 +326,13 @@ class Model:
                     finished = steps if done >= len(x) \
                         else done // batch_size
                     bar.update(finished - bar.n)
-                return stream_examples(
-                    run.transport, run.graph.input_label,
-                    run.graph.output_layer_label, x, n_outputs, run.advance,
-                    progress=progress, diagnose=run.diagnose)
+                return stream_replicas(
+                    run.transport, run.graph.replicas, x, n_outputs,
+                    run.advance, progress=progress, diagnose=run.diagnose)
 
         outputs, self.last_run = run_network(self.layers, None, job,
                                              faults, timeouts,
-                                             self.machine)
+                                             self.machine, self.layout)
         return outputs.reshape((len(x),) + self.layers[-1].output_shape)
 
     def evaluate(self, x, y, batch_size: Optional[int] = None, verbose=0,
@@ -490,5 +511,9 @@ class Sequential(Model):
     Input first (then ``add`` and ``pop`` as usual)."""
 
     def __init__(self, layers=None, name: Optional[str] = None,
-                 seed: Optional[int] = None, machine=None):
-        super().__init__(layers, name=name, seed=seed, machine=machine)
+                 seed: Optional[int] = None, machine=None,
+                 mapping_objective: str = "cores",
+                 replicas: Optional[int] = None):
+        super().__init__(layers, name=name, seed=seed, machine=machine,
+                         mapping_objective=mapping_objective,
+                         replicas=replicas)

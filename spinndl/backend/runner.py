@@ -88,27 +88,30 @@ class NetworkRun:
     advance: Callable[[], None]
     #: read_region(machine_vertex, region) -> bytes, as the core left it
     read_region: Callable[[object, int], bytes]
-    #: diagnose(example, examples sent) -> why the example did not finish
-    #: (cores, drops)
-    diagnose: Optional[Callable[[int, int], str]] = None
+    #: diagnose(example, examples sent, replica=0) -> why the example
+    #: (numbered within its replica) did not finish (cores, drops)
+    diagnose: Optional[Callable[..., str]] = None
 
 
 def run_network(layers: Sequence[Layer], training_config,
                 job: Callable[[NetworkRun], Result],
                 faults: Optional[Faults] = None,
-                timeouts: Optional[Timeouts] = None, machine=None):
+                timeouts: Optional[Timeouts] = None, machine=None,
+                layout=None):
     """Map the layers (the training layout with a TrainingConfig) on
     ``machine`` (a spinndl.VirtualMachine, None for the configured one),
     run ``job`` against the running network, stop. Returns (job's result,
     RunStats). ``faults`` (else SPINNDL_FAULTS) are injected in the
-    emulator (docs/reliability.md)."""
+    emulator (docs/reliability.md); ``layout`` (graph.network.Layout) sets
+    the mapping objective and replicas."""
     timeouts = timeouts or Timeouts()
     if not isinstance(timeouts, Timeouts):
         raise TypeError(f"timeouts must be a spinndl Timeouts, got "
                         f"{timeouts!r}")
     faults = resolve(faults)
     with ToolchainSession(BINARY_FOLDER, machine) as session:
-        graph = NetworkGraph(session, layers, training_config)
+        graph = NetworkGraph(session, layers, training_config,
+                             layout=layout)
         if session.virtual:
             return _run_in_emulator(session, graph, job, faults, timeouts)
         return _run_on_board(session, graph, job, timeouts)
@@ -117,7 +120,7 @@ def run_network(layers: Sequence[Layer], training_config,
 def _core_locator(graph):
     """locate(layer label, core number) -> (x, y, p), slice order."""
     def locate(label, core):
-        for vertex in graph.source_vertices + graph.layer_vertices:
+        for vertex in graph.source_vertices + graph.all_layer_vertices:
             if vertex.label != label:
                 continue
             splitter = vertex.splitter
@@ -132,12 +135,12 @@ def _core_locator(graph):
                 machine_vertices[core])
             return placement.x, placement.y, placement.p
         raise ValueError(f"fault on layer {label!r}: no such layer; layers: "
-                         f"{[v.label for v in graph.source_vertices + graph.layer_vertices]}")
+                         f"{[v.label for v in graph.source_vertices + graph.all_layer_vertices]}")
 
     def layer_keys(label, partition):
         locate(label, 0)   # checks the name
-        vertex = next(v for v in graph.source_vertices + graph.layer_vertices
-                      if v.label == label)
+        vertex = next(v for v in graph.source_vertices
+                      + graph.all_layer_vertices if v.label == label)
         info = FecDataView.get_routing_infos().get_info_from(vertex,
                                                              partition)
         return info.key, info.mask
@@ -157,8 +160,10 @@ def _run_in_emulator(session, graph, job, faults, timeouts):
             return emulator.read_region(placement.x, placement.y,
                                         placement.p, region)
 
-        def diagnose(example, sent):
-            return diagnose_emulator(emulator, graph, example, sent)
+        def diagnose(example, sent, replica=0):
+            return diagnose_emulator(
+                emulator, graph.replica(replica) if graph.replicas[1:]
+                else graph, example, sent)
 
         def advance():
             try:
@@ -234,9 +239,11 @@ def _run_on_board(session: ToolchainSession, graph: NetworkGraph, job,
                   timeouts: Timeouts):
     """The toolchain loads the graph and runs it until the job is done; the
     job streams from a thread started when the cores start."""
-    labels = [graph.output_layer_label]
-    if graph.training and graph.first_layer_label not in labels:
-        labels.append(graph.first_layer_label)   # the acks
+    labels = []
+    for replica in graph.replicas:
+        labels.append(replica.output_layer_label)
+        if graph.training and replica.first_layer_label not in labels:
+            labels.append(replica.first_layer_label)   # the acks
     transport = BoardTransport(
         OUTPUT_LABEL, receive_labels=labels,
         send_labels=[vertex.label for vertex in graph.source_vertices])
@@ -269,7 +276,8 @@ def _run_on_board(session: ToolchainSession, graph: NetworkGraph, job,
         raise outcome["error"]
     gatherer_cores = 1
     cores = sum(len(vertex.machine_vertices) for vertex in
-                graph.source_vertices + graph.layer_vertices) + gatherer_cores
+                graph.source_vertices + graph.all_layer_vertices
+                ) + gatherer_cores
     return outcome["result"], RunStats(
         cores, None, None, provenance.get("dropped"), None,
         reinjected=provenance.get("reinjected"),

@@ -27,7 +27,8 @@ class LayerSplitter(AbstractSplitterCommon):
         if self._packing is None:
             vertex = self.governed_app_vertex
             self._packing = pack(vertex.n_atoms, vertex.cost_of,
-                                 vertex.budget, vertex.label)
+                                 vertex.budget, vertex.label,
+                                 vertex.max_atoms_per_core)
         return self._packing
 
     def _slices(self) -> List[Slice]:

@@ -39,6 +39,9 @@ class LayerVertex(ApplicationVertex, HasCustomAtomKeyMap):
     #: The programs a core of this kind runs (neural_modelling/src/...).
     INFERENCE_BINARY: str = ""
     TRAINING_BINARY: str = ""
+    #: At most this many atoms per core (the mapping objective "throughput"
+    #: spreads a layer, spinndl/throughput.py); None: as many as fit.
+    max_atoms_per_core: Optional[int] = None
 
     def __init__(self, layer: Layer, budget: CoreBudget,
                  training_config=None):

@@ -1,7 +1,8 @@
 """A model's layers as one application graph in one toolchain session."""
 
 import os
-from typing import Dict, List, Sequence, Tuple
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from pacman.model.partitioner_splitters import SplitterFixedLegacy
 from spinn_front_end_common.data import FecDataView
@@ -14,7 +15,10 @@ from spinnman.messages.eieio import EIEIOType
 from ..layers import Layer
 from ..mapping import LayerMapping, Mapping
 from ..packing import (
-    CoreBudget, LayerSpec, NetworkPlan, check_fits_machine, plan_network)
+    CapacityError, CoreBudget, LayerSpec, NetworkPlan, check_fits_machine,
+    plan_network)
+from ..throughput import (
+    ThroughputPlan, check_objective, plan_cores, plan_throughput)
 from ..wire_format import (
     ACK_PARTITION, FORWARD_PARTITION, KEYS_PER_VALUE, LABELS_PARTITION,
     SOFTMAX_PARTITION, backward_partition, label_keys)
@@ -66,77 +70,72 @@ def check_capacity(session, layers: Sequence[Layer],
     return plan
 
 
-class NetworkGraph:
-    """The input source, one vertex per layer, forward edges between them,
-    and a live packet gatherer on the output layer."""
+@dataclass(frozen=True)
+class Layout:
+    """How a model is laid out on the machine (docs/packing.md, "Mapping
+    objectives"): the objective "cores" (densest packing, the default) or
+    "throughput" (spread and replicate for examples per second), and the
+    number of replicas (None: 1 for "cores", the work model's best for
+    "throughput")."""
+    objective: str = "cores"
+    replicas: Optional[int] = None
 
-    def __init__(self, session, layers: Sequence[Layer],
-                 training_config=None, output_port: int = OUTPUT_PORT):
-        """session: a spinndl.backend.toolchain.ToolchainSession;
-        training_config: a spinndl.training.config.TrainingConfig for
-        the training layout (docs/training.md), None for inference.
-        Checks the model's capacity first (check_capacity)."""
-        self.layers = list(layers)
-        self.training = training_config is not None
-        self.virtual = session.virtual
-        self.session = session
-        #: every layer's packing, as planned before mapping
-        self.plan = check_capacity(session, self.layers, training_config)
-        #: wall time of the toolchain's mapping (set by mapped_network)
-        self.mapping_seconds = 0.0
-        budget = machine_budget()
-        # The toolchain would give the sources this splitter while mapping;
-        # setting it now lets the layers' packing count their slices.
-        # Two keys per value: one per example parity (docs/streaming.md).
-        self.input_vertex = ReverseIpTagMultiCastSource(
-            n_keys=KEYS_PER_VALUE * self.layers[0].n_atoms,
-            label=self.layers[0].name,
-            splitter=SplitterFixedLegacy())
-        self.layer_vertices: List[LayerVertex] = [
-            vertex_class(layer.kind)(layer, budget, training_config)
-            for layer in self.layers[1:]]
-        for before, after in zip(self.layer_vertices,
-                                 self.layer_vertices[1:]):
-            before.next, after.previous = after, before
-        previous = self.input_vertex
-        session.add_vertex(previous)
-        for vertex in self.layer_vertices:
-            session.add_vertex(vertex)
-            session.add_edge(previous, vertex, FORWARD_PARTITION)
-            if getattr(vertex.layer, "activation", None) == "softmax":
-                # every core of the layer shares its statistics with all
-                session.add_edge(vertex, vertex, SOFTMAX_PARTITION)
-            previous = vertex
-        gatherer = LivePacketGatherParameters(
-            port=output_port, hostname="localhost",
-            message_type=EIEIOType.KEY_PAYLOAD_32_BIT,
-            use_payload_prefix=False, payload_as_time_stamps=False,
-            label=OUTPUT_LABEL)
-        FecDataView.add_live_packet_gatherer_parameters(
-            gatherer, previous, [FORWARD_PARTITION])
-        self.labels_vertex = None
-        if self.training:
-            self._add_training_parts(session, gatherer)
+    def __post_init__(self):
+        check_objective(self.objective)
+        if self.replicas is not None and (
+                isinstance(self.replicas, bool)
+                or not isinstance(self.replicas, int) or self.replicas < 1):
+            raise ValueError(f"replicas must be a positive int or None, "
+                             f"got {self.replicas!r}")
 
-    def _add_training_parts(self, session,
-                            gatherer: LivePacketGatherParameters) -> None:
-        """The label source, the backward partitions (one per slice of the
-        receiving layer) and the first layer's acks."""
-        output = self.layer_vertices[-1]
-        self.labels_vertex = ReverseIpTagMultiCastSource(
-            n_keys=KEYS_PER_VALUE * label_keys(
-                output.training_config.loss_code, output.n_atoms,
-                output.training_config.sample_weights),
-            label=LABELS_LABEL,
-            splitter=SplitterFixedLegacy())
-        session.add_vertex(self.labels_vertex)
-        session.add_edge(self.labels_vertex, output, LABELS_PARTITION)
-        for vertex in self.layer_vertices[1:]:
-            target = vertex.previous
-            for index in range(len(target.splitter.get_in_coming_slices())):
-                session.add_edge(vertex, target, backward_partition(index))
-        FecDataView.add_live_packet_gatherer_parameters(
-            gatherer, self.layer_vertices[0], [ACK_PARTITION])
+
+def choose_layout(session, layers: Sequence[Layer], training_config=None,
+                  layout: Layout = Layout()) -> ThroughputPlan:
+    """The plan of one replica, the replica count and the atoms-per-core
+    caps the objective asks for, every limit checked before mapping."""
+    plan = check_capacity(session, layers, training_config)
+    training = training_config is not None
+    slots = training_config.optimizer_slots if training else 0
+    batch = training_config.batch_size if training else 32
+    replicas = layout.replicas
+    if training and (replicas or 1) > 1:
+        raise CapacityError(
+            f"replicas={replicas}: fit runs one copy of the model (replicas "
+            f"that combine their gradients on the machine are not "
+            f"implemented yet); predict and evaluate use replicas")
+    if layout.objective == "cores":
+        chosen = plan_cores(layer_specs(layers), training, slots, batch,
+                            machine_budget(), replicas or 1)
+    else:
+        # a real machine: its nominal size (its placer checks the rest)
+        available, boards, machine_name = \
+            session.capacity() or session.nominal_capacity()
+        chosen = plan_throughput(
+            layer_specs(layers), available, boards, training, slots, batch,
+            machine_budget(), 1 if training else replicas,
+            machine=machine_name)
+    capacity = session.capacity()
+    if capacity is not None and chosen.replicas > 1:
+        available, boards, machine_name = capacity
+        if chosen.cores_on(boards) > available:
+            raise CapacityError(
+                f"{chosen.replicas} replicas of {chosen.replica_cores} "
+                f"application cores each ({plan.breakdown(boards)}) need "
+                f"{chosen.cores_on(boards)} cores but {machine_name} has "
+                f"{available}; ask for fewer replicas")
+    return chosen
+
+
+@dataclass
+class Replica:
+    """One copy of the network: its input source, layer vertices and
+    (training) label source. Replica 0's vertices carry the layers' names,
+    replica r's add ".replica<r>"."""
+    index: int
+    training: bool
+    input_vertex: ReverseIpTagMultiCastSource
+    layer_vertices: List[LayerVertex] = field(default_factory=list)
+    labels_vertex: Optional[ReverseIpTagMultiCastSource] = None
 
     @property
     def input_label(self) -> str:
@@ -152,9 +151,134 @@ class NetworkGraph:
 
     @property
     def source_vertices(self):
-        """The live sources: the input, and the labels when training."""
         return [self.input_vertex] + (
             [self.labels_vertex] if self.labels_vertex is not None else [])
+
+
+def replica_label(name: str, replica: int) -> str:
+    """The label of a layer's vertex in replica ``replica``."""
+    return name if replica == 0 else f"{name}.replica{replica}"
+
+
+class NetworkGraph:
+    """The input source, one vertex per layer, forward edges between them,
+    and a live packet gatherer on the output layer."""
+
+    def __init__(self, session, layers: Sequence[Layer],
+                 training_config=None, output_port: int = OUTPUT_PORT,
+                 layout: Optional[Layout] = None):
+        """session: a spinndl.backend.toolchain.ToolchainSession;
+        training_config: a spinndl.training.config.TrainingConfig for
+        the training layout (docs/training.md), None for inference;
+        layout: the mapping objective and replicas (default: "cores", one
+        copy). Checks the model's capacity first (choose_layout)."""
+        self.layers = list(layers)
+        self.training = training_config is not None
+        self.virtual = session.virtual
+        self.session = session
+        self.layout = layout or Layout()
+        #: what the objective chose: replicas, caps, predicted rate
+        self.choice = choose_layout(session, self.layers, training_config,
+                                    self.layout)
+        #: every layer's packing (of one replica), as planned before mapping
+        self.plan = self.choice.network
+        #: wall time of the toolchain's mapping (set by mapped_network)
+        self.mapping_seconds = 0.0
+        budget = machine_budget()
+        self.gatherer = LivePacketGatherParameters(
+            port=output_port, hostname="localhost",
+            message_type=EIEIOType.KEY_PAYLOAD_32_BIT,
+            use_payload_prefix=False, payload_as_time_stamps=False,
+            label=OUTPUT_LABEL)
+        self.replicas: List[Replica] = [
+            self._add_replica(session, index, training_config, budget)
+            for index in range(self.choice.replicas)]
+        first = self.replicas[0]
+        self.input_vertex = first.input_vertex
+        self.layer_vertices: List[LayerVertex] = first.layer_vertices
+        self.labels_vertex = first.labels_vertex
+
+    def _add_replica(self, session, index: int, training_config,
+                     budget: CoreBudget) -> Replica:
+        """One copy of the network: input source, layers, forward edges,
+        the gatherer on its output layer (and its training parts)."""
+        # The toolchain would give the sources this splitter while mapping;
+        # setting it now lets the layers' packing count their slices.
+        # Two keys per value: one per example parity (docs/streaming.md).
+        replica = Replica(index, self.training, ReverseIpTagMultiCastSource(
+            n_keys=KEYS_PER_VALUE * self.layers[0].n_atoms,
+            label=replica_label(self.layers[0].name, index),
+            splitter=SplitterFixedLegacy()))
+        for layer, cap in zip(self.layers[1:], self.choice.max_atoms):
+            vertex = vertex_class(layer.kind)(layer, budget, training_config)
+            if index:
+                vertex.set_label(replica_label(layer.name, index))
+            vertex.max_atoms_per_core = cap
+            replica.layer_vertices.append(vertex)
+        for before, after in zip(replica.layer_vertices,
+                                 replica.layer_vertices[1:]):
+            before.next, after.previous = after, before
+        previous = replica.input_vertex
+        session.add_vertex(previous)
+        for vertex in replica.layer_vertices:
+            session.add_vertex(vertex)
+            session.add_edge(previous, vertex, FORWARD_PARTITION)
+            if getattr(vertex.layer, "activation", None) == "softmax":
+                # every core of the layer shares its statistics with all
+                session.add_edge(vertex, vertex, SOFTMAX_PARTITION)
+            previous = vertex
+        FecDataView.add_live_packet_gatherer_parameters(
+            self.gatherer, previous, [FORWARD_PARTITION])
+        if self.training:
+            self._add_training_parts(session, replica)
+        return replica
+
+    def _add_training_parts(self, session, replica: Replica) -> None:
+        """The label source, the backward partitions (one per slice of the
+        receiving layer) and the first layer's acks."""
+        output = replica.layer_vertices[-1]
+        replica.labels_vertex = ReverseIpTagMultiCastSource(
+            n_keys=KEYS_PER_VALUE * label_keys(
+                output.training_config.loss_code, output.n_atoms,
+                output.training_config.sample_weights),
+            label=replica_label(LABELS_LABEL, replica.index),
+            splitter=SplitterFixedLegacy())
+        session.add_vertex(replica.labels_vertex)
+        session.add_edge(replica.labels_vertex, output, LABELS_PARTITION)
+        for vertex in replica.layer_vertices[1:]:
+            target = vertex.previous
+            for index in range(len(target.splitter.get_in_coming_slices())):
+                session.add_edge(vertex, target, backward_partition(index))
+        FecDataView.add_live_packet_gatherer_parameters(
+            self.gatherer, replica.layer_vertices[0], [ACK_PARTITION])
+
+    def replica(self, index: int) -> Replica:
+        return self.replicas[index]
+
+    @property
+    def all_layer_vertices(self) -> List[LayerVertex]:
+        """Every replica's layer vertices."""
+        return [vertex for replica in self.replicas
+                for vertex in replica.layer_vertices]
+
+    @property
+    def input_label(self) -> str:
+        return self.input_vertex.label
+
+    @property
+    def output_layer_label(self) -> str:
+        return self.layer_vertices[-1].label
+
+    @property
+    def first_layer_label(self) -> str:
+        return self.layer_vertices[0].label
+
+    @property
+    def source_vertices(self):
+        """The live sources of every replica: the input, and the labels
+        when training."""
+        return [vertex for replica in self.replicas
+                for vertex in replica.source_vertices]
 
     def report(self) -> Mapping:
         """The figures of what the toolchain placed (call after map)."""
@@ -202,9 +326,15 @@ class NetworkGraph:
             placed(self.labels_vertex, "label source", None, lambda _: None)]
         chips = {(x, y) for layer in layers + [output] + labels
                  for x, y, _ in layer.placements}
+        for replica in self.replicas[1:]:
+            for vertex in replica.source_vertices + replica.layer_vertices:
+                for machine_vertex in vertex.machine_vertices:
+                    placement = FecDataView.get_placement_of_vertex(
+                        machine_vertex)
+                    chips.add((placement.x, placement.y))
         machine = self.session.describe_mapped_machine()
         ours = {id(vertex) for vertex in
-                self.source_vertices + self.layer_vertices + [gatherer]}
+                self.source_vertices + self.all_layer_vertices + [gatherer]}
         return Mapping(training=self.training, machine=machine,
                        layers=layers, output=output, chips=len(chips),
                        mapping_seconds=self.mapping_seconds,
@@ -212,7 +342,11 @@ class NetworkGraph:
                        machine_chips=[(chip.x, chip.y, chip.n_processors)
                                       for chip in FecDataView.get_machine(
                                           ).chips],
-                       toolchain_cores=self._toolchain_cores(ours))
+                       toolchain_cores=self._toolchain_cores(ours),
+                       objective=self.choice.objective,
+                       replicas=self.choice.replicas,
+                       predicted_examples_per_second=(
+                           self.choice.predicted_examples_per_second))
 
     @staticmethod
     def _toolchain_cores(ours) -> Dict[Tuple[int, int, int], str]:

@@ -418,5 +418,6 @@ def _train_run(model, x, label_words, batch_size, n_examples, run_epochs,
         read_back(run, model, config)
 
     _, model.last_run = run_network(model.layers, config, job, faults,
-                                    timeouts, model.machine)
+                                    timeouts, model.machine,
+                                    model._layout(True))
     model._optimizer_state = config.state

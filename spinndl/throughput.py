@@ -1,0 +1,222 @@
+"""The mapping objective "throughput": how many copies of a model, and how
+many cores per layer, give the most examples per second (docs/packing.md,
+"Mapping objectives"). Pure maths on top of spinndl.packing, used by the
+graph, by summary() and by the property tests.
+
+The objective "cores" is packing's densest plan: fewest cores. "throughput"
+searches replica counts R and, for each, spreads every replica's layers
+over an equal share of the free cores so that per-core work balances: it
+starts from the densest plan and gives one more core to the layer whose
+cores are busiest per example, while the share lasts and the cores still
+fit their DTCM, SDRAM and neighbour tables. The work model counts, per core
+and example, the ARM968 cycles the emulator's cost table charges
+(src/common/work.h) for the big items: received packets, multiply-
+accumulates, per-atom work, sends and their pacing waits, and in training
+the partial errors, gradients and the batch-end update. A replica finishes
+examples at ``min(1 / slowest core, EXAMPLES_IN_FLIGHT / latency)``; R
+replicas at R times that, capped by what the host link can stream.
+"""
+
+import math
+from dataclasses import dataclass
+from typing import List, Optional, Sequence, Tuple
+
+from . import host_link
+from .packing import (
+    EXAMPLES_IN_FLIGHT, INPUT_SOURCE_CORES, LABEL_SOURCE_CORES,
+    OUTPUT_GATHERER_CORES_PER_BOARD, SPINN5_BUDGET, CapacityError,
+    CoreBudget, LayerSpec, MachineTooSmallError, NetworkPlan, plan_network)
+from .wire_format import (
+    NS_PER_CYCLE, backward_gap_us, receive_ns, send_gap_us)
+
+OBJECTIVES = ("cores", "throughput")
+
+#: ARM968 cycles of the work model (the emulator's table, work.h).
+FORWARD_MAC_CYCLES = 98
+FORWARD_ATOM_CYCLES = 110 + 77       # bias and max, a relu-sized activation
+SEND_CYCLES = 121
+PARTIAL_ERROR_MAC_CYCLES = 96
+GRADIENT_MAC_CYCLES = 99
+#: per parameter and batch, by optimizer slots (SGD, momentum, Adam)
+UPDATE_CYCLES = {0: 128, 1: 184, 2: 1246}
+CYCLES_PER_US = 1000 // NS_PER_CYCLE
+
+
+def check_objective(objective: str) -> str:
+    if objective not in OBJECTIVES:
+        raise ValueError(f"mapping_objective must be one of {OBJECTIVES}, "
+                         f"got {objective!r}")
+    return objective
+
+
+def layer_core_cycles(plan: NetworkPlan, index: int, batch_size: int = 32,
+                      optimizer_slots: int = 0) -> Tuple[float, float]:
+    """(forward, backward) ARM968 cycles per example of the busiest core of
+    layer ``index`` in ``plan`` (an all-to-all layer: every core receives
+    every input)."""
+    layers = plan.layers
+    layer = layers[index]
+    k, n_inputs = layer.packing.atoms_per_core, layer.spec.n_inputs
+    cores = layer.packing.cores
+    sources = layer.n_sources
+    receive = n_inputs * receive_ns(sources) / NS_PER_CYCLE
+    forward = (receive + k * n_inputs * FORWARD_MAC_CYCLES
+               + k * FORWARD_ATOM_CYCLES
+               + k * (SEND_CYCLES
+                      + send_gap_us(cores, plan.training) * CYCLES_PER_US))
+    if not plan.training:
+        return forward, 0.0
+    backward = k * n_inputs * GRADIENT_MAC_CYCLES
+    backward += (k * n_inputs + k) * UPDATE_CYCLES.get(
+        optimizer_slots, UPDATE_CYCLES[2]) / max(1, batch_size)
+    if index + 1 < len(layers):
+        next_cores = layers[index + 1].packing.cores
+        backward += next_cores * k * receive_ns(
+            next_cores, partial_error=True) / NS_PER_CYCLE
+    if index > 0:
+        previous_cores = layers[index - 1].packing.cores
+        backward += k * n_inputs * PARTIAL_ERROR_MAC_CYCLES
+        backward += n_inputs * (SEND_CYCLES + backward_gap_us(
+            cores, previous_cores) * CYCLES_PER_US)
+    return forward, backward
+
+
+def replica_examples_per_second(plan: NetworkPlan, batch_size: int = 32,
+                                optimizer_slots: int = 0) -> float:
+    """Examples a second one copy of ``plan`` finishes, by the work model:
+    the slowest core bounds the rate, and with EXAMPLES_IN_FLIGHT examples
+    in flight so does the latency through every layer and back."""
+    costs = [layer_core_cycles(plan, i, batch_size, optimizer_slots)
+             for i in range(len(plan.layers))]
+    slowest = max(f + b for f, b in costs)
+    latency = sum(f + b for f, b in costs)
+    per_second = 1e9 / NS_PER_CYCLE
+    return min(per_second / slowest,
+               EXAMPLES_IN_FLIGHT * per_second / latency)
+
+
+@dataclass(frozen=True)
+class ThroughputPlan:
+    """What a mapping objective chose: the plan of one replica, how many
+    replicas, and the work model's rate (examples per second)."""
+    objective: str
+    network: NetworkPlan
+    replicas: int
+    #: atoms per core per layer, None where the densest packing is used
+    max_atoms: Tuple[Optional[int], ...]
+    predicted_examples_per_second: float
+
+    @property
+    def replica_cores(self) -> int:
+        """Application cores of one replica: its layers and sources."""
+        return (self.network.layer_cores + INPUT_SOURCE_CORES
+                + (LABEL_SOURCE_CORES if self.network.training else 0))
+
+    def cores_on(self, boards: int) -> int:
+        return (self.replicas * self.replica_cores
+                + OUTPUT_GATHERER_CORES_PER_BOARD * boards)
+
+
+def _plan(specs, training, slots, budget, caps) -> Optional[NetworkPlan]:
+    try:
+        return plan_network(specs, training, slots, budget, caps)
+    except CapacityError:
+        return None
+
+
+def spread(specs: Sequence[LayerSpec], core_share: int, training: bool,
+           optimizer_slots: int = 0, batch_size: int = 32,
+           budget: CoreBudget = SPINN5_BUDGET
+           ) -> Tuple[NetworkPlan, Tuple[Optional[int], ...]]:
+    """One replica's plan within ``core_share`` layer cores: from the
+    densest, one more core at a time to the busiest layer while it fits.
+    Returns (plan, atoms-per-core caps)."""
+    plan = plan_network(specs, training, optimizer_slots, budget)
+    caps: List[Optional[int]] = [None] * len(specs)
+    blocked = set()
+    while True:
+        costs = [sum(layer_core_cycles(plan, i, batch_size,
+                                       optimizer_slots))
+                 for i in range(len(specs))]
+        candidates = [i for i in range(len(specs)) if i not in blocked]
+        if not candidates:
+            return plan, tuple(caps)
+        busiest = max(candidates, key=lambda i: costs[i])
+        layer = plan.layers[busiest].packing
+        if layer.atoms_per_core == 1:
+            blocked.add(busiest)
+            continue
+        # the next cap that makes one more slice
+        cap = min(math.ceil(specs[busiest].n_atoms / (layer.cores + 1)),
+                  layer.atoms_per_core - 1)
+        trial_caps = list(caps)
+        trial_caps[busiest] = cap
+        trial = _plan(specs, training, optimizer_slots, budget, trial_caps)
+        if trial is None or trial.layer_cores > core_share:
+            blocked.add(busiest)
+            continue
+        trial_costs = [sum(layer_core_cycles(trial, i, batch_size,
+                                             optimizer_slots))
+                       for i in range(len(specs))]
+        # the layer got faster and no core got slower than the slowest was
+        if trial_costs[busiest] >= costs[busiest] or \
+                max(trial_costs) > max(costs):
+            blocked.add(busiest)
+            continue
+        plan, caps = trial, trial_caps
+        blocked.clear()        # the others' costs changed with it
+
+
+def plan_throughput(specs: Sequence[LayerSpec], available_cores: int,
+                    boards: int = 1, training: bool = False,
+                    optimizer_slots: int = 0, batch_size: int = 32,
+                    budget: CoreBudget = SPINN5_BUDGET,
+                    replicas: Optional[int] = None,
+                    host_streamed: bool = True,
+                    machine: str = "the machine") -> ThroughputPlan:
+    """The replica count (``replicas``, else the best the work model
+    finds) and per-layer spreading that give the most examples a second on
+    ``available_cores`` application cores of ``boards`` boards. Inputs
+    streamed from the host are capped by the host link
+    (spinndl.host_link). Raises MachineTooSmallError when not even one
+    (or the asked number of) replica fits."""
+    dense = plan_network(specs, training, optimizer_slots, budget)
+    per_replica_sources = INPUT_SOURCE_CORES + (
+        LABEL_SOURCE_CORES if training else 0)
+    free = available_cores - OUTPUT_GATHERER_CORES_PER_BOARD * boards
+    most = free // (dense.layer_cores + per_replica_sources)
+    if most < 1 or (replicas is not None and replicas > most):
+        raise MachineTooSmallError(
+            dense, available_cores, machine, boards) if most < 1 else \
+            CapacityError(
+                f"replicas={replicas}: one replica needs "
+                f"{dense.layer_cores + per_replica_sources} application "
+                f"cores ({dense.breakdown(boards)}), so {machine} with "
+                f"{available_cores} holds at most {most}")
+    link_cap = host_link.max_examples_per_second(
+        specs[0].n_inputs) if host_streamed else math.inf
+    best = None
+    for count in ([replicas] if replicas is not None
+                  else range(1, most + 1)):
+        share = free // count - per_replica_sources
+        plan, caps = spread(specs, share, training, optimizer_slots,
+                            batch_size, budget)
+        rate = min(link_cap, count * replica_examples_per_second(
+            plan, batch_size, optimizer_slots))
+        # more replicas only when the model says they are faster
+        if best is None or rate > best.predicted_examples_per_second * 1.001:
+            best = ThroughputPlan("throughput", plan, count, caps, rate)
+    return best
+
+
+def plan_cores(specs: Sequence[LayerSpec], training: bool = False,
+               optimizer_slots: int = 0, batch_size: int = 32,
+               budget: CoreBudget = SPINN5_BUDGET,
+               replicas: int = 1) -> ThroughputPlan:
+    """The objective "cores": the densest packing, ``replicas`` copies."""
+    plan = plan_network(specs, training, optimizer_slots, budget)
+    return ThroughputPlan(
+        "cores", plan, replicas, (None,) * len(specs),
+        replicas * replica_examples_per_second(plan, batch_size,
+                                               optimizer_slots))
+

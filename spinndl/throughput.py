@@ -133,7 +133,12 @@ def spread(specs: Sequence[LayerSpec], core_share: int, training: bool,
     Returns (plan, atoms-per-core caps)."""
     plan = plan_network(specs, training, optimizer_slots, budget)
     caps: List[Optional[int]] = [None] * len(specs)
-    blocked = set()
+    # Training spreads the first layer only: wider later layers make
+    # their partial errors reach a core in bursts that outrun its receive
+    # (the backward pass is not staggered as the forward sends are), and
+    # the router drops them; the first layer sends no partial errors.
+    blocked = set(range(1, len(specs))) if training else set()
+    fixed = set(blocked)
     while True:
         costs = [sum(layer_core_cycles(plan, i, batch_size,
                                        optimizer_slots))
@@ -142,6 +147,8 @@ def spread(specs: Sequence[LayerSpec], core_share: int, training: bool,
         if not candidates:
             return plan, tuple(caps)
         busiest = max(candidates, key=lambda i: costs[i])
+        if training and costs[busiest] < max(costs):
+            return plan, tuple(caps)      # the slowest core cannot improve
         layer = plan.layers[busiest].packing
         if layer.atoms_per_core == 1:
             blocked.add(busiest)
@@ -164,7 +171,7 @@ def spread(specs: Sequence[LayerSpec], core_share: int, training: bool,
             blocked.add(busiest)
             continue
         plan, caps = trial, trial_caps
-        blocked.clear()        # the others' costs changed with it
+        blocked = set(fixed)   # the others' costs changed with it
 
 
 def plan_throughput(specs: Sequence[LayerSpec], available_cores: int,
@@ -180,6 +187,9 @@ def plan_throughput(specs: Sequence[LayerSpec], available_cores: int,
     streamed from the host are capped by the host link
     (spinndl.host_link). Raises MachineTooSmallError when not even one
     (or the asked number of) replica fits."""
+    if training:
+        check_training_replicas(replicas)
+        replicas = 1
     dense = plan_network(specs, training, optimizer_slots, budget)
     per_replica_sources = INPUT_SOURCE_CORES + (
         LABEL_SOURCE_CORES if training else 0)
@@ -209,11 +219,23 @@ def plan_throughput(specs: Sequence[LayerSpec], available_cores: int,
     return best
 
 
+def check_training_replicas(replicas: Optional[int]) -> None:
+    """Training runs one copy: replicas that combine their gradients on
+    the machine are not implemented."""
+    if (replicas or 1) > 1:
+        raise CapacityError(
+            f"replicas={replicas}: fit runs one copy of the model (replicas "
+            f"that combine their gradients on the machine are not "
+            f"implemented yet); predict and evaluate use replicas")
+
+
 def plan_cores(specs: Sequence[LayerSpec], training: bool = False,
                optimizer_slots: int = 0, batch_size: int = 32,
                budget: CoreBudget = SPINN5_BUDGET,
                replicas: int = 1) -> ThroughputPlan:
     """The objective "cores": the densest packing, ``replicas`` copies."""
+    if training:
+        check_training_replicas(replicas)
     plan = plan_network(specs, training, optimizer_slots, budget)
     return ThroughputPlan(
         "cores", plan, replicas, (None,) * len(specs),

@@ -2,6 +2,7 @@
 or on a configured SpiNNaker machine, with the same streaming job."""
 
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Callable, Dict, Optional, Sequence, TypeVar
 
@@ -9,7 +10,7 @@ from spinn_front_end_common.data import FecDataView
 from spinn_front_end_common.interface.ds import DsSqlliteDatabase
 
 from ..emulator import Emulator
-from ..emulator.emulator import WallClockLimitError
+from ..emulator.engine import RunStatus
 from ..emulator.transport import BoardTransport, Transport
 from ..faults import Faults, apply_to_emulator, resolve
 from ..graph.network import BINARY_FOLDER, OUTPUT_LABEL, NetworkGraph
@@ -43,6 +44,10 @@ class Timeouts:
                 raise ValueError(f"Timeouts.{name} must be a positive "
                                  f"number of seconds, got {value!r}")
 
+
+#: Simulated time the emulator runs between looks for new outputs: the
+#: host sends the next examples as soon as outputs come back.
+ADVANCE_SLICE_NS = 100_000
 
 #: Seconds a board run may wait for the next output before giving up.
 BOARD_OUTPUT_TIMEOUT_S = Timeouts().board_s
@@ -166,13 +171,21 @@ def _run_in_emulator(session, graph, job, faults, timeouts):
                 else graph, example, sent)
 
         def advance():
-            try:
-                emulator.run(wall_limit_s=timeouts.advance_s)
-            except WallClockLimitError as error:
-                raise MachineError(
-                    f"the machine did not go quiet within "
-                    f"{timeouts.advance_s} s of wall time ({error}); "
-                    f"{busy_cores(emulator, graph)}") from None
+            """Run until outputs reach the host (a host streams on as
+            results come back, it does not wait for a quiet machine) or
+            the machine goes quiet."""
+            deadline = time.monotonic() + timeouts.advance_s
+            delivered = emulator.transport.delivered
+            while emulator.run(until_ns=emulator.now_ns + ADVANCE_SLICE_NS
+                               ) == RunStatus.TIME_REACHED:
+                if emulator.transport.delivered != delivered:
+                    return
+                if time.monotonic() > deadline:
+                    raise MachineError(
+                        f"the machine did not go quiet within "
+                        f"{timeouts.advance_s} s of wall time (still busy "
+                        f"at {emulator.now_ns} ns simulated); "
+                        f"{busy_cores(emulator, graph)}")
 
         result = job(NetworkRun(graph, emulator.transport, advance,
                                 read_region, diagnose))

@@ -78,6 +78,8 @@ class EmulatorTransport(Transport):
         self._callbacks: Dict[str, List[ReceiveCallback]] = defaultdict(list)
         #: keys an LPG delivered that no gathered vertex owns
         self.unknown_keys: List[int] = []
+        #: messages delivered from live outputs so far
+        self.delivered = 0
 
     def send(self, label: str,
              atoms_and_payloads: Sequence[Tuple[int, int]]) -> None:
@@ -95,6 +97,7 @@ class EmulatorTransport(Transport):
     def deliver(self, message_bytes: bytes) -> None:
         """Decode one message from a live output, as LiveEventConnection
         does for messages without time."""
+        self.delivered += 1
         message = read_eieio_data_message(message_bytes, 0)
         while message.is_next_element:
             element = message.next_element

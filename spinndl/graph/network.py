@@ -98,11 +98,6 @@ def choose_layout(session, layers: Sequence[Layer], training_config=None,
     slots = training_config.optimizer_slots if training else 0
     batch = training_config.batch_size if training else 32
     replicas = layout.replicas
-    if training and (replicas or 1) > 1:
-        raise CapacityError(
-            f"replicas={replicas}: fit runs one copy of the model (replicas "
-            f"that combine their gradients on the machine are not "
-            f"implemented yet); predict and evaluate use replicas")
     if layout.objective == "cores":
         chosen = plan_cores(layer_specs(layers), training, slots, batch,
                             machine_budget(), replicas or 1)
@@ -112,8 +107,7 @@ def choose_layout(session, layers: Sequence[Layer], training_config=None,
             session.capacity() or session.nominal_capacity()
         chosen = plan_throughput(
             layer_specs(layers), available, boards, training, slots, batch,
-            machine_budget(), 1 if training else replicas,
-            machine=machine_name)
+            machine_budget(), replicas, machine=machine_name)
     capacity = session.capacity()
     if capacity is not None and chosen.replicas > 1:
         available, boards, machine_name = capacity

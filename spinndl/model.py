@@ -35,11 +35,11 @@ class Model:
     layer packed densely) or "throughput" (the most examples per second:
     copies of the model and layers spread over the free cores, as the
     packing's work model decides, docs/packing.md). ``replicas``: how many
-    copies of the model predict and evaluate deal the examples to (None:
-    one under "cores", the work model's choice under "throughput"). fit
-    runs one copy (spread under "throughput"): combining the replicas'
-    gradients on the machine is not implemented, and replicas > 1 there is
-    an error before mapping.
+    copies of the model predict, evaluate and fit deal the examples to
+    (None: one under "cores", the work model's choice under "throughput").
+    fit's replicas combine their gradient sums on the machine at every
+    batch end, so they apply the same update and keep the same weights
+    (docs/training.md, "Replicas").
 
     As in Keras, a layer object may be in several models only with the
     same input shape, and then its weights are shared.
@@ -50,7 +50,7 @@ class Model:
                  machine=None, mapping_objective: str = "cores",
                  replicas: Optional[int] = None):
         from .machine import VirtualMachine
-        from .graph.network import Layout
+        from .throughput import Layout
         if machine is not None and not isinstance(machine, VirtualMachine):
             raise TypeError(f"machine must be a spinndl.VirtualMachine or "
                             f"None, got {machine!r}")
@@ -243,10 +243,8 @@ class Model:
             return graph.report()
 
     def _layout(self, training: bool):
-        """The layout a run uses: fit runs one copy (see the class)."""
-        if training and self.layout.replicas is None:
-            from .graph.network import Layout
-            return Layout(self.layout.objective, 1)
+        """The layout a run uses (the same for predict and fit; training
+        checks its own replica limits, graph.network.choose_layout)."""
         return self.layout
 
     def summary(self, training: bool = False, print_fn=print) -> None:

@@ -27,7 +27,7 @@ from .packing import (
     OUTPUT_GATHERER_CORES_PER_BOARD, SPINN5_BUDGET, CapacityError,
     CoreBudget, LayerSpec, MachineTooSmallError, NetworkPlan, plan_network)
 from .wire_format import (
-    NS_PER_CYCLE, backward_gap_us, receive_ns, send_gap_us)
+    GRADIENT_GAP_US, NS_PER_CYCLE, backward_gap_us, receive_ns, send_gap_us)
 
 OBJECTIVES = ("cores", "throughput")
 
@@ -47,6 +47,25 @@ def check_objective(objective: str) -> str:
         raise ValueError(f"mapping_objective must be one of {OBJECTIVES}, "
                          f"got {objective!r}")
     return objective
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How a model is laid out on the machine (docs/packing.md, "Mapping
+    objectives"): the objective "cores" (densest packing, the default) or
+    "throughput" (spread and replicate for examples per second), and the
+    number of replicas (None: 1 for "cores", the work model's best for
+    "throughput")."""
+    objective: str = "cores"
+    replicas: Optional[int] = None
+
+    def __post_init__(self):
+        check_objective(self.objective)
+        if self.replicas is not None and (
+                isinstance(self.replicas, bool)
+                or not isinstance(self.replicas, int) or self.replicas < 1):
+            raise ValueError(f"replicas must be a positive int or None, "
+                             f"got {self.replicas!r}")
 
 
 def layer_core_cycles(plan: NetworkPlan, index: int, batch_size: int = 32,
@@ -93,6 +112,33 @@ def replica_examples_per_second(plan: NetworkPlan, batch_size: int = 32,
     per_second = 1e9 / NS_PER_CYCLE
     return min(per_second / slowest,
                EXAMPLES_IN_FLIGHT * per_second / latency)
+
+
+def exchange_seconds_per_batch(plan: NetworkPlan, replicas: int) -> float:
+    """Training replicas: the gradient exchange at a batch end, layer after
+    layer (a layer sends its last example's partial errors once its update
+    is done): R - 1 chain hops and one multicast of each core's sums, one
+    value per GRADIENT_GAP_US."""
+    if replicas < 2 or not plan.training:
+        return 0.0
+    seconds = 0.0
+    for layer in plan.layers:
+        k, n_inputs = layer.packing.atoms_per_core, layer.spec.n_inputs
+        seconds += replicas * (k * n_inputs + k) * GRADIENT_GAP_US * 1e-6
+    return seconds
+
+
+def examples_per_second(plan: NetworkPlan, replicas: int,
+                        batch_size: int = 32,
+                        optimizer_slots: int = 0) -> float:
+    """R copies of ``plan``: in training each replica runs its share of
+    every batch, then they exchange their gradient sums."""
+    rate = replica_examples_per_second(plan, batch_size, optimizer_slots)
+    if not plan.training or replicas < 2:
+        return replicas * rate
+    share = math.ceil(batch_size / replicas)
+    return batch_size / (share / rate
+                         + exchange_seconds_per_batch(plan, replicas))
 
 
 @dataclass(frozen=True)
@@ -180,21 +226,21 @@ def plan_throughput(specs: Sequence[LayerSpec], available_cores: int,
                     budget: CoreBudget = SPINN5_BUDGET,
                     replicas: Optional[int] = None,
                     host_streamed: bool = True,
-                    machine: str = "the machine") -> ThroughputPlan:
+                    machine: str = "the machine",
+                    max_replicas: Optional[int] = None) -> ThroughputPlan:
     """The replica count (``replicas``, else the best the work model
     finds) and per-layer spreading that give the most examples a second on
     ``available_cores`` application cores of ``boards`` boards. Inputs
     streamed from the host are capped by the host link
     (spinndl.host_link). Raises MachineTooSmallError when not even one
     (or the asked number of) replica fits."""
-    if training:
-        check_training_replicas(replicas)
-        replicas = 1
     dense = plan_network(specs, training, optimizer_slots, budget)
     per_replica_sources = INPUT_SOURCE_CORES + (
         LABEL_SOURCE_CORES if training else 0)
     free = available_cores - OUTPUT_GATHERER_CORES_PER_BOARD * boards
     most = free // (dense.layer_cores + per_replica_sources)
+    if replicas is None and max_replicas is not None:
+        most = min(most, max_replicas)
     if most < 1 or (replicas is not None and replicas > most):
         raise MachineTooSmallError(
             dense, available_cores, machine, boards) if most < 1 else \
@@ -211,22 +257,12 @@ def plan_throughput(specs: Sequence[LayerSpec], available_cores: int,
         share = free // count - per_replica_sources
         plan, caps = spread(specs, share, training, optimizer_slots,
                             batch_size, budget)
-        rate = min(link_cap, count * replica_examples_per_second(
-            plan, batch_size, optimizer_slots))
+        rate = min(link_cap, examples_per_second(
+            plan, count, batch_size, optimizer_slots))
         # more replicas only when the model says they are faster
         if best is None or rate > best.predicted_examples_per_second * 1.001:
             best = ThroughputPlan("throughput", plan, count, caps, rate)
     return best
-
-
-def check_training_replicas(replicas: Optional[int]) -> None:
-    """Training runs one copy: replicas that combine their gradients on
-    the machine are not implemented."""
-    if (replicas or 1) > 1:
-        raise CapacityError(
-            f"replicas={replicas}: fit runs one copy of the model (replicas "
-            f"that combine their gradients on the machine are not "
-            f"implemented yet); predict and evaluate use replicas")
 
 
 def plan_cores(specs: Sequence[LayerSpec], training: bool = False,
@@ -234,11 +270,8 @@ def plan_cores(specs: Sequence[LayerSpec], training: bool = False,
                budget: CoreBudget = SPINN5_BUDGET,
                replicas: int = 1) -> ThroughputPlan:
     """The objective "cores": the densest packing, ``replicas`` copies."""
-    if training:
-        check_training_replicas(replicas)
     plan = plan_network(specs, training, optimizer_slots, budget)
     return ThroughputPlan(
         "cores", plan, replicas, (None,) * len(specs),
-        replicas * replica_examples_per_second(plan, batch_size,
-                                               optimizer_slots))
+        examples_per_second(plan, replicas, batch_size, optimizer_slots))
 

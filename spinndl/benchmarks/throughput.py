@@ -62,6 +62,17 @@ MODELS = {
 }
 
 
+def calibration(report) -> None:
+    try:
+        results = arm_calibration.calibrate()
+    except arm_calibration.CalibrationUnavailable as missing:
+        report("calibration.unavailable", str(missing))
+        return
+    report("calibration.max_relative_error",
+           f"{max(r.relative_error for r in results):.3f}")
+    report("calibration.kernels_checked", len(results))
+
+
 def numerics_available(numerics: str):
     """None when Model(numerics=...) offers it (float always), else why
     not."""

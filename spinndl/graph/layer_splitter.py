@@ -9,7 +9,8 @@ from pacman.utilities.utility_objs import ChipCounter
 
 from ..packing import LayerPacking, pack
 from ..wire_format import (
-    BACKWARD_PARTITION_PREFIX, FORWARD_PARTITION, backward_target_slice)
+    BACKWARD_PARTITION_PREFIX, FORWARD_PARTITION, GRADIENT_PARTITIONS,
+    backward_target_slice)
 
 
 class LayerSplitter(AbstractSplitterCommon):
@@ -78,6 +79,11 @@ class LayerSplitter(AbstractSplitterCommon):
         the next layer's cores linked with it (the next layer's
         connectivity), so no core receives values it would discard."""
         vertex = self.governed_app_vertex
+        if partition_id in GRADIENT_PARTITIONS:
+            # replicas: each core with the same slice of the peer replica
+            sources = source_vertex.splitter.machine_vertices_in_slice_order()
+            return [(target, [source]) for target, source in zip(
+                self.machine_vertices_in_slice_order(), sources)]
         if partition_id.startswith(BACKWARD_PARTITION_PREFIX):
             target = self.get_in_coming_vertices(partition_id)[0]
             return [(target, list(source_vertex.splitter

@@ -42,6 +42,11 @@ class LayerVertex(ApplicationVertex, HasCustomAtomKeyMap):
     #: At most this many atoms per core (the mapping objective "throughput"
     #: spreads a layer, spinndl/throughput.py); None: as many as fit.
     max_atoms_per_core: Optional[int] = None
+    #: Training with replicas: this vertex's replica, and the same layer's
+    #: vertex in every replica (index = replica), set by the graph; the
+    #: cores exchange gradient sums with their peers' (docs/training.md).
+    replica_index: int = 0
+    replica_peers: Sequence["LayerVertex"] = ()
 
     def __init__(self, layer: Layer, budget: CoreBudget,
                  training_config=None):

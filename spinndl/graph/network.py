@@ -18,9 +18,11 @@ from ..packing import (
     CapacityError, CoreBudget, LayerSpec, NetworkPlan, check_fits_machine,
     plan_network)
 from ..throughput import (
-    ThroughputPlan, check_objective, plan_cores, plan_throughput)
+    Layout, ThroughputPlan, plan_cores, plan_throughput)
 from ..wire_format import (
-    ACK_PARTITION, FORWARD_PARTITION, KEYS_PER_VALUE, LABELS_PARTITION,
+    ACK_PARTITION, FORWARD_PARTITION, GRADIENT_CHAIN_PARTITION,
+    GRADIENT_READY_PARTITION, GRADIENT_TOTAL_PARTITION, KEYS_PER_VALUE,
+    LABELS_PARTITION,
     SOFTMAX_PARTITION, backward_partition, label_keys)
 from .kinds import vertex_class
 from .layer_vertex import LayerVertex
@@ -70,23 +72,11 @@ def check_capacity(session, layers: Sequence[Layer],
     return plan
 
 
-@dataclass(frozen=True)
-class Layout:
-    """How a model is laid out on the machine (docs/packing.md, "Mapping
-    objectives"): the objective "cores" (densest packing, the default) or
-    "throughput" (spread and replicate for examples per second), and the
-    number of replicas (None: 1 for "cores", the work model's best for
-    "throughput")."""
-    objective: str = "cores"
-    replicas: Optional[int] = None
-
-    def __post_init__(self):
-        check_objective(self.objective)
-        if self.replicas is not None and (
-                isinstance(self.replicas, bool)
-                or not isinstance(self.replicas, int) or self.replicas < 1):
-            raise ValueError(f"replicas must be a positive int or None, "
-                             f"got {self.replicas!r}")
+def training_replicas_limit(n_examples: int, batch_size: int) -> int:
+    """The most replicas fit can deal every batch to (each gets at least
+    one example of every batch): the smallest batch of an epoch."""
+    last = n_examples % batch_size
+    return min(batch_size, n_examples, last or batch_size)
 
 
 def choose_layout(session, layers: Sequence[Layer], training_config=None,
@@ -98,6 +88,16 @@ def choose_layout(session, layers: Sequence[Layer], training_config=None,
     slots = training_config.optimizer_slots if training else 0
     batch = training_config.batch_size if training else 32
     replicas = layout.replicas
+    most = None
+    if training:
+        most = training_replicas_limit(training_config.n_examples, batch)
+        if replicas is not None and replicas > most:
+            raise CapacityError(
+                f"replicas={replicas}: fit deals every batch's examples "
+                f"round the replicas, and each needs at least one; with "
+                f"{training_config.n_examples} examples in batches of "
+                f"{batch} the smallest batch has {most}; use at most "
+                f"{most} replicas or larger batches")
     if layout.objective == "cores":
         chosen = plan_cores(layer_specs(layers), training, slots, batch,
                             machine_budget(), replicas or 1)
@@ -107,7 +107,8 @@ def choose_layout(session, layers: Sequence[Layer], training_config=None,
             session.capacity() or session.nominal_capacity()
         chosen = plan_throughput(
             layer_specs(layers), available, boards, training, slots, batch,
-            machine_budget(), replicas, machine=machine_name)
+            machine_budget(), replicas, machine=machine_name,
+            max_replicas=most)
     capacity = session.capacity()
     if capacity is not None and chosen.replicas > 1:
         available, boards, machine_name = capacity
@@ -187,6 +188,8 @@ class NetworkGraph:
         self.replicas: List[Replica] = [
             self._add_replica(session, index, training_config, budget)
             for index in range(self.choice.replicas)]
+        if self.training and len(self.replicas) > 1:
+            self._add_gradient_exchange(session)
         first = self.replicas[0]
         self.input_vertex = first.input_vertex
         self.layer_vertices: List[LayerVertex] = first.layer_vertices
@@ -245,6 +248,25 @@ class NetworkGraph:
                 session.add_edge(vertex, target, backward_partition(index))
         FecDataView.add_live_packet_gatherer_parameters(
             self.gatherer, replica.layer_vertices[0], [ACK_PARTITION])
+
+    def _add_gradient_exchange(self, session) -> None:
+        """Training replicas combine their gradient sums at every batch
+        end: each layer's vertex of replica r sends its sums on to replica
+        r + 1 and "ready" back to r - 1; the last replica sends the totals
+        to all others (docs/training.md, "Replicas")."""
+        for position in range(len(self.layer_vertices_of(0))):
+            peers = [replica.layer_vertices[position]
+                     for replica in self.replicas]
+            for index, vertex in enumerate(peers):
+                vertex.replica_index, vertex.replica_peers = index, peers
+            for before, after in zip(peers, peers[1:]):
+                session.add_edge(before, after, GRADIENT_CHAIN_PARTITION)
+                session.add_edge(after, before, GRADIENT_READY_PARTITION)
+            for vertex in peers[:-1]:
+                session.add_edge(peers[-1], vertex, GRADIENT_TOTAL_PARTITION)
+
+    def layer_vertices_of(self, replica: int) -> List[LayerVertex]:
+        return self.replicas[replica].layer_vertices
 
     def replica(self, index: int) -> Replica:
         return self.replicas[index]

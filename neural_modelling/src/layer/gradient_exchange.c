@@ -1,0 +1,184 @@
+/*
+ * The gradient exchange between replicas (gradient_exchange.h). The
+ * receive side runs in the packet callback: chain values are added to the
+ * core's own sums (they only come once this core said it is ready, so no
+ * backward step is still adding to them), totals replace them. Sends run
+ * in queued callbacks, paced for the one core that receives them.
+ */
+#include <debug.h>
+#include <spin1_api.h>
+
+#include "gradient_exchange.h"
+#include "layer.h"
+#include "../common/layer_regions.h"
+#include "../common/paced_send.h"
+#include "../common/regions.h"
+#include "../common/work.h"
+
+static replica_params_t params;
+static bool active;
+static value_t *sums;
+static uint32_t n_sums;
+static void (*exchange_done)(void);
+
+/* This batch's progress */
+static bool own_done;        /* own sums final, start() was called        */
+static bool next_ready;      /* the next replica said it is ready         */
+static bool chain_sent;
+static uint32_t chain_in;    /* partial sums received from the previous   */
+static uint32_t totals_in;   /* totals received from the last replica     */
+
+bool gradient_exchange_active(void)
+{
+    return active;
+}
+
+uint32_t gradient_exchange_replica(void)
+{
+    return active ? params.replica : 0;
+}
+
+uint32_t gradient_exchange_replicas(void)
+{
+    return active ? params.n_replicas : 1;
+}
+
+static bool is_last(void)
+{
+    return params.replica + 1 == params.n_replicas;
+}
+
+static void finish(void)
+{
+    own_done = false;
+    next_ready = false;
+    chain_sent = false;
+    chain_in = 0;
+    totals_in = 0;
+    exchange_done();
+}
+
+static void finish_callback(uint unused0, uint unused1)
+{
+    use(unused0);
+    use(unused1);
+    finish();
+}
+
+static void send_totals(uint unused0, uint unused1)
+{
+    use(unused0);
+    use(unused1);
+    send_paced(params.total_key, sums, n_sums, params.gap_us);
+    finish();
+}
+
+static void send_chain(uint unused0, uint unused1)
+{
+    use(unused0);
+    use(unused1);
+    send_paced(params.chain_key, sums, n_sums, params.gap_us);
+}
+
+/* Whatever can go next, from a queued callback. */
+static void progress(uint unused0, uint unused1)
+{
+    use(unused0);
+    use(unused1);
+    if (!own_done) {
+        return;
+    }
+    bool have_previous = params.replica == 0 || chain_in == n_sums;
+    if (!have_previous) {
+        return;
+    }
+    if (is_last()) {
+        if (!chain_sent) {
+            chain_sent = true;
+            send_totals(0, 0);
+        }
+        return;
+    }
+    if (next_ready && !chain_sent) {
+        chain_sent = true;
+        send_chain(0, 0);
+    }
+}
+
+void gradient_exchange_start(void (*done)(void))
+{
+    exchange_done = done;
+    own_done = true;
+    if (params.replica > 0) {
+        send_word(params.ready_key, 0);
+    }
+    progress(0, 0);
+}
+
+bool gradient_exchange_receive(uint32_t key, uint32_t payload)
+{
+    if (!active) {
+        return false;
+    }
+    if (params.replica > 0 && (key & params.chain_in_mask)
+            == params.chain_in_key) {
+        uint32_t j = key & ~params.chain_in_mask;
+        if (j >= n_sums) {
+            log_error("gradient sum %u of %u", j, n_sums);
+            rt_error(RTE_SWERR);
+        }
+        sums[j] += value_from_bits(payload);
+        work_add(WORK_PACKET_FILED, 1);
+        work_add(WORK_PARTIAL_ERROR_FILED, 1);
+        if (++chain_in == n_sums) {
+            layer_schedule(progress, 0);
+        }
+        return true;
+    }
+    if (!is_last() && (key & params.ready_in_mask) == params.ready_in_key) {
+        next_ready = true;
+        work_add(WORK_PACKET_FILED, 1);
+        layer_schedule(progress, 0);
+        return true;
+    }
+    if (!is_last() && (key & params.total_in_mask) == params.total_in_key) {
+        uint32_t j = key & ~params.total_in_mask;
+        if (j >= n_sums) {
+            log_error("gradient total %u of %u", j, n_sums);
+            rt_error(RTE_SWERR);
+        }
+        ((uint32_t *) sums)[j] = payload;
+        work_add(WORK_PACKET_FILED, 1);
+        if (++totals_in == n_sums) {
+            layer_schedule(finish_callback, 0);
+        }
+        return true;
+    }
+    return false;
+}
+
+/* A kind that does not say what it exchanges cannot have replicas. */
+__attribute__((weak)) value_t *kind_gradient_sums(uint32_t *n_values)
+{
+    *n_values = 0;
+    return NULL;
+}
+
+void gradient_exchange_init(data_specification_metadata_t *regions)
+{
+    const replica_params_t *region =
+            data_specification_get_region(REGION_REPLICAS, regions);
+    active = region != NULL && region->n_replicas > 1;
+    if (!active) {
+        return;
+    }
+    spin1_memcpy(&params, region, sizeof(params));
+    sums = kind_gradient_sums(&n_sums);
+    if (sums == NULL || n_sums != params.n_values) {
+        log_error("replicas: the kind exchanges %u gradient sums, the "
+                "region says %u", n_sums, params.n_values);
+        rt_error(RTE_SWERR);
+    }
+    own_done = next_ready = chain_sent = false;
+    chain_in = totals_in = 0;
+}

@@ -237,7 +237,11 @@ class Model:
         unless a board is configured) and report what was placed."""
         from .backend.toolchain import mapped_network
         self._check_ready()
-        config = self._training_config(1, 1) if training else None
+        # the training layout of one batch: as many examples as replicas
+        # (fit's default batch of 32 when "throughput" chooses them)
+        batch = self.layout.replicas or (
+            32 if self.layout.objective == "throughput" else 1)
+        config = self._training_config(batch, batch) if training else None
         with mapped_network(self.layers, config, self.machine,
                             self._layout(training)) as graph:
             return graph.report()

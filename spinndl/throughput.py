@@ -117,14 +117,16 @@ def replica_examples_per_second(plan: NetworkPlan, batch_size: int = 32,
 def exchange_seconds_per_batch(plan: NetworkPlan, replicas: int) -> float:
     """Training replicas: the gradient exchange at a batch end, layer after
     layer (a layer sends its last example's partial errors once its update
-    is done): R - 1 chain hops and one multicast of each core's sums, one
-    value per GRADIENT_GAP_US."""
+    is done). The chain is pipelined (gradient_exchange.c): replica 0's
+    sums leave one per GRADIENT_GAP_US and each crosses the other replicas
+    and comes back as a total right behind, so a layer takes about its
+    cores' sums times the gap."""
     if replicas < 2 or not plan.training:
         return 0.0
     seconds = 0.0
     for layer in plan.layers:
         k, n_inputs = layer.packing.atoms_per_core, layer.spec.n_inputs
-        seconds += replicas * (k * n_inputs + k) * GRADIENT_GAP_US * 1e-6
+        seconds += (k * n_inputs + k + replicas) * GRADIENT_GAP_US * 1e-6
     return seconds
 
 
@@ -150,7 +152,7 @@ class ThroughputPlan:
     replicas: int
     #: atoms per core per layer, None where the densest packing is used
     max_atoms: Tuple[Optional[int], ...]
-    predicted_examples_per_second: float
+    predicted_examples_per_second: Optional[float]
 
     @property
     def replica_cores(self) -> int:

@@ -73,7 +73,9 @@ def test_throughput_plans_fit_and_beat_the_densest(widths, available,
     assert choice.predicted_examples_per_second >= min(
         cap, densest.predicted_examples_per_second) * 0.999
     if training:
-        assert choice.replicas == 1
+        limited = plan_throughput(specs, available, 1, training, slots,
+                                  max_replicas=2)
+        assert limited.replicas <= 2
 
 
 @PROPERTY

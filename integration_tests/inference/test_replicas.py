@@ -47,13 +47,16 @@ def test_the_throughput_objective_spreads_and_replicates():
     assert model.last_run.drops == 0
 
 
-def test_fit_with_replicas_is_refused_before_mapping():
+def test_fit_replicas_that_cannot_share_every_batch_are_refused():
     base = mlp(8, 4, 2, seed=0)
-    model = Model(list(base.layers), replicas=2)
+    model = Model(list(base.layers), replicas=3)
     model.compile("mse", "sgd")
     before = [w.copy() for w in model.get_weights()]
-    with pytest.raises(CapacityError, match="replicas=2: fit runs one copy"):
-        model.fit(_x(4, 8), np.zeros((4, 2), np.float32), verbose=0)
+    # 10 examples in batches of 4: the last batch has 2, one too few
+    with pytest.raises(CapacityError, match=r"replicas=3: .* smallest "
+                                            r"batch has 2"):
+        model.fit(_x(10, 8), np.zeros((10, 2), np.float32), batch_size=4,
+                  verbose=0)
     for old, new in zip(before, model.get_weights()):
         np.testing.assert_array_equal(old, new)
 

@@ -18,7 +18,7 @@ from ..packing import (
     CapacityError, CoreBudget, LayerSpec, NetworkPlan, check_fits_machine,
     plan_network)
 from ..throughput import (
-    Layout, ThroughputPlan, plan_cores, plan_throughput)
+    Layout, ThroughputPlan, examples_per_second, plan_throughput)
 from ..wire_format import (
     ACK_PARTITION, FORWARD_PARTITION, GRADIENT_CHAIN_PARTITION,
     GRADIENT_READY_PARTITION, GRADIENT_TOTAL_PARTITION, KEYS_PER_VALUE,
@@ -99,8 +99,12 @@ def choose_layout(session, layers: Sequence[Layer], training_config=None,
                 f"{batch} the smallest batch has {most}; use at most "
                 f"{most} replicas or larger batches")
     if layout.objective == "cores":
-        chosen = plan_cores(layer_specs(layers), training, slots, batch,
-                            machine_budget(), replicas or 1)
+        # check_capacity's plan is the densest (None only when a test
+        # bypasses the check to reach the splitters' own)
+        chosen = ThroughputPlan(
+            "cores", plan, replicas or 1, (None,) * (len(layers) - 1),
+            None if plan is None else examples_per_second(
+                plan, replicas or 1, batch, slots))
     else:
         # a real machine: its nominal size (its placer checks the rest)
         available, boards, machine_name = \

@@ -25,6 +25,7 @@ static void (*exchange_done)(void);
 static bool own_done;        /* own sums final, start() was called        */
 static bool next_ready;      /* the next replica said it is ready         */
 static bool chain_sent;
+static bool forwarding;      /* partial sums go on as they arrive         */
 static uint32_t chain_in;    /* partial sums received from the previous   */
 static uint32_t totals_in;   /* totals received from the last replica     */
 
@@ -53,6 +54,7 @@ static void finish(void)
     own_done = false;
     next_ready = false;
     chain_sent = false;
+    forwarding = false;
     chain_in = 0;
     totals_in = 0;
     exchange_done();
@@ -127,11 +129,25 @@ bool gradient_exchange_receive(uint32_t key, uint32_t payload)
             log_error("gradient sum %u of %u", j, n_sums);
             rt_error(RTE_SWERR);
         }
+        if (chain_in == 0) {
+            /* the next replica is ready (the last has no next): pass
+             * every value on as it arrives, else all at once later */
+            forwarding = is_last() || next_ready;
+            chain_sent = forwarding;
+        }
         sums[j] += value_from_bits(payload);
         work_add(WORK_PACKET_FILED, 1);
         work_add(WORK_PARTIAL_ERROR_FILED, 1);
+        if (forwarding) {
+            send_value((is_last() ? params.total_key : params.chain_key)
+                    + j, sums[j]);
+        }
         if (++chain_in == n_sums) {
-            layer_schedule(progress, 0);
+            if (is_last()) {
+                layer_schedule(finish_callback, 0);
+            } else if (!forwarding) {
+                layer_schedule(progress, 0);
+            }
         }
         return true;
     }
@@ -179,6 +195,6 @@ void gradient_exchange_init(data_specification_metadata_t *regions)
                 "region says %u", n_sums, params.n_values);
         rt_error(RTE_SWERR);
     }
-    own_done = next_ready = chain_sent = false;
+    own_done = next_ready = chain_sent = forwarding = false;
     chain_in = totals_in = 0;
 }

@@ -86,8 +86,6 @@ def layer_core_cycles(plan: NetworkPlan, index: int, batch_size: int = 32,
     if not plan.training:
         return forward, 0.0
     backward = k * n_inputs * GRADIENT_MAC_CYCLES
-    backward += (k * n_inputs + k) * UPDATE_CYCLES.get(
-        optimizer_slots, UPDATE_CYCLES[2]) / max(1, batch_size)
     if index + 1 < len(layers):
         next_cores = layers[index + 1].packing.cores
         backward += next_cores * k * receive_ns(
@@ -130,17 +128,31 @@ def exchange_seconds_per_batch(plan: NetworkPlan, replicas: int) -> float:
     return seconds
 
 
+def update_seconds_per_batch(plan: NetworkPlan,
+                             optimizer_slots: int = 0) -> float:
+    """The batch-end updates, layer after layer (a layer sends the batch's
+    last partial errors once its update is done): each layer's busiest
+    core updates its parameters."""
+    if not plan.training:
+        return 0.0
+    cycles = UPDATE_CYCLES.get(optimizer_slots, UPDATE_CYCLES[2])
+    return sum((layer.packing.atoms_per_core * layer.spec.n_inputs
+                + layer.packing.atoms_per_core) * cycles
+               for layer in plan.layers) * NS_PER_CYCLE * 1e-9
+
+
 def examples_per_second(plan: NetworkPlan, replicas: int,
                         batch_size: int = 32,
                         optimizer_slots: int = 0) -> float:
     """R copies of ``plan``: in training each replica runs its share of
-    every batch, then they exchange their gradient sums."""
+    every batch, then they exchange their gradient sums and update."""
     rate = replica_examples_per_second(plan, batch_size, optimizer_slots)
-    if not plan.training or replicas < 2:
+    if not plan.training:
         return replicas * rate
     share = math.ceil(batch_size / replicas)
     return batch_size / (share / rate
-                         + exchange_seconds_per_batch(plan, replicas))
+                         + exchange_seconds_per_batch(plan, replicas)
+                         + update_seconds_per_batch(plan, optimizer_slots))
 
 
 @dataclass(frozen=True)
@@ -174,11 +186,13 @@ def _plan(specs, training, slots, budget, caps) -> Optional[NetworkPlan]:
 
 def spread(specs: Sequence[LayerSpec], core_share: int, training: bool,
            optimizer_slots: int = 0, batch_size: int = 32,
-           budget: CoreBudget = SPINN5_BUDGET
+           budget: CoreBudget = SPINN5_BUDGET, replicas: int = 1
            ) -> Tuple[NetworkPlan, Tuple[Optional[int], ...]]:
     """One replica's plan within ``core_share`` layer cores: from the
-    densest, one more core at a time to the busiest layer while it fits.
-    Returns (plan, atoms-per-core caps)."""
+    densest, one more core at a time to the busiest layer while it fits
+    and helps (inference: that layer got faster and no core slower than
+    the slowest was; training: the rate of ``replicas`` copies, batch-end
+    exchange and updates included, went up). Returns (plan, caps)."""
     plan = plan_network(specs, training, optimizer_slots, budget)
     caps: List[Optional[int]] = [None] * len(specs)
     # Training spreads the first layer only: wider later layers make
@@ -195,8 +209,6 @@ def spread(specs: Sequence[LayerSpec], core_share: int, training: bool,
         if not candidates:
             return plan, tuple(caps)
         busiest = max(candidates, key=lambda i: costs[i])
-        if training and costs[busiest] < max(costs):
-            return plan, tuple(caps)      # the slowest core cannot improve
         layer = plan.layers[busiest].packing
         if layer.atoms_per_core == 1:
             blocked.add(busiest)
@@ -213,9 +225,15 @@ def spread(specs: Sequence[LayerSpec], core_share: int, training: bool,
         trial_costs = [sum(layer_core_cycles(trial, i, batch_size,
                                              optimizer_slots))
                        for i in range(len(specs))]
-        # the layer got faster and no core got slower than the slowest was
-        if trial_costs[busiest] >= costs[busiest] or \
-                max(trial_costs) > max(costs):
+        if training:
+            better = examples_per_second(
+                trial, replicas, batch_size, optimizer_slots) > \
+                examples_per_second(plan, replicas, batch_size,
+                                    optimizer_slots)
+        else:
+            better = trial_costs[busiest] < costs[busiest] and \
+                max(trial_costs) <= max(costs)
+        if not better:
             blocked.add(busiest)
             continue
         plan, caps = trial, trial_caps
@@ -258,7 +276,7 @@ def plan_throughput(specs: Sequence[LayerSpec], available_cores: int,
                   else range(1, most + 1)):
         share = free // count - per_replica_sources
         plan, caps = spread(specs, share, training, optimizer_slots,
-                            batch_size, budget)
+                            batch_size, budget, count)
         rate = min(link_cap, examples_per_second(
             plan, count, batch_size, optimizer_slots))
         # more replicas only when the model says they are faster

@@ -39,7 +39,11 @@ class Model:
     (None: one under "cores", the work model's choice under "throughput").
     fit's replicas combine their gradient sums on the machine at every
     batch end, so they apply the same update and keep the same weights
-    (docs/training.md, "Replicas").
+    (docs/training.md, "Replicas"). ``data_source``: "host" (predict
+    streams its inputs over the board's Ethernet, the default) or "board"
+    (predict and evaluate write them to a data source core's SDRAM at load
+    time and it streams them on the board, beyond the Ethernet's rate;
+    docs/streaming.md).
 
     As in Keras, a layer object may be in several models only with the
     same input shape, and then its weights are shared.
@@ -48,7 +52,7 @@ class Model:
     def __init__(self, layers=None, outputs=None, *, inputs=None,
                  name: Optional[str] = None, seed: Optional[int] = None,
                  machine=None, mapping_objective: str = "cores",
-                 replicas: Optional[int] = None):
+                 replicas: Optional[int] = None, data_source: str = "host"):
         from .machine import VirtualMachine
         from .throughput import Layout
         if machine is not None and not isinstance(machine, VirtualMachine):
@@ -56,7 +60,7 @@ class Model:
                             f"None, got {machine!r}")
         self.machine = machine
         #: the mapping objective and replicas (graph.network.Layout)
-        self.layout = Layout(mapping_objective, replicas)
+        self.layout = Layout(mapping_objective, replicas, data_source)
         self.layers: List[Layer] = []
         self._rng = np.random.default_rng(seed)
         self._names_used: set = set()
@@ -242,8 +246,10 @@ class Model:
         batch = self.layout.replicas or (
             32 if self.layout.objective == "throughput" else 1)
         config = self._training_config(batch, batch) if training else None
+        board = None if self.layout.data_source == "host" else np.zeros(
+            (0,) + self.layers[0].output_shape, np.float32)
         with mapped_network(self.layers, config, self.machine,
-                            self._layout(training)) as graph:
+                            self._layout(training), board) as graph:
             return graph.report()
 
     def _layout(self, training: bool):
@@ -310,7 +316,7 @@ class Model:
         import math
         from tqdm import tqdm
         from .backend.runner import run_network
-        from .backend.streaming import stream_replicas
+        from .backend.streaming import collect_replicas, stream_replicas
         x = self._check_inputs(x)
         if batch_size is None:
             batch_size = 32
@@ -328,13 +334,19 @@ class Model:
                     finished = steps if done >= len(x) \
                         else done // batch_size
                     bar.update(finished - bar.n)
+                if on_board:
+                    return collect_replicas(
+                        run.transport, run.graph.replicas, len(x),
+                        n_outputs, run.advance, progress=progress,
+                        diagnose=run.diagnose)
                 return stream_replicas(
                     run.transport, run.graph.replicas, x, n_outputs,
                     run.advance, progress=progress, diagnose=run.diagnose)
 
-        outputs, self.last_run = run_network(self.layers, None, job,
-                                             faults, timeouts,
-                                             self.machine, self.layout)
+        on_board = self.layout.data_source == "board"
+        outputs, self.last_run = run_network(
+            self.layers, None, job, faults, timeouts, self.machine,
+            self.layout, x if on_board else None)
         return outputs.reshape((len(x),) + self.layers[-1].output_shape)
 
     def evaluate(self, x, y, batch_size: Optional[int] = None, verbose=0,
@@ -515,7 +527,7 @@ class Sequential(Model):
     def __init__(self, layers=None, name: Optional[str] = None,
                  seed: Optional[int] = None, machine=None,
                  mapping_objective: str = "cores",
-                 replicas: Optional[int] = None):
+                 replicas: Optional[int] = None, data_source: str = "host"):
         super().__init__(layers, name=name, seed=seed, machine=machine,
                          mapping_objective=mapping_objective,
-                         replicas=replicas)
+                         replicas=replicas, data_source=data_source)

@@ -30,6 +30,7 @@ from .wire_format import (
     GRADIENT_GAP_US, NS_PER_CYCLE, backward_gap_us, receive_ns, send_gap_us)
 
 OBJECTIVES = ("cores", "throughput")
+DATA_SOURCES = ("host", "board")
 
 #: ARM968 cycles of the work model (the emulator's table, work.h).
 FORWARD_MAC_CYCLES = 98
@@ -58,9 +59,16 @@ class Layout:
     "throughput")."""
     objective: str = "cores"
     replicas: Optional[int] = None
+    #: where predict's inputs come from: "host" (streamed over Ethernet to
+    #: a live input) or "board" (written to a data source core's SDRAM at
+    #: load time, docs/streaming.md)
+    data_source: str = "host"
 
     def __post_init__(self):
         check_objective(self.objective)
+        if self.data_source not in DATA_SOURCES:
+            raise ValueError(f"data_source must be one of {DATA_SOURCES}, "
+                             f"got {self.data_source!r}")
         if self.replicas is not None and (
                 isinstance(self.replicas, bool)
                 or not isinstance(self.replicas, int) or self.replicas < 1):

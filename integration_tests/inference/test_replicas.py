@@ -71,3 +71,37 @@ def test_host_streamed_inputs_are_not_faster_than_the_ethernet():
     rate = len(x) / (model.last_run.simulated_ns * 1e-9)
     assert rate <= max_examples_per_second(784) * 1.001
     assert rate > 0.5 * max_examples_per_second(784)
+
+
+def test_inputs_on_the_board_give_the_same_outputs_beyond_the_ethernet():
+    base = mlp(784, 2, seed=0, output="linear")
+    x = _x(48, 784)
+    host = Model(list(base.layers), replicas=8)
+    streamed = host.predict(x)
+    board = Model(list(base.layers), replicas=8, data_source="board")
+    got = board.predict(x)
+    np.testing.assert_array_equal(got, streamed)
+    assert board.last_run.drops == 0
+    rate = len(x) / (board.last_run.simulated_ns * 1e-9)
+    # no host link in the way: faster than the Ethernet could carry
+    assert rate > 1.5 * max_examples_per_second(784)
+    assert rate > 1.5 * len(x) / (host.last_run.simulated_ns * 1e-9)
+
+
+def test_on_board_inputs_name_the_sdram_limit_before_mapping():
+    base = mlp(784, 2, seed=0, output="linear")
+    model = Model(list(base.layers), data_source="board")
+    # 40,000 MNIST-sized examples: 125 MB, more than a chip's SDRAM
+    huge = np.broadcast_to(np.zeros(784, np.float32), (40_000, 784))
+    with pytest.raises(CapacityError, match=r"data source of replica 0: "
+                                            r"40000 examples of 784 values "
+                                            r"need 125440000 B of SDRAM"):
+        model.predict(huge)
+
+
+def test_fit_refuses_on_board_inputs_before_mapping():
+    base = mlp(8, 4, 2, seed=0)
+    model = Model(list(base.layers), data_source="board")
+    model.compile("mse", "sgd")
+    with pytest.raises(CapacityError, match="data_source='board': fit"):
+        model.fit(_x(4, 8), np.zeros((4, 2), np.float32), verbose=0)

@@ -216,3 +216,44 @@ def stream_replicas(transport: Transport, replicas, examples: np.ndarray,
     for index, collector in enumerate(collectors):
         outputs[index::count] = collector.values
     return outputs
+
+
+def collect_replicas(transport: Transport, replicas, n_examples: int,
+                     n_outputs: int, advance: Callable[[], None],
+                     progress: Callable[[int], None] = lambda done: None,
+                     diagnose: Optional[Callable[..., str]] = None
+                     ) -> np.ndarray:
+    """Outputs (n_examples, n_outputs) in order when the examples are on
+    the board: replica r's data source holds examples r, r + R, ... and
+    streams them itself, two outstanding; the host only collects."""
+    count = len(replicas)
+    shares = [len(range(index, n_examples, count)) for index in range(count)]
+    collectors = [OutputCollector(share, n_outputs) for share in shares]
+    for replica, collector, share in zip(replicas, collectors, shares):
+        # the source sends on its own: any outstanding example may answer
+        collector.sent = share
+        transport.add_receive_callback(replica.output_layer_label, collector)
+    while any(c.complete < share for c, share in zip(collectors, shares)):
+        before = sum(c.received for c in collectors)
+        advance()
+        for collector in collectors:
+            collector.check()
+        if sum(c.received for c in collectors) == before:
+            index = min((r for r in range(count)
+                         if collectors[r].complete < shares[r]),
+                        key=lambda r: count * collectors[r].complete + r)
+            stuck = collectors[index]
+            reason = diagnose(stuck.complete, stuck.complete + 2, index) \
+                if diagnose is not None else "the machine went quiet"
+            raise MachineError(
+                f"example {count * stuck.complete + index} (replica "
+                f"{index}'s example {stuck.complete}, from its on-board "
+                f"data source) has no output after the machine went quiet: "
+                f"{reason}")
+        progress(min(count * c.complete + r if c.complete < share
+                     else n_examples for r, (c, share) in
+                     enumerate(zip(collectors, shares))))
+    outputs = np.zeros((n_examples, n_outputs), dtype=np.float32)
+    for index, collector in enumerate(collectors):
+        outputs[index::count] = collector.values
+    return outputs

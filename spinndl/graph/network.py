@@ -24,6 +24,7 @@ from ..wire_format import (
     GRADIENT_READY_PARTITION, GRADIENT_TOTAL_PARTITION, KEYS_PER_VALUE,
     LABELS_PARTITION,
     SOFTMAX_PARTITION, backward_partition, label_keys)
+from .data_source import DataSourceVertex, check_fits_chip
 from .kinds import vertex_class
 from .layer_vertex import LayerVertex
 
@@ -89,6 +90,11 @@ def choose_layout(session, layers: Sequence[Layer], training_config=None,
     batch = training_config.batch_size if training else 32
     replicas = layout.replicas
     most = None
+    if training and layout.data_source != "host":
+        raise CapacityError(
+            f"data_source={layout.data_source!r}: fit streams its examples "
+            f"and labels from the host (an on-board source is implemented "
+            f"for predict and evaluate only)")
     if training:
         most = training_replicas_limit(training_config.n_examples, batch)
         if replicas is not None and replicas > most:
@@ -112,7 +118,7 @@ def choose_layout(session, layers: Sequence[Layer], training_config=None,
         chosen = plan_throughput(
             layer_specs(layers), available, boards, training, slots, batch,
             machine_budget(), replicas, machine=machine_name,
-            max_replicas=most)
+            max_replicas=most, host_streamed=layout.data_source == "host")
     capacity = session.capacity()
     if capacity is not None and chosen.replicas > 1:
         available, boards, machine_name = capacity
@@ -165,12 +171,15 @@ class NetworkGraph:
 
     def __init__(self, session, layers: Sequence[Layer],
                  training_config=None, output_port: int = OUTPUT_PORT,
-                 layout: Optional[Layout] = None):
+                 layout: Optional[Layout] = None, board_inputs=None):
         """session: a spinndl.backend.toolchain.ToolchainSession;
         training_config: a spinndl.training.config.TrainingConfig for
         the training layout (docs/training.md), None for inference;
         layout: the mapping objective and replicas (default: "cores", one
-        copy). Checks the model's capacity first (choose_layout)."""
+        copy); board_inputs: with layout.data_source "board", the
+        examples (n, *input shape), dealt round the replicas' data source
+        cores (example i to replica i % R). Checks the model's capacity
+        first (choose_layout)."""
         self.layers = list(layers)
         self.training = training_config is not None
         self.virtual = session.virtual
@@ -189,6 +198,14 @@ class NetworkGraph:
             message_type=EIEIOType.KEY_PAYLOAD_32_BIT,
             use_payload_prefix=False, payload_as_time_stamps=False,
             label=OUTPUT_LABEL)
+        self.board_inputs = board_inputs
+        if (board_inputs is None) != (self.layout.data_source == "host"):
+            raise ValueError("board_inputs are needed exactly when "
+                             "data_source is 'board'")
+        if board_inputs is not None:
+            for index in range(self.choice.replicas):
+                check_fits_chip(board_inputs[index::self.choice.replicas],
+                                f"data source of replica {index}")
         self.replicas: List[Replica] = [
             self._add_replica(session, index, training_config, budget)
             for index in range(self.choice.replicas)]
@@ -206,10 +223,15 @@ class NetworkGraph:
         # The toolchain would give the sources this splitter while mapping;
         # setting it now lets the layers' packing count their slices.
         # Two keys per value: one per example parity (docs/streaming.md).
-        replica = Replica(index, self.training, ReverseIpTagMultiCastSource(
-            n_keys=KEYS_PER_VALUE * self.layers[0].n_atoms,
-            label=replica_label(self.layers[0].name, index),
-            splitter=SplitterFixedLegacy()))
+        label = replica_label(self.layers[0].name, index)
+        if self.board_inputs is not None:
+            source = DataSourceVertex(
+                label, self.board_inputs[index::self.choice.replicas])
+        else:
+            source = ReverseIpTagMultiCastSource(
+                n_keys=KEYS_PER_VALUE * self.layers[0].n_atoms, label=label,
+                splitter=SplitterFixedLegacy())
+        replica = Replica(index, self.training, source)
         for layer, cap in zip(self.layers[1:], self.choice.max_atoms):
             vertex = vertex_class(layer.kind)(layer, budget, training_config)
             if index:
@@ -230,6 +252,11 @@ class NetworkGraph:
             previous = vertex
         FecDataView.add_live_packet_gatherer_parameters(
             self.gatherer, previous, [FORWARD_PARTITION])
+        if self.board_inputs is not None:
+            # the source sends on as the outputs of its examples come out
+            replica.input_vertex.output_vertex = previous
+            session.add_edge(previous, replica.input_vertex,
+                             FORWARD_PARTITION)
         if self.training:
             self._add_training_parts(session, replica)
         return replica

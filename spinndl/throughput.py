@@ -203,12 +203,16 @@ def spread(specs: Sequence[LayerSpec], core_share: int, training: bool,
     exchange and updates included, went up). Returns (plan, caps)."""
     plan = plan_network(specs, training, optimizer_slots, budget)
     caps: List[Optional[int]] = [None] * len(specs)
-    # Training spreads the first layer only: wider later layers make
-    # their partial errors reach a core in bursts that outrun its receive
-    # (the backward pass is not staggered as the forward sends are), and
-    # the router drops them; the first layer sends no partial errors.
-    blocked = set(range(1, len(specs))) if training else set()
-    fixed = set(blocked)
+    # Training: a later layer's cores send their partial errors to a core
+    # of the layer before at about the same time (the backward pass is not
+    # staggered as the forward sends are), so a layer wider than any the
+    # densest plan has makes bursts that outrun the receiver and the
+    # router drops them. Layers after the first stay within that width;
+    # the first sends no partial errors.
+    burst_limit = max((layer.packing.cores for layer in plan.layers[1:]),
+                      default=1) if training else None
+    blocked: set = set()
+    fixed: set = set()
     while True:
         costs = [sum(layer_core_cycles(plan, i, batch_size,
                                        optimizer_slots))
@@ -227,6 +231,9 @@ def spread(specs: Sequence[LayerSpec], core_share: int, training: bool,
         trial_caps = list(caps)
         trial_caps[busiest] = cap
         trial = _plan(specs, training, optimizer_slots, budget, trial_caps)
+        if trial is not None and burst_limit is not None and busiest > 0 \
+                and trial.layers[busiest].packing.cores > burst_limit:
+            trial = None
         if trial is None or trial.layer_cores > core_share:
             blocked.add(busiest)
             continue

@@ -13,6 +13,7 @@ from ..emulator import Emulator
 from ..emulator.engine import RunStatus
 from ..emulator.transport import BoardTransport, Transport
 from ..faults import Faults, apply_to_emulator, resolve
+from ..graph.data_source import DataSourceVertex
 from ..graph.network import BINARY_FOLDER, OUTPUT_LABEL, NetworkGraph
 from ..layers import Layer
 from .diagnosis import (
@@ -260,7 +261,8 @@ def _run_on_board(session: ToolchainSession, graph: NetworkGraph, job,
             labels.append(replica.first_layer_label)   # the acks
     transport = BoardTransport(
         OUTPUT_LABEL, receive_labels=labels,
-        send_labels=[vertex.label for vertex in graph.source_vertices])
+        send_labels=[vertex.label for vertex in graph.source_vertices
+                     if not isinstance(vertex, DataSourceVertex)])
     outputs = BoardOutputs(timeouts.board_s)
     for label in labels:
         transport.add_receive_callback(label, outputs)

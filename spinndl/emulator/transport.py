@@ -131,6 +131,7 @@ class BoardTransport(Transport):
             LiveEventConnection)
         from spinn_utilities.socket_address import SocketAddress
         self._send_labels = list(send_labels)
+        self._receive_labels = list(receive_labels)
         self._connection = LiveEventConnection(
             live_packet_gather_label, receive_labels=list(receive_labels),
             send_labels=list(send_labels), local_port=None)
@@ -155,8 +156,11 @@ class BoardTransport(Transport):
     def on_start(self, callback) -> None:
         """Call callback() when the cores start running (the toolchain's
         start/resume notification), from the connection's thread."""
+        # any of the connection's labels (none to send when the inputs
+        # are on the board)
+        label = (self._send_labels or self._receive_labels)[0]
         self._connection.add_start_resume_callback(
-            self._send_labels[0], lambda _label, _connection: callback())
+            label, lambda _label, _connection: callback())
 
     def close(self) -> None:
         self._connection.close()

@@ -41,6 +41,11 @@ GRADIENT_MAC_CYCLES = 99
 #: per parameter and batch, by optimizer slots (SGD, momentum, Adam)
 UPDATE_CYCLES = {0: 128, 1: 184, 2: 1246}
 CYCLES_PER_US = 1000 // NS_PER_CYCLE
+#: Application cores per board "throughput" leaves free: the toolchain's
+#: placer puts each layer's cores on neighbouring chips and can fail to
+#: place a board filled to the last core (measured: 757 of 759 failed for
+#: six 784-512-512-10 training replicas). One chip's worth.
+PLACEMENT_SLACK_CORES = 17
 
 
 def check_objective(objective: str) -> str:
@@ -120,33 +125,27 @@ def replica_examples_per_second(plan: NetworkPlan, batch_size: int = 32,
                EXAMPLES_IN_FLIGHT * per_second / latency)
 
 
-def exchange_seconds_per_batch(plan: NetworkPlan, replicas: int) -> float:
-    """Training replicas: the gradient exchange at a batch end, layer after
-    layer (a layer sends its last example's partial errors once its update
-    is done). The chain is pipelined (gradient_exchange.c): replica 0's
-    sums leave one per GRADIENT_GAP_US and each crosses the other replicas
-    and comes back as a total right behind, so a layer takes about its
-    cores' sums times the gap."""
-    if replicas < 2 or not plan.training:
-        return 0.0
-    seconds = 0.0
-    for layer in plan.layers:
-        k, n_inputs = layer.packing.atoms_per_core, layer.spec.n_inputs
-        seconds += (k * n_inputs + k + replicas) * GRADIENT_GAP_US * 1e-6
-    return seconds
-
-
-def update_seconds_per_batch(plan: NetworkPlan,
-                             optimizer_slots: int = 0) -> float:
-    """The batch-end updates, layer after layer (a layer sends the batch's
-    last partial errors once its update is done): each layer's busiest
-    core updates its parameters."""
+def batch_end_seconds(plan: NetworkPlan, replicas: int,
+                      optimizer_slots: int = 0) -> float:
+    """The batch-end latency of training: each layer's update on its
+    busiest core (per parameter: UPDATE_CYCLES), with replicas after the
+    gradient exchange (gradient_exchange.c: pipelined, so about a core's
+    sums times GRADIENT_GAP_US). One copy updates layer after layer (a
+    layer sends the batch's last partial errors once updated); replicas
+    update every layer at once ("updated" tokens keep the acks honest),
+    so the slowest layer counts."""
     if not plan.training:
         return 0.0
     cycles = UPDATE_CYCLES.get(optimizer_slots, UPDATE_CYCLES[2])
-    return sum((layer.packing.atoms_per_core * layer.spec.n_inputs
-                + layer.packing.atoms_per_core) * cycles
-               for layer in plan.layers) * NS_PER_CYCLE * 1e-9
+    per_layer = []
+    for layer in plan.layers:
+        k, n_inputs = layer.packing.atoms_per_core, layer.spec.n_inputs
+        parameters = k * n_inputs + k
+        seconds = parameters * cycles * NS_PER_CYCLE * 1e-9
+        if replicas > 1:
+            seconds += (parameters + replicas) * GRADIENT_GAP_US * 1e-6
+        per_layer.append(seconds)
+    return max(per_layer) if replicas > 1 else sum(per_layer)
 
 
 def examples_per_second(plan: NetworkPlan, replicas: int,
@@ -158,9 +157,8 @@ def examples_per_second(plan: NetworkPlan, replicas: int,
     if not plan.training:
         return replicas * rate
     share = math.ceil(batch_size / replicas)
-    return batch_size / (share / rate
-                         + exchange_seconds_per_batch(plan, replicas)
-                         + update_seconds_per_batch(plan, optimizer_slots))
+    return batch_size / (share / rate + batch_end_seconds(
+        plan, replicas, optimizer_slots))
 
 
 @dataclass(frozen=True)
@@ -272,7 +270,8 @@ def plan_throughput(specs: Sequence[LayerSpec], available_cores: int,
     dense = plan_network(specs, training, optimizer_slots, budget)
     per_replica_sources = INPUT_SOURCE_CORES + (
         LABEL_SOURCE_CORES if training else 0)
-    free = available_cores - OUTPUT_GATHERER_CORES_PER_BOARD * boards
+    free = (available_cores - OUTPUT_GATHERER_CORES_PER_BOARD * boards
+            - PLACEMENT_SLACK_CORES * boards)
     most = free // (dense.layer_cores + per_replica_sources)
     if replicas is None and max_replicas is not None:
         most = min(most, max_replicas)

@@ -42,6 +42,9 @@ GRADIENT_READY_PARTITION = "gradient_ready"
 GRADIENT_TOTAL_PARTITION = "gradient_total"
 GRADIENT_PARTITIONS = (GRADIENT_CHAIN_PARTITION, GRADIENT_READY_PARTITION,
                        GRADIENT_TOTAL_PARTITION)
+#: Training with replicas: every core of a layer to every core of the
+#: previous one, once it and every layer after it have updated.
+UPDATED_PARTITION = "updated"
 #: Microseconds between two gradient values a core sends: a receiving
 #: core files each (interrupt, key match, float add, and in the middle of
 #: the chain the send on: ~1.8 us) while the totals of earlier values may
@@ -146,8 +149,11 @@ class ReplicaParams:
     total_in_key: int
     total_in_mask: int
     gap_us: int
+    updated_key: int
+    updated_in_key: int
+    updated_in_mask: int
 
-    N_WORDS = 13
+    N_WORDS = 16
 
     def encode(self) -> np.ndarray:
         return np.array(astuple(self), dtype=np.uint32)

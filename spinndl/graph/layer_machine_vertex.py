@@ -25,7 +25,8 @@ from ..packing import (
 from ..wire_format import (
     ACK_PARTITION, BACKWARD_PARTITION_PREFIX, BYTES_PER_WORD,
     FORWARD_PARTITION, GRADIENT_CHAIN_PARTITION, GRADIENT_GAP_US,
-    GRADIENT_READY_PARTITION, GRADIENT_TOTAL_PARTITION, ReplicaParams, KEYS_PER_VALUE, LABELS_PARTITION,
+    GRADIENT_READY_PARTITION, GRADIENT_TOTAL_PARTITION, UPDATED_PARTITION,
+    ReplicaParams, KEYS_PER_VALUE, LABELS_PARTITION,
     PARAMS_REGION_BYTES, SOFTMAX_KEYS_PER_CORE, SOFTMAX_PARTITION,
     BackwardTarget, KeyTableEntry, LayerParams, Loss, Region, TrainingParams,
     backward_partition, backward_target_slice, backward_targets_bytes,
@@ -152,7 +153,8 @@ class LayerMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
     def get_n_keys_for_partition(self, partition_id: str) -> int:
         if partition_id == SOFTMAX_PARTITION:
             return SOFTMAX_KEYS_PER_CORE
-        if partition_id in (ACK_PARTITION, GRADIENT_READY_PARTITION):
+        if partition_id in (ACK_PARTITION, GRADIENT_READY_PARTITION,
+                            UPDATED_PARTITION):
             return 1
         if partition_id in (GRADIENT_CHAIN_PARTITION,
                             GRADIENT_TOTAL_PARTITION):
@@ -276,6 +278,12 @@ class LayerMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
             if replica < last else (0, 0)
         total_in = peer(last, GRADIENT_TOTAL_PARTITION) \
             if replica < last else (0, 0)
+        # tokens from every core of the next layer: its app-level key
+        updated_in = (0, 0)
+        if vertex.next is not None:
+            info = routing_infos.get_info_from(vertex.next,
+                                               UPDATED_PARTITION)
+            updated_in = (info.key, info.mask)
         return ReplicaParams(
             n_replicas=len(peers), replica=replica,
             n_values=vertex.parameter_count(self.vertex_slice),
@@ -286,7 +294,10 @@ class LayerMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
             chain_in_key=chain_in[0], chain_in_mask=chain_in[1],
             ready_in_key=ready_in[0], ready_in_mask=ready_in[1],
             total_in_key=total_in[0], total_in_mask=total_in[1],
-            gap_us=GRADIENT_GAP_US)
+            gap_us=GRADIENT_GAP_US,
+            updated_key=(0 if vertex.previous is None
+                         else own(UPDATED_PARTITION)),
+            updated_in_key=updated_in[0], updated_in_mask=updated_in[1])
 
     def _check_neighbour_tables(self) -> None:
         """The DTCM the neighbour tables take must fit the allowance

@@ -22,6 +22,7 @@ from ..throughput import (
 from ..wire_format import (
     ACK_PARTITION, FORWARD_PARTITION, GRADIENT_CHAIN_PARTITION,
     GRADIENT_READY_PARTITION, GRADIENT_TOTAL_PARTITION, KEYS_PER_VALUE,
+    UPDATED_PARTITION,
     LABELS_PARTITION,
     SOFTMAX_PARTITION, backward_partition, label_keys)
 from .data_source import DataSourceVertex, check_fits_chip
@@ -295,6 +296,9 @@ class NetworkGraph:
                 session.add_edge(after, before, GRADIENT_READY_PARTITION)
             for vertex in peers[:-1]:
                 session.add_edge(peers[-1], vertex, GRADIENT_TOTAL_PARTITION)
+        for replica in self.replicas:
+            for vertex in replica.layer_vertices[1:]:
+                session.add_edge(vertex, vertex.previous, UPDATED_PARTITION)
 
     def layer_vertices_of(self, replica: int) -> List[LayerVertex]:
         return self.replicas[replica].layer_vertices

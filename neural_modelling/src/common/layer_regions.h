@@ -121,6 +121,12 @@ typedef struct {
     uint32_t total_in_key;  /* totals from the last replica                  */
     uint32_t total_in_mask;
     uint32_t gap_us;        /* pause after each value sent                   */
+    /* Every layer updates at once; the first layer acks the batch's last
+     * example once every layer has: a core tells the layer before (not
+     * the first layer) when it and every core after it are updated. */
+    uint32_t updated_key;      /* to every core of the previous layer        */
+    uint32_t updated_in_key;   /* from every core of the next layer          */
+    uint32_t updated_in_mask;
 } replica_params_t;
 
 typedef struct {

@@ -34,6 +34,11 @@ bool gradient_exchange_active(void)
     return active;
 }
 
+const replica_params_t *gradient_exchange_params(void)
+{
+    return &params;
+}
+
 uint32_t gradient_exchange_replica(void)
 {
     return active ? params.replica : 0;

@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <data_specification.h>
+#include "../common/layer_regions.h"
 #include "../common/numeric.h"
 #include "../common/startup.h"
 
@@ -35,6 +36,9 @@ void gradient_exchange_start(void (*done)(void));
 
 /* A packet of the exchange (FIQ): false if the key is none of its. */
 bool gradient_exchange_receive(uint32_t key, uint32_t payload);
+
+/* The REPLICAS region (valid when active). */
+const replica_params_t *gradient_exchange_params(void);
 
 /* The replica this core belongs to and their number (1 when inactive). */
 uint32_t gradient_exchange_replica(void);

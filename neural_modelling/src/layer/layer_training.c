@@ -88,15 +88,44 @@ static uint32_t share_of_batch(uint32_t size)
 }
 
 static void example_sent_on(uint32_t parity);
+static void send_partial_errors(uint32_t parity);
 static uint32_t deferred_parity;
+
+/* With replicas every layer exchanges and updates at once: the batch's
+ * last partial errors go back before the update, and "updated" tokens go
+ * from the output layer towards the first, each core passing one on once
+ * it has updated and heard from every core of the next layer; the first
+ * layer's ack then still means the whole network is done. */
+static bool own_updated;
+static uint32_t updated_tokens;
+
+static void release_if_updated(uint unused0, uint unused1)
+{
+    use(unused0);
+    use(unused1);
+    uint32_t expected = training.loss != LOSS_NONE ? 0
+            : training.next_layer_cores;
+    if (!own_updated || updated_tokens < expected) {
+        return;
+    }
+    own_updated = false;
+    updated_tokens = 0;
+    if (training.is_first_layer) {
+        example_sent_on(deferred_parity);   /* the ack */
+    } else {
+        send_word(gradient_exchange_params()->updated_key, 0);
+    }
+}
 
 static void exchange_done(void)
 {
     update();
-    example_sent_on(deferred_parity);
+    own_updated = true;
+    release_if_updated(0, 0);
 }
 
-/* Returns true when the example's sends wait for the exchange. */
+/* Returns true when the example's sends are done here or wait for the
+ * exchange. */
 static bool end_of_example(uint32_t parity)
 {
     if (++batch_done < share_of_batch(batch_size_now())) {
@@ -104,6 +133,9 @@ static bool end_of_example(uint32_t parity)
     }
     if (gradient_exchange_active()) {
         deferred_parity = parity;
+        if (!training.is_first_layer) {
+            send_partial_errors(parity);
+        }
         gradient_exchange_start(exchange_done);
         return true;
     }
@@ -237,6 +269,14 @@ bool layer_training_receive(uint32_t key, uint32_t payload)
     if (gradient_exchange_receive(key, payload)) {
         return true;
     }
+    if (gradient_exchange_active() && training.loss == LOSS_NONE) {
+        const replica_params_t *replicas = gradient_exchange_params();
+        if ((key & replicas->updated_in_mask) == replicas->updated_in_key) {
+            updated_tokens++;
+            layer_schedule(release_if_updated, 0);
+            return true;
+        }
+    }
     int32_t status = input_streams_receive(&errors_in, key, &parity, &index);
     if (status >= 0) {
         /* One add per partial error, here rather than storing every
@@ -322,6 +362,8 @@ void layer_training_init(data_specification_metadata_t *regions)
     }
     partial_errors = allocate(layer.params.n_inputs * sizeof(value_t));
     gradient_exchange_init(regions);
+    own_updated = false;
+    updated_tokens = 0;
     batch_start = 0;
     batch_done = 0;
 }

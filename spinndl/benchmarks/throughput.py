@@ -36,8 +36,8 @@ calibration.max_relative_error, calibration.kernels_checked
 Models: ``listing4`` (the thesis Listing 4, 224-50-50-300-50-25-17) and
 ``mlp784_512_512_10`` (relu hidden layers, softmax output), each with
 numerics ``float`` and ``fixed``; a numerics the Model does not offer
-(``Model(numerics=...)``, issue 9 section 2) prints
-``<model>.<numerics>: unavailable`` and the reason, never a figure.
+(``Model(numerics=...)``, issue 9 section 2) prints each of its lines as
+``unavailable`` with the reason, never a figure.
 ``--numerics float`` (or fixed) runs one, ``--models`` a subset.
 """
 
@@ -58,6 +58,10 @@ EXAMPLES = 24
 TRAIN_EXAMPLES = 96
 BATCH = 32
 NUMERICS = ("float", "fixed")
+#: The issue's lines per model and numerics.
+REQUIRED_METRICS = ("inference_board_examples_per_second",
+                    "training_board_examples_per_second", "cores", "drops",
+                    "mac_utilisation")
 OBJECTIVE = "throughput"
 MODELS = {
     "listing4": lambda: listing4_mlp(seed=0),
@@ -104,7 +108,8 @@ def model_figures(report, name: str, numerics: str, examples: int,
     prefix = f"{name}.{numerics}"
     missing = numerics_available(numerics)
     if missing is not None:
-        report(prefix, f"unavailable ({missing})")
+        for metric in REQUIRED_METRICS:
+            report(f"{prefix}.{metric}", f"unavailable ({missing})")
         return
     rng = np.random.default_rng(0)
     model = build(name, numerics)

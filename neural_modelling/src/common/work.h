@@ -50,7 +50,36 @@
     X(WORK_KEY_SEARCH_STEP, 15)   /* key table binary search, per step   */ \
     X(WORK_PARTIAL_ERROR_FILED, 40) /* the float add of a partial error  */ \
     X(WORK_SOFTMAX_STAT_FILED, 104)  /* a softmax statistic combined      */ \
-    X(WORK_SDRAM_WORD, 8)         /* a word copied to SDRAM without DMA  */
+    X(WORK_SDRAM_WORD, 8)         /* a word copied to SDRAM without DMA  */ \
+    /* The same kernels built with SPINNDL_FIXED (numeric.h, integer     */ \
+    /* s16.15 values and s7.24 weights): NUMERIC_WORK(kind) picks these. */ \
+    X(WORK_FIXED_FORWARD_MAC, 11)                                           \
+    X(WORK_FIXED_FORWARD_ATOM, 40)                                          \
+    X(WORK_FIXED_LINEAR, 14)                                                \
+    X(WORK_FIXED_RELU, 20)                                                  \
+    X(WORK_FIXED_SIGMOID, 200)                                              \
+    X(WORK_FIXED_TANH, 200)                                                 \
+    X(WORK_FIXED_SOFTMAX_SUM, 150)                                          \
+    X(WORK_FIXED_SOFTMAX_NORMALISE, 200)                                    \
+    X(WORK_FIXED_LOSS_MSE, 80)                                              \
+    X(WORK_FIXED_LOSS_BCE, 200)                                             \
+    X(WORK_FIXED_LOSS_CCE, 80)                                              \
+    X(WORK_FIXED_LOSS_SPARSE_CCE, 29)                                       \
+    X(WORK_FIXED_SAMPLE_WEIGHT, 20)                                         \
+    X(WORK_FIXED_BACKWARD_LINEAR, 14)                                       \
+    X(WORK_FIXED_BACKWARD_RELU, 20)                                         \
+    X(WORK_FIXED_BACKWARD_SIGMOID, 40)                                      \
+    X(WORK_FIXED_BACKWARD_TANH, 40)                                         \
+    X(WORK_FIXED_SOFTMAX_DOT, 20)                                           \
+    X(WORK_FIXED_SOFTMAX_DELTA, 20)                                         \
+    X(WORK_FIXED_PARTIAL_ERROR_MAC, 12)                                     \
+    X(WORK_FIXED_GRADIENT_MAC, 20)                                          \
+    X(WORK_FIXED_GRADIENT_ATOM, 20)                                         \
+    X(WORK_FIXED_UPDATE_SGD, 40)                                            \
+    X(WORK_FIXED_UPDATE_MOMENTUM, 50)                                       \
+    X(WORK_FIXED_UPDATE_ADAM, 600)                                          \
+    X(WORK_FIXED_PARTIAL_ERROR_FILED, 10)                                   \
+    X(WORK_FIXED_SOFTMAX_STAT_FILED, 60)
 
 #define WORK_AS_ENUM(name, cycles) name,
 typedef enum {

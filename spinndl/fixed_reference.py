@@ -143,6 +143,59 @@ def rms_update(root, g, one_minus_beta_2):
     return np.where(v <= 0, 0, sqrt64(np.maximum(v, 0)))
 
 
+def loss_gradient(loss: str, y, t):
+    """dLoss/dy of one example (training_maths.c's loss_gradient): y, t
+    raw s16.15; the width the means divide by is y's last axis."""
+    width = y.shape[-1] << VF
+    clipped = (y <= 0) | (y >= VALUE_SCALE)
+    if loss in ("mse", "mean_squared_error"):
+        return value_div(value_mul(2 * VALUE_SCALE, y - t), width)
+    if loss == "binary_crossentropy":
+        g = value_div(saturate(value_div(-t, y) + value_div(
+            VALUE_SCALE - t, VALUE_SCALE - y)), width)
+        return np.where(clipped, 0, g)
+    if loss == "categorical_crossentropy":
+        return np.where(clipped, 0, value_div(-t, np.where(clipped, 1, y)))
+    raise ValueError(f"no fixed-point reference for loss {loss!r}")
+
+
+def optimizer_hyper(optimizer) -> Dict[str, int]:
+    """A spinndl optimizer's hyper-parameters as the TRAINING region's
+    s7.24 words."""
+    return {name: int(to_fixed([value], WF)[0]) for name, value
+            in optimizer.hyper_parameters().items()}
+
+
+def adam_powers(hyper, powers):
+    """beta^t after one more update, and that update's alpha."""
+    powers = [int(weight_mul(powers[0], hyper["beta_1"])),
+              int(weight_mul(powers[1], hyper["beta_2"]))]
+    alpha = weight_div(weight_mul(hyper["learning_rate"], weight_sqrt(
+        WEIGHT_SCALE - powers[1])), WEIGHT_SCALE - powers[0])
+    return powers, alpha
+
+
+def optimizer_step(code: int, hyper, p, sums, slot, slot2, examples: int,
+                   alpha=None):
+    """training_maths.c's optimizer_update for one array of parameters p
+    (raw s7.24) with gradient sums over `examples`; slot, slot2: momentum,
+    or Adam's m and sqrt(v). Returns the new (p, slot, slot2)."""
+    g = batch_mean(sums, batch_divisor(examples))
+    lr = hyper["learning_rate"]
+    if code == 0:
+        return saturate(p - weight_mul(g, lr)), slot, slot2
+    if code == 1:
+        slot = saturate(weight_mul(slot, hyper["momentum"])
+                        - weight_mul(g, lr))
+        return saturate(p + slot), slot, slot2
+    slot = saturate(slot + weight_mul(saturate(g - slot),
+                                      hyper["one_minus_beta_1"]))
+    slot2 = rms_update(slot2, g, hyper["one_minus_beta_2"])
+    p = saturate(p - weight_div(weight_mul(slot, alpha),
+                                saturate(slot2 + hyper["epsilon"])))
+    return p, slot, slot2
+
+
 # --- layers -------------------------------------------------------------------------
 ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh", "softmax")
 
@@ -201,19 +254,6 @@ class FixedNetwork:
         return from_fixed(self.forward(to_fixed(x, VF))[-1], VF)
 
     # --- training ---------------------------------------------------------
-    def _loss_gradient(self, loss: str, y, t):
-        width = y.shape[-1] << VF
-        clipped = (y <= 0) | (y >= VALUE_SCALE)
-        if loss in ("mse", "mean_squared_error"):
-            return value_div(value_mul(2 * VALUE_SCALE, y - t), width)
-        if loss == "binary_crossentropy":
-            g = value_div(saturate(value_div(-t, y) + value_div(
-                VALUE_SCALE - t, VALUE_SCALE - y)), width)
-            return np.where(clipped, 0, g)
-        if loss == "categorical_crossentropy":
-            return np.where(clipped, 0, value_div(-t, np.where(clipped, 1, y)))
-        raise ValueError(f"no fixed-point reference for loss {loss!r}")
-
     def _backward_example(self, outputs, g, sums):
         """One example's gradients into sums (in place), from dLoss/dy g."""
         for index in range(len(self.kernels) - 1, -1, -1):
@@ -242,8 +282,7 @@ class FixedNetwork:
         """Trains as fit(shuffle=False) does on the cores; returns the
         forward outputs (float32) of every example run. optimizer: a
         spinndl SGD or Adam (its hyper_parameters())."""
-        hyper = {name: int(to_fixed([value], WF)[0]) for name, value
-                 in optimizer.hyper_parameters().items()}
+        hyper = optimizer_hyper(optimizer)
         code = optimizer.code
         x_raw = to_fixed(x, VF).astype(np.int64)
         t_raw = to_fixed(y, VF).astype(np.int64)
@@ -262,42 +301,22 @@ class FixedNetwork:
                 for i in range(start, end):
                     outputs = self.forward(x_raw[i])
                     outputs_seen.append(outputs[-1])
-                    g = self._loss_gradient(loss, outputs[-1], t_raw[i])
+                    g = loss_gradient(loss, outputs[-1], t_raw[i])
                     self._backward_example(outputs, g, sums)
                 powers = self._update(code, hyper, powers, sums, slots,
                                       slots2, end - start)
         return from_fixed(np.array(outputs_seen), VF)
 
     def _update(self, code, hyper, powers, sums, slots, slots2, examples):
-        divisor = batch_divisor(examples)
-        lr = hyper["learning_rate"]
-        if code == 2:   # Adam
-            powers = [weight_mul(powers[0], hyper["beta_1"]),
-                      weight_mul(powers[1], hyper["beta_2"])]
-            alpha = weight_div(weight_mul(lr, weight_sqrt(
-                WEIGHT_SCALE - powers[1])), WEIGHT_SCALE - powers[0])
+        alpha = None
+        if code == 2:
+            powers, alpha = adam_powers(hyper, powers)
         for index in range(len(self.kernels)):
             params = [self.kernels[index], self.biases[index]]
             for which in range(2):
-                g = batch_mean(sums[index][which], divisor)
-                p = params[which]
-                if code == 0:
-                    p = saturate(p - weight_mul(g, lr))
-                elif code == 1:
-                    s = saturate(weight_mul(slots[index][which],
-                                            hyper["momentum"])
-                                 - weight_mul(g, lr))
-                    slots[index][which] = s
-                    p = saturate(p + s)
-                else:
-                    m = slots[index][which]
-                    m = saturate(m + weight_mul(saturate(g - m),
-                                                hyper["one_minus_beta_1"]))
-                    root = rms_update(slots2[index][which], g,
-                                      hyper["one_minus_beta_2"])
-                    slots[index][which], slots2[index][which] = m, root
-                    p = saturate(p - weight_div(
-                        weight_mul(m, alpha),
-                        saturate(root + hyper["epsilon"])))
-                params[which][...] = p
+                params[which][...], slots[index][which], \
+                    slots2[index][which] = optimizer_step(
+                        code, hyper, params[which], sums[index][which],
+                        slots[index][which], slots2[index][which],
+                        examples, alpha)
         return powers

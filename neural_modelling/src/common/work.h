@@ -53,32 +53,32 @@
     X(WORK_SDRAM_WORD, 8)         /* a word copied to SDRAM without DMA  */ \
     /* The same kernels built with SPINNDL_FIXED (numeric.h, integer     */ \
     /* s16.15 values and s7.24 weights): NUMERIC_WORK(kind) picks these. */ \
-    X(WORK_FIXED_FORWARD_MAC, 11)                                           \
+    X(WORK_FIXED_FORWARD_MAC, 11)  /* z += w x: one SMLAL, per weight   */ \
     X(WORK_FIXED_FORWARD_ATOM, 40)                                          \
     X(WORK_FIXED_LINEAR, 14)                                                \
-    X(WORK_FIXED_RELU, 20)                                                  \
-    X(WORK_FIXED_SIGMOID, 200)                                              \
-    X(WORK_FIXED_TANH, 200)                                                 \
-    X(WORK_FIXED_SOFTMAX_SUM, 150)                                          \
-    X(WORK_FIXED_SOFTMAX_NORMALISE, 200)                                    \
-    X(WORK_FIXED_LOSS_MSE, 80)                                              \
-    X(WORK_FIXED_LOSS_BCE, 200)                                             \
-    X(WORK_FIXED_LOSS_CCE, 80)                                              \
-    X(WORK_FIXED_LOSS_SPARSE_CCE, 29)                                       \
-    X(WORK_FIXED_SAMPLE_WEIGHT, 20)                                         \
+    X(WORK_FIXED_RELU, 21)                                                  \
+    X(WORK_FIXED_SIGMOID, 289)                                              \
+    X(WORK_FIXED_TANH, 292)                                                 \
+    X(WORK_FIXED_SOFTMAX_SUM, 161)                                          \
+    X(WORK_FIXED_SOFTMAX_NORMALISE, 281)                                    \
+    X(WORK_FIXED_LOSS_MSE, 126)                                              \
+    X(WORK_FIXED_LOSS_BCE, 402)                                             \
+    X(WORK_FIXED_LOSS_CCE, 186)                                              \
+    X(WORK_FIXED_LOSS_SPARSE_CCE, 26)                                       \
+    X(WORK_FIXED_SAMPLE_WEIGHT, 23)                                         \
     X(WORK_FIXED_BACKWARD_LINEAR, 14)                                       \
-    X(WORK_FIXED_BACKWARD_RELU, 20)                                         \
-    X(WORK_FIXED_BACKWARD_SIGMOID, 40)                                      \
-    X(WORK_FIXED_BACKWARD_TANH, 40)                                         \
-    X(WORK_FIXED_SOFTMAX_DOT, 20)                                           \
-    X(WORK_FIXED_SOFTMAX_DELTA, 20)                                         \
-    X(WORK_FIXED_PARTIAL_ERROR_MAC, 12)                                     \
-    X(WORK_FIXED_GRADIENT_MAC, 20)                                          \
-    X(WORK_FIXED_GRADIENT_ATOM, 20)                                         \
-    X(WORK_FIXED_UPDATE_SGD, 40)                                            \
-    X(WORK_FIXED_UPDATE_MOMENTUM, 50)                                       \
-    X(WORK_FIXED_UPDATE_ADAM, 600)                                          \
-    X(WORK_FIXED_PARTIAL_ERROR_FILED, 10)                                   \
+    X(WORK_FIXED_BACKWARD_RELU, 24)                                         \
+    X(WORK_FIXED_BACKWARD_SIGMOID, 58)                                      \
+    X(WORK_FIXED_BACKWARD_TANH, 54)                                         \
+    X(WORK_FIXED_SOFTMAX_DOT, 33)                                           \
+    X(WORK_FIXED_SOFTMAX_DELTA, 26)                                         \
+    X(WORK_FIXED_PARTIAL_ERROR_MAC, 13)                                     \
+    X(WORK_FIXED_GRADIENT_MAC, 31)                                          \
+    X(WORK_FIXED_GRADIENT_ATOM, 40)                                         \
+    X(WORK_FIXED_UPDATE_SGD, 61)                                            \
+    X(WORK_FIXED_UPDATE_MOMENTUM, 88)                                       \
+    X(WORK_FIXED_UPDATE_ADAM, 896)                                          \
+    X(WORK_FIXED_PARTIAL_ERROR_FILED, 22)                                   \
     X(WORK_FIXED_SOFTMAX_STAT_FILED, 60)
 
 #define WORK_AS_ENUM(name, cycles) name,

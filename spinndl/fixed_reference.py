@@ -10,6 +10,7 @@ for values, weight * 2^24 for weights).
 """
 
 import math
+from contextlib import contextmanager
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -320,3 +321,17 @@ class FixedNetwork:
                         slots[index][which], slots2[index][which],
                         examples, alpha)
         return powers
+
+
+@contextmanager
+def weight_fraction_bits(bits: int):
+    """Within the block the model computes as if weight_t had ``bits``
+    fraction bits (fixed_maths.h's WEIGHT_FRACTION_BITS): for measuring
+    the format's choice (spinndl.benchmarks.numerics), not the cores."""
+    global WF, WEIGHT_SCALE  # pylint: disable=global-statement
+    saved = WF, WEIGHT_SCALE
+    WF, WEIGHT_SCALE = bits, 1 << bits
+    try:
+        yield
+    finally:
+        WF, WEIGHT_SCALE = saved

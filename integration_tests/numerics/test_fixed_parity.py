@@ -110,3 +110,11 @@ def test_input_out_of_fixed_range_is_a_clear_error():
 def test_unknown_numerics_is_a_clear_error():
     with pytest.raises(ValueError, match="numerics must be one of"):
         Model([Input(shape=(4,)), Dense(3)], numerics="half")
+
+
+def test_numerics_survives_save_and_load(tmp_path):
+    from spinndl import load_model
+    model = Model([Input(shape=(4,)), Dense(3)], seed=0, numerics="fixed")
+    model.save(tmp_path / "fixed.spinndl")
+    assert load_model(tmp_path / "fixed.spinndl").numerics == "fixed"
+    assert Model([Input(shape=(4,)), Dense(3)]).numerics == "float"

@@ -128,6 +128,13 @@ def weight_sqrt(x):
     return np.where(x <= 0, 0, sqrt64(np.maximum(x, 0) << WF))
 
 
+def gradient_terms(products):
+    """delta x products (30 fraction bits) rounded to weight_t, not
+    saturated (numeric.h's gradient_accumulate saturates the sum)."""
+    shift = 2 * VF - WF
+    return (np.asarray(products, np.int64) + (1 << (shift - 1))) >> shift
+
+
 def batch_divisor(examples: int) -> int:
     return 0 if examples <= 1 else ((1 << 32) + examples // 2) // examples
 
@@ -271,8 +278,8 @@ class FixedNetwork:
                 g = value_mul(y, g - dot)
             delta = g
             kernel_sums, bias_sums = sums[index]
-            kernel_sums[...] = saturate(kernel_sums + round_shift(
-                np.outer(x, delta), 2 * VF - WF))
+            kernel_sums[...] = saturate(kernel_sums + gradient_terms(
+                np.outer(x, delta)))
             bias_sums[...] = saturate(bias_sums + saturate(
                 delta * (WEIGHT_SCALE // VALUE_SCALE)))
             if index > 0:

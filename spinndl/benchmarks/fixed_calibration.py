@@ -181,8 +181,8 @@ class FixedCalibration(Calibration):
         def check_gradients(_values):
             want = sums.copy()
             want[:n_atoms * n_inputs] = ref.saturate(
-                want[:n_atoms * n_inputs] + ref.round_shift(
-                    np.outer(delta, x), 2 * VF - WF).ravel())
+                want[:n_atoms * n_inputs] + ref.gradient_terms(
+                    np.outer(delta, x)).ravel())
             want[n_atoms * n_inputs:] = ref.saturate(
                 want[n_atoms * n_inputs:] + ref.saturate(
                     delta * (WEIGHT_SCALE // VALUE_SCALE)))

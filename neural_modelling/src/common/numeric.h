@@ -105,10 +105,11 @@ static inline value_t mac_value(mac_t acc)
     return acc;
 }
 
-/* delta x as a gradient term; delta as a bias gradient term. */
-static inline weight_t gradient_product(value_t delta, value_t x)
+/* sum + delta x: a gradient term accumulated; delta as a bias term. */
+static inline weight_t gradient_accumulate(weight_t sum, value_t delta,
+                                          value_t x)
 {
-    return delta * x;
+    return sum + delta * x;
 }
 
 static inline weight_t weight_from_value(value_t x)
@@ -256,10 +257,13 @@ static inline value_t mac_value(mac_t acc)
     return fixed_round_shift(acc, WEIGHT_FRACTION_BITS);
 }
 
-static inline weight_t gradient_product(value_t delta, value_t x)
+/* One rounding of the product, one saturation of the sum. */
+#define GRADIENT_SHIFT (2 * VALUE_FRACTION_BITS - WEIGHT_FRACTION_BITS)
+static inline weight_t gradient_accumulate(weight_t sum, value_t delta,
+                                          value_t x)
 {
-    return fixed_round_shift((int64_t) delta * x,
-            2 * VALUE_FRACTION_BITS - WEIGHT_FRACTION_BITS);
+    return fixed_saturate((int64_t) sum + (((int64_t) delta * x
+            + (1 << (GRADIENT_SHIFT - 1))) >> GRADIENT_SHIFT));
 }
 
 static inline weight_t weight_from_value(value_t x)

@@ -73,7 +73,7 @@
     X(WORK_FIXED_SOFTMAX_DOT, 33)                                           \
     X(WORK_FIXED_SOFTMAX_DELTA, 26)                                         \
     X(WORK_FIXED_PARTIAL_ERROR_MAC, 13)                                     \
-    X(WORK_FIXED_GRADIENT_MAC, 31)                                          \
+    X(WORK_FIXED_GRADIENT_MAC, 26)                                          \
     X(WORK_FIXED_GRADIENT_ATOM, 40)                                         \
     X(WORK_FIXED_UPDATE_SGD, 61)                                            \
     X(WORK_FIXED_UPDATE_MOMENTUM, 88)                                       \

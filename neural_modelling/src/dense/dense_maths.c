@@ -60,7 +60,7 @@ void dense_accumulate_gradients(weight_t *gradient_sums, const value_t *delta,
         weight_t *row = &gradient_sums[a * n_inputs];
         value_t d = delta[a];
         for (uint32_t i = 0; i < n_inputs; i++) {
-            row[i] = weight_add(row[i], gradient_product(d, x[i]));
+            row[i] = gradient_accumulate(row[i], d, x[i]);
         }
         bias_sums[a] = weight_add(bias_sums[a], weight_from_value(d));
     }

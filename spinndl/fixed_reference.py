@@ -234,9 +234,13 @@ class FixedNetwork:
     """Raw fixed-point parameters of a Dense stack, and what its cores
     compute: ``predict`` and ``fit`` as the emulated cores do."""
 
-    def __init__(self, layers):
-        """layers: a spinndl model's layers after its Input (Dense)."""
+    def __init__(self, layers, atoms_per_core: Optional[Sequence] = None):
+        """layers: a spinndl model's layers after its Input (Dense);
+        atoms_per_core: per layer, the atoms of each of its cores (its
+        Mapping's atoms_per_core) when it is split: each core rounds its
+        share of the partial errors it sends once (None: one core)."""
         self.activations = [layer.activation for layer in layers]
+        self.atoms_per_core = list(atoms_per_core or [None] * len(layers))
         self.kernels = [to_fixed(layer.get_weights()[0], WF).astype(np.int64)
                         for layer in layers]
         self.biases = [to_fixed(layer.get_weights()[1], WF).astype(np.int64)
@@ -283,7 +287,12 @@ class FixedNetwork:
             bias_sums[...] = saturate(bias_sums + saturate(
                 delta * (WEIGHT_SCALE // VALUE_SCALE)))
             if index > 0:
-                g = round_shift(self.kernels[index] @ delta, WF)
+                kernel = self.kernels[index]
+                per_core = self.atoms_per_core[index] or len(delta)
+                g = saturate(sum(
+                    round_shift(kernel[:, lo:lo + per_core]
+                                @ delta[lo:lo + per_core], WF)
+                    for lo in range(0, len(delta), per_core)))
 
     def fit(self, x, y, loss: str, optimizer, batch_size: int,
             epochs: int = 1, state: Optional[Dict] = None):

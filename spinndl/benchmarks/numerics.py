@@ -21,7 +21,8 @@ format.weight_bits_<b>.digits_test_accuracy (``--formats``)
     fraction bits, b = 15 (values' s16.15), 20, 24; SGD(0.05), SGD(0.01)
     and Adam(0.001), 5 epochs, batch 32, examples in order;
     ``format.float.<optimizer>.digits_test_accuracy`` is the same training
-    in float on the cores (the emulator), the baseline.
+    in float on the cores (the emulator), the baseline; ``…max_weight_error``
+    the largest |fixed - float| of the trained weights.
 """
 
 import argparse
@@ -50,7 +51,8 @@ def mnist_split():
 
 def train_and_test(numerics: str, widths, split, optimizer, epochs: int,
                    shuffle: bool = True):
-    """(test accuracy, fit's RunStats) of an MLP trained on the cores."""
+    """(test accuracy, fit's RunStats, the model) of an MLP trained on
+    the cores."""
     x_train, y_train, x_test, y_test = split
     model = Model([Input(shape=(widths[0],))]
                   + [Dense(w, activation="relu") for w in widths[1:-1]]
@@ -61,7 +63,8 @@ def train_and_test(numerics: str, widths, split, optimizer, epochs: int,
               seed=0, shuffle=shuffle)
     training = model.last_run
     predicted = model.predict(x_test).argmax(axis=1)
-    return float(np.mean(predicted == y_test.argmax(axis=1))), training
+    return (float(np.mean(predicted == y_test.argmax(axis=1))), training,
+            model)
 
 
 def mnist_figures(report: Callable[[str, object], None],
@@ -69,7 +72,7 @@ def mnist_figures(report: Callable[[str, object], None],
     split = mnist_split()
     accuracy = {}
     for numerics in ("fixed", "float"):
-        accuracy[numerics], training = train_and_test(
+        accuracy[numerics], training, _ = train_and_test(
             numerics, (784, 128, 10), split, Adam(learning_rate=0.001),
             epochs)
         report(f"mnist_{numerics}.test_accuracy",
@@ -85,7 +88,7 @@ def digits_figures(report, epochs: int = DIGITS_EPOCHS) -> None:
     from ..examples.datasets import digits_split
     x_train, x_test, y_train, y_test = digits_split()
     for numerics in ("fixed", "float"):
-        accuracy, _ = train_and_test(
+        accuracy, _, _ = train_and_test(
             numerics, (64, 32, 10), (x_train, y_train, x_test, y_test),
             Adam(learning_rate=0.01), epochs)
         report(f"digits_{numerics}.test_accuracy", f"{accuracy:.3f}")
@@ -98,7 +101,7 @@ def format_figures(report, epochs: int = 5) -> None:
     for name, optimizer in (("sgd_0.05", SGD(learning_rate=0.05)),
                             ("sgd_0.01", SGD(learning_rate=0.01)),
                             ("adam_0.001", Adam(learning_rate=0.001))):
-        baseline, _ = train_and_test(
+        baseline, _, float_model = train_and_test(
             "float", (64, 32, 10), (x_train, y_train, x_test, y_test),
             optimizer, epochs, shuffle=False)
         report(f"format.float.{name}.digits_test_accuracy",
@@ -111,8 +114,13 @@ def format_figures(report, epochs: int = 5) -> None:
                 network.fit(x_train, y_train, "categorical_crossentropy",
                             optimizer, batch_size=32, epochs=epochs)
                 predicted = network.predict(x_test).argmax(axis=1)
+                weights = network.weights()
             report(f"format.weight_bits_{bits}.{name}.digits_test_accuracy",
                    f"{np.mean(predicted == y_test.argmax(axis=1)):.3f}")
+            error = max(float(np.max(np.abs(a - b))) for a, b in zip(
+                weights, float_model.get_weights()))
+            report(f"format.weight_bits_{bits}.{name}.max_weight_error",
+                   f"{error:.2e}")
 
 
 def main() -> None:

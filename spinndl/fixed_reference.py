@@ -11,7 +11,7 @@ for values, weight * 2^24 for weights).
 
 import math
 from contextlib import contextmanager
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
@@ -295,14 +295,17 @@ class FixedNetwork:
                     for lo in range(0, len(delta), per_core)))
 
     def fit(self, x, y, loss: str, optimizer, batch_size: int,
-            epochs: int = 1, state: Optional[Dict] = None):
+            epochs: int = 1, sample_weight=None):
         """Trains as fit(shuffle=False) does on the cores; returns the
         forward outputs (float32) of every example run. optimizer: a
-        spinndl SGD or Adam (its hyper_parameters())."""
+        spinndl SGD or Adam (its hyper_parameters()); sample_weight: one
+        per example, scaling its loss gradient."""
         hyper = optimizer_hyper(optimizer)
         code = optimizer.code
         x_raw = to_fixed(x, VF).astype(np.int64)
         t_raw = to_fixed(y, VF).astype(np.int64)
+        w_raw = None if sample_weight is None else \
+            to_fixed(sample_weight, VF).astype(np.int64)
         slots = [[np.zeros_like(k), np.zeros_like(b)] for k, b in
                  zip(self.kernels, self.biases)]
         slots2 = [[np.zeros_like(k), np.zeros_like(b)] for k, b in
@@ -319,6 +322,8 @@ class FixedNetwork:
                     outputs = self.forward(x_raw[i])
                     outputs_seen.append(outputs[-1])
                     g = loss_gradient(loss, outputs[-1], t_raw[i])
+                    if w_raw is not None:
+                        g = value_mul(g, w_raw[i])
                     self._backward_example(outputs, g, sums)
                 powers = self._update(code, hyper, powers, sums, slots,
                                       slots2, end - start)

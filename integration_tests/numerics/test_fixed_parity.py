@@ -143,3 +143,39 @@ def test_fit_bit_exact_with_layers_split_over_cores():
                   batch_size=6, epochs=1)
     for got, want in zip(model.get_weights(), reference.weights()):
         np.testing.assert_array_equal(got, want)
+
+
+def test_fixed_fit_with_validation_resumes_adam_state_each_epoch():
+    """With validation every epoch is its own run: the cores' Adam state
+    (m, and sqrt(v) in the second slot) comes back to the host as Keras' m
+    and v and goes out again; training goes on improving."""
+    model = Model([Input(shape=(10,)), Dense(12, activation="relu"),
+                   Dense(5, activation="softmax")], seed=5, numerics="fixed")
+    model.compile("categorical_crossentropy",
+                  optimizers.Adam(learning_rate=0.02), metrics=["accuracy"])
+    x, y = _data(40, 10, seed=8), _one_hot(40, 5, seed=9)
+    history = model.fit(x, y, batch_size=8, epochs=3, verbose=0,
+                        validation_data=(x, y), shuffle=False)
+    losses = history.history["val_loss"]
+    assert losses[-1] < losses[0], losses
+    m, v = model._optimizer_state.slots[model.layers[1].name][:2]
+    assert all(np.all(a >= 0) for a in v) and any(np.any(a > 0) for a in v)
+    assert any(np.any(a != 0) for a in m)
+    assert model._optimizer_state.step == 15
+
+
+def test_fit_with_sample_weights_bit_exact():
+    model = Model([Input(shape=(10,)), Dense(12, activation="tanh"),
+                   Dense(4, activation="sigmoid")], seed=2, numerics="fixed")
+    optimizer = optimizers.SGD(learning_rate=0.2, momentum=0.5)
+    model.compile("mean_squared_error", optimizer)
+    reference = FixedNetwork(model.layers[1:])
+    x = _data(16, 10, seed=10)
+    y = np.random.default_rng(11).uniform(0, 1, (16, 4)).astype(np.float32)
+    weights = np.random.default_rng(12).uniform(0, 3, 16).astype(np.float32)
+    model.fit(x, y, batch_size=5, epochs=2, shuffle=False, verbose=0,
+              sample_weight=weights)
+    reference.fit(x, y, "mean_squared_error", optimizer, batch_size=5,
+                  epochs=2, sample_weight=weights)
+    for got, want in zip(model.get_weights(), reference.weights()):
+        np.testing.assert_array_equal(got, want)

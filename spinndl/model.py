@@ -47,14 +47,23 @@ class Model:
 
     As in Keras, a layer object may be in several models only with the
     same input shape, and then its weights are shared.
+
+    ``numerics``: the number format the cores compute in, ``"float"``
+    (IEEE binary32, the default, Keras parity) or ``"fixed"`` (s16.15
+    values, s7.24 weights in integer arithmetic, docs/numerics.md); the
+    host's weights stay float32 either way.
     """
 
     def __init__(self, layers=None, outputs=None, *, inputs=None,
                  name: Optional[str] = None, seed: Optional[int] = None,
-                 machine=None, mapping_objective: str = "cores",
+                 machine=None, numerics: str = "float",
+                 mapping_objective: str = "cores",
                  replicas: Optional[int] = None, data_source: str = "host"):
         from .machine import VirtualMachine
+        from .numerics import resolve
         from .throughput import Layout
+        #: spinndl.numerics.Numerics of the cores
+        self._numerics = resolve(numerics)
         if machine is not None and not isinstance(machine, VirtualMachine):
             raise TypeError(f"machine must be a spinndl.VirtualMachine or "
                             f"None, got {machine!r}")
@@ -123,6 +132,11 @@ class Model:
                 raise
         self.layers.append(layer)
         self._names_used.add(layer.name)
+
+    @property
+    def numerics(self) -> str:
+        """The cores' number format: "float" or "fixed"."""
+        return self._numerics.name
 
     def pop(self) -> Layer:
         """Remove the last layer and return it (the Input stays), as
@@ -249,7 +263,8 @@ class Model:
         board = None if self.layout.data_source == "host" else np.zeros(
             (0,) + self.layers[0].output_shape, np.float32)
         with mapped_network(self.layers, config, self.machine,
-                            self._layout(training), board) as graph:
+                            self._numerics, self._layout(training),
+                            board) as graph:
             return graph.report()
 
     def _layout(self, training: bool):
@@ -299,6 +314,8 @@ class Model:
             index = tuple(int(i) for i in np.argwhere(bad)[0])
             raise ValueError(f"{what}: non-finite value {array[index]} at "
                              f"index {index}")
+        self._numerics.check_values(
+            array, f"{what} (input of layer {self.layers[0].name!r})")
         return array
 
     def predict(self, x, batch_size: Optional[int] = None,
@@ -335,18 +352,19 @@ class Model:
                         else done // batch_size
                     bar.update(finished - bar.n)
                 if on_board:
-                    return collect_replicas(
+                    return self._numerics.decode_outputs(collect_replicas(
                         run.transport, run.graph.replicas, len(x),
                         n_outputs, run.advance, progress=progress,
-                        diagnose=run.diagnose)
-                return stream_replicas(
-                    run.transport, run.graph.replicas, x, n_outputs,
-                    run.advance, progress=progress, diagnose=run.diagnose)
+                        diagnose=run.diagnose))
+                return self._numerics.decode_outputs(stream_replicas(
+                    run.transport, run.graph.replicas, payloads, n_outputs,
+                    run.advance, progress=progress, diagnose=run.diagnose))
 
+        payloads = self._numerics.input_payloads(x)
         on_board = self.layout.data_source == "board"
         outputs, self.last_run = run_network(
             self.layers, None, job, faults, timeouts, self.machine,
-            self.layout, x if on_board else None)
+            self._numerics, self.layout, payloads if on_board else None)
         return outputs.reshape((len(x),) + self.layers[-1].output_shape)
 
     def evaluate(self, x, y, batch_size: Optional[int] = None, verbose=0,

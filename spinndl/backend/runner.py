@@ -103,14 +103,16 @@ def run_network(layers: Sequence[Layer], training_config,
                 job: Callable[[NetworkRun], Result],
                 faults: Optional[Faults] = None,
                 timeouts: Optional[Timeouts] = None, machine=None,
-                layout=None, board_inputs=None):
+                numerics=None, layout=None, board_inputs=None):
     """Map the layers (the training layout with a TrainingConfig) on
     ``machine`` (a spinndl.VirtualMachine, None for the configured one),
     run ``job`` against the running network, stop. Returns (job's result,
     RunStats). ``faults`` (else SPINNDL_FAULTS) are injected in the
-    emulator (docs/reliability.md); ``layout`` (graph.network.Layout) sets
-    the mapping objective and replicas; ``board_inputs`` the examples a
-    data source on the board streams (layout.data_source "board")."""
+    emulator (docs/reliability.md). ``numerics``: spinndl.numerics'
+    format of the cores (float by default); ``layout``
+    (throughput.Layout) the mapping objective and replicas;
+    ``board_inputs`` the examples a data source on the board streams
+    (layout.data_source "board")."""
     timeouts = timeouts or Timeouts()
     if not isinstance(timeouts, Timeouts):
         raise TypeError(f"timeouts must be a spinndl Timeouts, got "
@@ -118,7 +120,8 @@ def run_network(layers: Sequence[Layer], training_config,
     faults = resolve(faults)
     with ToolchainSession(BINARY_FOLDER, machine) as session:
         graph = NetworkGraph(session, layers, training_config,
-                             layout=layout, board_inputs=board_inputs)
+                             numerics=numerics, layout=layout,
+                             board_inputs=board_inputs)
         if session.virtual:
             return _run_in_emulator(session, graph, job, faults, timeouts)
         return _run_on_board(session, graph, job, timeouts)

@@ -333,7 +333,7 @@ def _restore_handlers(saved) -> None:
 
 @contextmanager
 def mapped_network(layers, training_config=None, machine=None,
-                   layout=None, board_inputs=None
+                   numerics=None, layout=None, board_inputs=None
                    ) -> Iterator[NetworkGraph]:
     """Map a model's layers in a fresh toolchain session (the training
     layout when a spinndl.training.config.TrainingConfig is given, e.g.
@@ -344,7 +344,8 @@ def mapped_network(layers, training_config=None, machine=None,
     with ToolchainSession(BINARY_FOLDER, machine) as session:
         started = time.perf_counter()
         graph = NetworkGraph(session, layers, training_config,
-                             layout=layout, board_inputs=board_inputs)
+                             numerics=numerics, layout=layout,
+                             board_inputs=board_inputs)
         session.map()
         graph.mapping_seconds = time.perf_counter() - started
         yield graph

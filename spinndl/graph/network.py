@@ -81,6 +81,22 @@ def training_replicas_limit(n_examples: int, batch_size: int) -> int:
     return min(batch_size, n_examples, last or batch_size)
 
 
+def check_numerics(layers: Sequence[Layer], numerics=None):
+    """The resolved spinndl.numerics format for the layers, or a
+    ValueError naming the layer that cannot run in it."""
+    from ..numerics import FLOAT, resolve
+    numerics = resolve(numerics or FLOAT)
+    if numerics.binary_suffix:
+        for layer in layers[1:]:
+            if not vertex_class(layer.kind).FIXED_POINT:
+                raise ValueError(
+                    f"layer {layer.name!r} ({type(layer).__name__}): "
+                    f"numerics={numerics.name!r} is not available for this "
+                    f"layer kind yet (docs/numerics.md); use "
+                    f"numerics='float'")
+        numerics.check_weights(layers[1:])
+    return numerics
+
 def choose_layout(session, layers: Sequence[Layer], training_config=None,
                   layout: Layout = Layout()) -> ThroughputPlan:
     """The plan of one replica, the replica count and the atoms-per-core
@@ -172,16 +188,21 @@ class NetworkGraph:
 
     def __init__(self, session, layers: Sequence[Layer],
                  training_config=None, output_port: int = OUTPUT_PORT,
-                 layout: Optional[Layout] = None, board_inputs=None):
+                 numerics=None, layout: Optional[Layout] = None,
+                 board_inputs=None):
         """session: a spinndl.backend.toolchain.ToolchainSession;
         training_config: a spinndl.training.config.TrainingConfig for
         the training layout (docs/training.md), None for inference;
+        numerics: spinndl.numerics' FLOAT (default) or FIXED, the number
+        format of the cores; a kind without fixed-point programs, or
+        weights outside the fixed range, are errors here, before mapping;
         layout: the mapping objective and replicas (default: "cores", one
         copy); board_inputs: with layout.data_source "board", the
         examples (n, *input shape), dealt round the replicas' data source
         cores (example i to replica i % R). Checks the model's capacity
         first (choose_layout)."""
         self.layers = list(layers)
+        self.numerics = check_numerics(self.layers, numerics)
         self.training = training_config is not None
         self.virtual = session.virtual
         self.session = session
@@ -235,6 +256,7 @@ class NetworkGraph:
         replica = Replica(index, self.training, source)
         for layer, cap in zip(self.layers[1:], self.choice.max_atoms):
             vertex = vertex_class(layer.kind)(layer, budget, training_config)
+            vertex.numerics = self.numerics
             if index:
                 vertex.set_label(replica_label(layer.name, index))
             vertex.max_atoms_per_core = cap

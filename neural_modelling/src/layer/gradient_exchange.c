@@ -15,9 +15,16 @@
 #include "../common/regions.h"
 #include "../common/work.h"
 
+/* A payload's bits as a gradient sum (float or fixed, common/numeric.h). */
+static inline weight_t weight_from_bits(uint32_t bits)
+{
+    union { uint32_t as_bits; weight_t as_weight; } w = { .as_bits = bits };
+    return w.as_weight;
+}
+
 static replica_params_t params;
 static bool active;
-static value_t *sums;
+static weight_t *sums;
 static uint32_t n_sums;
 static void (*exchange_done)(void);
 
@@ -72,11 +79,21 @@ static void finish_callback(uint unused0, uint unused1)
     finish();
 }
 
+/* The sums' words, key base_key + j, gap_us after each. */
+static void send_sums(uint32_t base_key)
+{
+    const uint32_t *words = (const uint32_t *) sums;
+    for (uint32_t j = 0; j < n_sums; j++) {
+        send_word(base_key + j, words[j]);
+        spin1_delay_us(params.gap_us);
+    }
+}
+
 static void send_totals(uint unused0, uint unused1)
 {
     use(unused0);
     use(unused1);
-    send_paced(params.total_key, sums, n_sums, params.gap_us);
+    send_sums(params.total_key);
     finish();
 }
 
@@ -84,7 +101,7 @@ static void send_chain(uint unused0, uint unused1)
 {
     use(unused0);
     use(unused1);
-    send_paced(params.chain_key, sums, n_sums, params.gap_us);
+    send_sums(params.chain_key);
 }
 
 /* Whatever can go next, from a queued callback. */
@@ -140,12 +157,12 @@ bool gradient_exchange_receive(uint32_t key, uint32_t payload)
             forwarding = is_last() || next_ready;
             chain_sent = forwarding;
         }
-        sums[j] += value_from_bits(payload);
+        sums[j] = weight_add(sums[j], weight_from_bits(payload));
         work_add(WORK_PACKET_FILED, 1);
         work_add(WORK_PARTIAL_ERROR_FILED, 1);
         if (forwarding) {
-            send_value((is_last() ? params.total_key : params.chain_key)
-                    + j, sums[j]);
+            send_word((is_last() ? params.total_key : params.chain_key)
+                    + j, ((const uint32_t *) sums)[j]);
         }
         if (++chain_in == n_sums) {
             if (is_last()) {
@@ -179,7 +196,7 @@ bool gradient_exchange_receive(uint32_t key, uint32_t payload)
 }
 
 /* A kind that does not say what it exchanges cannot have replicas. */
-__attribute__((weak)) value_t *kind_gradient_sums(uint32_t *n_values)
+__attribute__((weak)) weight_t *kind_gradient_sums(uint32_t *n_values)
 {
     *n_values = 0;
     return NULL;

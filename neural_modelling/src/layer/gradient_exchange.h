@@ -45,6 +45,6 @@ uint32_t gradient_exchange_replica(void);
 uint32_t gradient_exchange_replicas(void);
 
 /* What the layer kind exchanges: its gradient sums and their number. */
-value_t *kind_gradient_sums(uint32_t *n_values);
+weight_t *kind_gradient_sums(uint32_t *n_values);
 
 #endif

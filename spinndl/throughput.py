@@ -270,9 +270,12 @@ def plan_throughput(specs: Sequence[LayerSpec], available_cores: int,
     dense = plan_network(specs, training, optimizer_slots, budget)
     per_replica_sources = INPUT_SOURCE_CORES + (
         LABEL_SOURCE_CORES if training else 0)
-    free = (available_cores - OUTPUT_GATHERER_CORES_PER_BOARD * boards
-            - PLACEMENT_SLACK_CORES * boards)
-    most = free // (dense.layer_cores + per_replica_sources)
+    usable = available_cores - OUTPUT_GATHERER_CORES_PER_BOARD * boards
+    free = usable - PLACEMENT_SLACK_CORES * boards
+    replica_size = dense.layer_cores + per_replica_sources
+    # the slack only limits copies and spreading: one densest copy that
+    # fits the machine is always offered
+    most = max(free // replica_size, 1 if usable >= replica_size else 0)
     if replicas is None and max_replicas is not None:
         most = min(most, max_replicas)
     if most < 1 or (replicas is not None and replicas > most):
@@ -288,7 +291,7 @@ def plan_throughput(specs: Sequence[LayerSpec], available_cores: int,
     best = None
     for count in ([replicas] if replicas is not None
                   else range(1, most + 1)):
-        share = free // count - per_replica_sources
+        share = max(free // count - per_replica_sources, dense.layer_cores)
         plan, caps = spread(specs, share, training, optimizer_slots,
                             batch_size, budget, count)
         rate = min(link_cap, examples_per_second(

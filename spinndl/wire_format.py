@@ -9,7 +9,7 @@ board see the same bits.
 """
 
 import math
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from enum import IntEnum
 from typing import List, Sequence
 
@@ -41,6 +41,22 @@ REDUCTION_PARAMS_WORDS = 9
 #: One packet per example from each first-layer core when its backward pass
 #: (and any update) is done (training).
 ACK_PARTITION = "ack"
+#: Training with replicas (docs/training.md, "Replicas"): each core's
+#: gradient sums to the same slice of the next replica, "ready" back to the
+#: previous one, and the last replica's totals to every other replica.
+GRADIENT_CHAIN_PARTITION = "gradient_chain"
+GRADIENT_READY_PARTITION = "gradient_ready"
+GRADIENT_TOTAL_PARTITION = "gradient_total"
+GRADIENT_PARTITIONS = (GRADIENT_CHAIN_PARTITION, GRADIENT_READY_PARTITION,
+                       GRADIENT_TOTAL_PARTITION)
+#: Training with replicas: every core of a layer to every core of the
+#: previous one, once it and every layer after it have updated.
+UPDATED_PARTITION = "updated"
+#: Microseconds between two gradient values a core sends: a receiving
+#: core files each (interrupt, key match, float add, and in the middle of
+#: the chain the send on: ~1.8 us) while the totals of earlier values may
+#: arrive too (~1.3 us each).
+GRADIENT_GAP_US = 4
 
 
 def backward_partition(target_slice: int) -> str:
@@ -69,6 +85,8 @@ class Region(IntEnum):
     # has none (docs/architecture.md):
     KIND_PARAMS = 9
     REDUCTION = 10      # kernel-gradient reduction keys (docs/conv.md)
+    # Training with replicas only: ReplicaParams (absent with one copy)
+    REPLICAS = 11
 
 
 class Loss(IntEnum):
@@ -93,19 +111,23 @@ def label_keys(loss: Loss, output_atoms: int,
 
 
 def encode_labels(loss: Loss, labels: np.ndarray,
-                  sample_weights=None) -> np.ndarray:
+                  sample_weights=None, numerics=None) -> np.ndarray:
     """The label source's payloads, one row per example (label_keys words):
     the class index (sparse: labels of shape (n,), non-negative ints), else
-    the targets' float32 bits; then the sample weight's bits, if any."""
+    the targets' float32 bits; then the sample weight's bits, if any.
+    numerics (spinndl.numerics, default float) gives the value words."""
+    from .numerics import FLOAT
+    numerics = numerics or FLOAT
     if loss == Loss.SPARSE_CATEGORICAL_CROSSENTROPY:
         words = np.asarray(labels, dtype=np.uint32).reshape(-1, 1)
     else:
         rows = np.asarray(labels, dtype="<f4")
-        words = np.ascontiguousarray(rows.reshape(len(rows), -1)).view("<u4")
+        words = numerics.value_words(
+            np.ascontiguousarray(rows.reshape(len(rows), -1)))
     if sample_weights is None:
         return words
     weights = np.asarray(sample_weights, dtype="<f4").reshape(-1, 1)
-    return np.hstack([words, weights.view("<u4")])
+    return np.hstack([words, numerics.value_words(weights)])
 
 
 class Optimizer(IntEnum):
@@ -121,6 +143,32 @@ OPTIMIZER_SLOTS = {Optimizer.SGD: 0, Optimizer.SGD_MOMENTUM: 1,
 
 def float_bits(value: float) -> int:
     return int(np.array([value], dtype="<f4").view("<u4")[0])
+
+
+@dataclass(frozen=True)
+class ReplicaParams:
+    """The REPLICAS region (training with replicas > 1)."""
+    n_replicas: int
+    replica: int
+    n_values: int
+    chain_key: int
+    ready_key: int
+    total_key: int
+    chain_in_key: int
+    chain_in_mask: int
+    ready_in_key: int
+    ready_in_mask: int
+    total_in_key: int
+    total_in_mask: int
+    gap_us: int
+    updated_key: int
+    updated_in_key: int
+    updated_in_mask: int
+
+    N_WORDS = 16
+
+    def encode(self) -> np.ndarray:
+        return np.array(astuple(self), dtype=np.uint32)
 
 
 @dataclass(frozen=True)
@@ -157,8 +205,12 @@ class TrainingParams:
     _FLOATS = ("learning_rate", "momentum", "beta_1", "beta_2", "epsilon",
                "one_minus_beta_1", "one_minus_beta_2")
 
-    def encode(self) -> np.ndarray:
-        words = [float_bits(getattr(self, name)) if name in self._FLOATS
+    def encode(self, weight_bits=None) -> np.ndarray:
+        """The words; weight_bits(value) gives a hyper-parameter's word
+        (float32 bits unless the cores compute in fixed point:
+        spinndl.numerics)."""
+        weight_bits = weight_bits or float_bits
+        words = [weight_bits(getattr(self, name)) if name in self._FLOATS
                  else getattr(self, name)
                  for name in self.__dataclass_fields__]
         return np.array(words, dtype=np.uint32)

@@ -24,7 +24,9 @@ from ..packing import (
     training_neighbour_tables_bytes)
 from ..wire_format import (
     ACK_PARTITION, BACKWARD_PARTITION_PREFIX, BYTES_PER_WORD,
-    FORWARD_PARTITION, KEYS_PER_VALUE, LABELS_PARTITION,
+    FORWARD_PARTITION, GRADIENT_CHAIN_PARTITION, GRADIENT_GAP_US,
+    GRADIENT_READY_PARTITION, GRADIENT_TOTAL_PARTITION, UPDATED_PARTITION,
+    ReplicaParams, KEYS_PER_VALUE, LABELS_PARTITION,
     REDUCE_PARTITION, REDUCE_TOTAL_PARTITION, REDUCTION_PARAMS_WORDS,
     PARAMS_REGION_BYTES, SOFTMAX_KEYS_PER_CORE, SOFTMAX_PARTITION,
     BackwardTarget, KeyTableEntry, LayerParams, Loss, Region, TrainingParams,
@@ -140,6 +142,9 @@ class LayerMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
             if vertex.reduces():
                 sizes[Region.REDUCTION] = \
                     REDUCTION_PARAMS_WORDS * BYTES_PER_WORD
+            if len(vertex.replica_peers) > 1:
+                sizes[Region.REPLICAS] = ReplicaParams.N_WORDS * \
+                    BYTES_PER_WORD
         sizes.update(vertex.kind_region_sizes(self))
         return sizes
 
@@ -153,10 +158,13 @@ class LayerMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
     def get_n_keys_for_partition(self, partition_id: str) -> int:
         if partition_id == SOFTMAX_PARTITION:
             return SOFTMAX_KEYS_PER_CORE
-        if partition_id == ACK_PARTITION:
+        if partition_id in (ACK_PARTITION, GRADIENT_READY_PARTITION,
+                            UPDATED_PARTITION):
             return 1
-        if partition_id in (REDUCE_PARTITION, REDUCE_TOTAL_PARTITION):
-            # one key per shared parameter
+        if partition_id in (REDUCE_PARTITION, REDUCE_TOTAL_PARTITION,
+                            GRADIENT_CHAIN_PARTITION,
+                            GRADIENT_TOTAL_PARTITION):
+            # one key per parameter
             return self.app_vertex.parameter_count(self.vertex_slice)
         if partition_id.startswith(BACKWARD_PARTITION_PREFIX):
             # partial errors for each value of the target slice, per parity
@@ -251,12 +259,13 @@ class LayerMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
                 n_atoms=vertex.previous.value_slice(target).n_atoms)
             for target, link in self.backward_links()]
         labels = label_key_table(vertex.label_sources) if is_output else []
-        optimizer = [vertex.parameter_words(slot, self.vertex_slice)
-                     for slot in config.slot_arrays(vertex.layer)]
+        optimizer = [vertex.optimizer_words(index, slot, self.vertex_slice)
+                     for index, slot in enumerate(
+                         config.slot_arrays(vertex.layer))]
         reduction = [(Region.REDUCTION, self.reduction_params())] \
             if vertex.reduces() else []
         return reduction + [
-            (Region.TRAINING, training.encode()),
+            (Region.TRAINING, training.encode(vertex.numerics.weight_bits)),
             (Region.BACKWARD_IN, encode_key_table(backward_in)),
             (Region.BACKWARD_OUT, encode_backward_targets(backward_out)),
             (Region.LABEL_TABLE, encode_key_table(labels)),
@@ -289,6 +298,50 @@ class LayerMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
         assert len(words) == REDUCTION_PARAMS_WORDS
         return np.array(words, dtype="<u4")
 
+    def replica_params(self) -> ReplicaParams:
+        """REPLICAS: the keys of this core's gradient exchange with the
+        cores of its slice in the other replicas (unused ones 0)."""
+        vertex = self.app_vertex
+        peers = vertex.replica_peers
+        replica, last = vertex.replica_index, len(peers) - 1
+        position = self._slice_position()
+        routing_infos = FecDataView.get_routing_infos()
+
+        def own(partition):
+            return routing_infos.get_info_from(self, partition).key
+
+        def peer(index, partition):
+            core = peers[index].machine_vertices_in_slice_order()[position]
+            info = routing_infos.get_info_from(core, partition)
+            return info.key, info.mask
+
+        chain_in = peer(replica - 1, GRADIENT_CHAIN_PARTITION) \
+            if replica > 0 else (0, 0)
+        ready_in = peer(replica + 1, GRADIENT_READY_PARTITION) \
+            if replica < last else (0, 0)
+        total_in = peer(last, GRADIENT_TOTAL_PARTITION) \
+            if replica < last else (0, 0)
+        # tokens from every core of the next layer: its app-level key
+        updated_in = (0, 0)
+        if vertex.next is not None:
+            info = routing_infos.get_info_from(vertex.next,
+                                               UPDATED_PARTITION)
+            updated_in = (info.key, info.mask)
+        return ReplicaParams(
+            n_replicas=len(peers), replica=replica,
+            n_values=vertex.parameter_count(self.vertex_slice),
+            chain_key=own(GRADIENT_CHAIN_PARTITION) if replica < last else 0,
+            ready_key=own(GRADIENT_READY_PARTITION) if replica > 0 else 0,
+            total_key=own(GRADIENT_TOTAL_PARTITION) if replica == last
+            else 0,
+            chain_in_key=chain_in[0], chain_in_mask=chain_in[1],
+            ready_in_key=ready_in[0], ready_in_mask=ready_in[1],
+            total_in_key=total_in[0], total_in_mask=total_in[1],
+            gap_us=GRADIENT_GAP_US,
+            updated_key=(0 if vertex.previous is None
+                         else own(UPDATED_PARTITION)),
+            updated_in_key=updated_in[0], updated_in_mask=updated_in[1])
+
     def _check_neighbour_tables(self) -> None:
         """The DTCM the neighbour tables take must fit the allowance
         packing reserved for them. packing.plan_network checks this before
@@ -315,12 +368,15 @@ class LayerMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
             (Region.SYSTEM, get_simulation_header_array(binary)),
             (Region.PARAMS, self.layer_params().encode()),
             (Region.KEY_TABLE, encode_key_table(self.key_table())),
-            (Region.WEIGHTS, vertex.parameter_words(
+            (Region.WEIGHTS, vertex.weight_words(
                 vertex.layer.get_weights(), self.vertex_slice)),
         ]
         if vertex.training:
             regions += self.training_regions()
             self._check_neighbour_tables()
+            if len(vertex.replica_peers) > 1:
+                regions.append((Region.REPLICAS,
+                                self.replica_params().encode()))
         regions += vertex.kind_regions(self)
         sizes = self.region_sizes()
         for region, words in regions:

@@ -9,8 +9,8 @@ from pacman.utilities.utility_objs import ChipCounter
 
 from ..packing import LayerPacking, pack
 from ..wire_format import (
-    BACKWARD_PARTITION_PREFIX, FORWARD_PARTITION, REDUCE_PARTITION,
-    REDUCE_TOTAL_PARTITION, backward_target_slice)
+    BACKWARD_PARTITION_PREFIX, FORWARD_PARTITION, GRADIENT_PARTITIONS,
+    REDUCE_PARTITION, REDUCE_TOTAL_PARTITION, backward_target_slice)
 
 
 class LayerSplitter(AbstractSplitterCommon):
@@ -28,7 +28,8 @@ class LayerSplitter(AbstractSplitterCommon):
         if self._packing is None:
             vertex = self.governed_app_vertex
             self._packing = pack(vertex.n_atoms, vertex.cost_of,
-                                 vertex.budget, vertex.label)
+                                 vertex.budget, vertex.label,
+                                 vertex.max_atoms_per_core)
         return self._packing
 
     def _slices(self) -> List[Slice]:
@@ -92,6 +93,11 @@ class LayerSplitter(AbstractSplitterCommon):
         if partition_id == REDUCE_TOTAL_PARTITION:
             cores = self.machine_vertices_in_slice_order()
             return [(core, [cores[-1]]) for core in cores]
+        if partition_id in GRADIENT_PARTITIONS:
+            # replicas: each core with the same slice of the peer replica
+            sources = source_vertex.splitter.machine_vertices_in_slice_order()
+            return [(target, [source]) for target, source in zip(
+                self.machine_vertices_in_slice_order(), sources)]
         if partition_id.startswith(BACKWARD_PARTITION_PREFIX):
             target = self.get_in_coming_vertices(partition_id)[0]
             return [(target, list(source_vertex.splitter

@@ -8,12 +8,13 @@
 #define SPINNDL_LAYER_REGIONS_H
 
 #include <stdint.h>
+#include "numeric.h"
 
 typedef enum {
     REGION_SYSTEM = 0,     /* FEC simulation header                       */
     REGION_PARAMS = 1,     /* layer_params_t                              */
     REGION_KEY_TABLE = 2,  /* key_table_t: which input each key carries   */
-    REGION_WEIGHTS = 3,    /* n_atoms rows of n_inputs floats, then biases;
+    REGION_WEIGHTS = 3,    /* n_atoms rows of n_inputs weight_t, then biases;
                               written back after every training update    */
     /* Training only (docs/training.md) */
     REGION_TRAINING = 4,      /* training_params_t                         */
@@ -27,7 +28,9 @@ typedef enum {
     REGION_KIND_PARAMS = 9,
     /* Training a kind whose parameters all its cores share (a convolution
      * over several cores): reduction_params of window/kernel_reduction.h */
-    REGION_REDUCTION = 10
+    REGION_REDUCTION = 10,
+    /* Training with replicas only: replica_params_t (absent otherwise) */
+    REGION_REPLICAS = 11
 } layer_region_t;
 
 typedef enum {
@@ -82,11 +85,11 @@ typedef struct {
     uint32_t optimizer;         /* optimizer_t                              */
     uint32_t n_examples;        /* examples per epoch                       */
     uint32_t batch_size;        /* an epoch's last batch may be smaller     */
-    float learning_rate;
-    float momentum;
-    float beta_1;
-    float beta_2;
-    float epsilon;
+    weight_t learning_rate;
+    weight_t momentum;
+    weight_t beta_1;
+    weight_t beta_2;
+    weight_t epsilon;
     uint32_t is_first_layer;    /* 1: send acks, no partial errors          */
     uint32_t ack_key;           /* first layer: key of its ack packets      */
     uint32_t next_layer_cores;  /* partial errors per atom and example      */
@@ -94,8 +97,8 @@ typedef struct {
     uint32_t initial_step;      /* updates done in earlier runs (Adam's t:
                                    this run's first update is step
                                    initial_step + 1)                       */
-    float one_minus_beta_1;     /* 1 - beta, computed by the host in double */
-    float one_minus_beta_2;     /* and rounded once, as Keras does          */
+    weight_t one_minus_beta_1;  /* 1 - beta, computed by the host in double */
+    weight_t one_minus_beta_2;    /* and rounded once, as Keras does          */
     uint32_t sample_weights;    /* output layer, 1: the label source's last
                                    key carries the example's weight, which
                                    scales its loss gradient                 */
@@ -103,6 +106,32 @@ typedef struct {
                                    sends go round the previous layer's
                                    slices, one value to each in turn       */
 } training_params_t;
+
+/* The gradient exchange of one core with the cores holding the same slice
+ * in the other replicas (layer/gradient_exchange.h): partial sums go along
+ * the chain of replicas 0 -> 1 -> ... -> R-1, the last one multicasts the
+ * totals back. Value j of a stream has key base + j. */
+typedef struct {
+    uint32_t n_replicas;
+    uint32_t replica;       /* this core's replica, 0 .. n_replicas - 1      */
+    uint32_t n_values;      /* gradient sums exchanged (the kind's)          */
+    uint32_t chain_key;     /* partial sums to the next replica (not last)   */
+    uint32_t ready_key;     /* "send me your sums" to the previous (not 0)   */
+    uint32_t total_key;     /* the last replica's totals to all the others   */
+    uint32_t chain_in_key;  /* partial sums from the previous replica        */
+    uint32_t chain_in_mask;
+    uint32_t ready_in_key;  /* the next replica is ready                     */
+    uint32_t ready_in_mask;
+    uint32_t total_in_key;  /* totals from the last replica                  */
+    uint32_t total_in_mask;
+    uint32_t gap_us;        /* pause after each value sent                   */
+    /* Every layer updates at once; the first layer acks the batch's last
+     * example once every layer has: a core tells the layer before (not
+     * the first layer) when it and every core after it are updated. */
+    uint32_t updated_key;      /* to every core of the previous layer        */
+    uint32_t updated_in_key;   /* from every core of the next layer          */
+    uint32_t updated_in_mask;
+} replica_params_t;
 
 typedef struct {
     uint32_t key;       /* partial error of input lo_atom + j: key + j,

@@ -71,7 +71,36 @@
     X(WORK_POOL_OUTPUT, 93)       /* running max, per value              */ \
     X(WORK_VALUE_CLEARED, 2)      /* input errors zeroed, per value      */ \
     X(WORK_REDUCTION_ADD, 76)     /* reduction: sum += previous, send on */ \
-    X(WORK_REDUCTION_FILED, 35)   /* a reduction packet filed            */
+    X(WORK_REDUCTION_FILED, 35)   /* a reduction packet filed            */ \
+    /* The same kernels built with SPINNDL_FIXED (numeric.h, integer     */ \
+    /* s16.15 values and s7.24 weights): NUMERIC_WORK(kind) picks these. */ \
+    X(WORK_FIXED_FORWARD_MAC, 11)  /* z += w x: one SMLAL, per weight   */ \
+    X(WORK_FIXED_FORWARD_ATOM, 40)                                          \
+    X(WORK_FIXED_LINEAR, 14)                                                \
+    X(WORK_FIXED_RELU, 21)                                                  \
+    X(WORK_FIXED_SIGMOID, 289)                                              \
+    X(WORK_FIXED_TANH, 292)                                                 \
+    X(WORK_FIXED_SOFTMAX_SUM, 161)                                          \
+    X(WORK_FIXED_SOFTMAX_NORMALISE, 281)                                    \
+    X(WORK_FIXED_LOSS_MSE, 126)                                              \
+    X(WORK_FIXED_LOSS_BCE, 402)                                             \
+    X(WORK_FIXED_LOSS_CCE, 186)                                              \
+    X(WORK_FIXED_LOSS_SPARSE_CCE, 26)                                       \
+    X(WORK_FIXED_SAMPLE_WEIGHT, 23)                                         \
+    X(WORK_FIXED_BACKWARD_LINEAR, 14)                                       \
+    X(WORK_FIXED_BACKWARD_RELU, 24)                                         \
+    X(WORK_FIXED_BACKWARD_SIGMOID, 58)                                      \
+    X(WORK_FIXED_BACKWARD_TANH, 54)                                         \
+    X(WORK_FIXED_SOFTMAX_DOT, 33)                                           \
+    X(WORK_FIXED_SOFTMAX_DELTA, 26)                                         \
+    X(WORK_FIXED_PARTIAL_ERROR_MAC, 13)                                     \
+    X(WORK_FIXED_GRADIENT_MAC, 26)                                          \
+    X(WORK_FIXED_GRADIENT_ATOM, 40)                                         \
+    X(WORK_FIXED_UPDATE_SGD, 61)                                            \
+    X(WORK_FIXED_UPDATE_MOMENTUM, 88)                                       \
+    X(WORK_FIXED_UPDATE_ADAM, 896)                                          \
+    X(WORK_FIXED_PARTIAL_ERROR_FILED, 22)                                   \
+    X(WORK_FIXED_SOFTMAX_STAT_FILED, 60)
 
 #define WORK_AS_ENUM(name, cycles) name,
 typedef enum {

@@ -30,6 +30,7 @@
 #include "layer.h"
 #include "layer_kind.h"
 #include "training_maths.h"
+#include "gradient_exchange.h"
 #include "../common/regions.h"
 #include "../common/softmax_exchange.h"
 #include "../common/paced_send.h"
@@ -63,12 +64,72 @@ static uint32_t batch_done;          /* examples of the batch finished    */
  * (common/kernel_reduction.h); the batch's last example goes back only
  * after the update, so the acks still mean "updated". */
 static bool reducing;
-static uint32_t deferred_parity;     /* the batch's last example          */
-static uint32_t deferred_size;       /* ... and the batch's size          */
-
-static void send_backward(uint32_t parity);
 
 /* ---- step 5: batches ------------------------------------------------------- */
+
+static uint32_t batch_size_now(void)
+{
+    uint32_t left = training.n_examples - batch_start;
+    return training.batch_size < left ? training.batch_size : left;
+}
+
+static void update(void)
+{
+    uint32_t size = batch_size_now();
+    kind_update(size);
+    batch_done = 0;
+    batch_start += size;
+    if (batch_start >= training.n_examples) {
+        batch_start = 0;  /* next epoch */
+    }
+}
+
+/* With replicas the batch's examples are dealt round them (example i of
+ * the batch to replica i % R): this core sees its replica's share, and
+ * updates once the replicas' sums are combined (gradient_exchange.h). */
+static uint32_t share_of_batch(uint32_t size)
+{
+    uint32_t replicas = gradient_exchange_replicas();
+    uint32_t replica = gradient_exchange_replica();
+    return size > replica ? (size - replica - 1) / replicas + 1 : 0;
+}
+
+static void example_sent_on(uint32_t parity);
+static void send_partial_errors(uint32_t parity);
+static uint32_t deferred_parity;
+
+/* With replicas every layer exchanges and updates at once: the batch's
+ * last partial errors go back before the update, and "updated" tokens go
+ * from the output layer towards the first, each core passing one on once
+ * it has updated and heard from every core of the next layer; the first
+ * layer's ack then still means the whole network is done. */
+static bool own_updated;
+static uint32_t updated_tokens;
+
+static void release_if_updated(uint unused0, uint unused1)
+{
+    use(unused0);
+    use(unused1);
+    uint32_t expected = training.loss != LOSS_NONE ? 0
+            : training.next_layer_cores;
+    if (!own_updated || updated_tokens < expected) {
+        return;
+    }
+    own_updated = false;
+    updated_tokens = 0;
+    if (training.is_first_layer) {
+        example_sent_on(deferred_parity);   /* the ack */
+    } else {
+        send_word(gradient_exchange_params()->updated_key, 0);
+    }
+}
+
+static void exchange_done(void)
+{
+    update();
+    own_updated = true;
+    release_if_updated(0, 0);
+}
 
 static void reduction_step(uint unused0, uint unused1)
 {
@@ -77,32 +138,33 @@ static void reduction_step(uint unused0, uint unused1)
     if (!kernel_reduction_step()) {
         return;
     }
-    kind_update(deferred_size);
-    send_backward(deferred_parity);
+    update();
+    example_sent_on(deferred_parity);
 }
 
-/* Returns true when the example's sends wait for the reduction. */
+/* Returns true when the example's sends are done here or wait for the
+ * exchange. */
 static bool end_of_example(uint32_t parity)
 {
-    uint32_t left = training.n_examples - batch_start;
-    uint32_t size = training.batch_size < left ? training.batch_size : left;
-    if (++batch_done < size) {
+    if (++batch_done < share_of_batch(batch_size_now())) {
         return false;
     }
-    batch_done = 0;
-    batch_start += size;
-    if (batch_start >= training.n_examples) {
-        batch_start = 0;  /* next epoch */
-    }
-    if (reducing) {
+    if (reducing) {   /* the host refuses replicas for such kinds */
         deferred_parity = parity;
-        deferred_size = size;
         if (kernel_reduction_batch_done()) {
             layer_schedule(reduction_step, 0);
         }
         return true;
     }
-    kind_update(size);
+    if (gradient_exchange_active()) {
+        deferred_parity = parity;
+        if (!training.is_first_layer) {
+            send_partial_errors(parity);
+        }
+        gradient_exchange_start(exchange_done);
+        return true;
+    }
+    update();
     return false;
 }
 
@@ -147,11 +209,13 @@ static void finish_example(uint32_t parity)
         delta[a] = VALUE_ZERO;  /* the slot's g sums start again from 0 */
     }
     if (!end_of_example(parity)) {
-        send_backward(parity);
+        example_sent_on(parity);
     }
 }
 
-static void send_backward(uint32_t parity)
+/* The example is done here, update included: ack it or send its partial
+ * errors back. */
+static void example_sent_on(uint32_t parity)
 {
     if (training.is_first_layer) {
         spin1_delay_us(layer.params.send_phase_us);
@@ -233,6 +297,17 @@ bool layer_training_receive(uint32_t key, uint32_t payload)
         }
         return true;
     }
+    if (gradient_exchange_receive(key, payload)) {
+        return true;
+    }
+    if (gradient_exchange_active() && training.loss == LOSS_NONE) {
+        const replica_params_t *replicas = gradient_exchange_params();
+        if ((key & replicas->updated_in_mask) == replicas->updated_in_key) {
+            updated_tokens++;
+            layer_schedule(release_if_updated, 0);
+            return true;
+        }
+    }
     int32_t status = input_streams_receive(&errors_in, key, &parity, &index);
     if (status >= 0) {
         /* One add per partial error, here rather than storing every
@@ -240,8 +315,9 @@ bool layer_training_receive(uint32_t key, uint32_t payload)
          * slot): on the board a soft-float add (~100 cycles) lengthens
          * this callback, acceptable for the backward stream, which is no
          * denser than the forward one. */
-        errors[parity][index] += value_from_bits(payload);
-        work_add(WORK_PARTIAL_ERROR_FILED, 1);
+        errors[parity][index] = value_add(errors[parity][index],
+                value_from_bits(payload));
+        work_add(NUMERIC_WORK(PARTIAL_ERROR_FILED), 1);
         if (status > 0) {
             layer_schedule(backward, parity);
         }
@@ -324,6 +400,9 @@ void layer_training_init(data_specification_metadata_t *regions)
         output_parts[p] = 0;
     }
     partial_errors = allocate(layer.params.n_inputs * sizeof(value_t));
+    gradient_exchange_init(regions);
+    own_updated = false;
+    updated_tokens = 0;
     batch_start = 0;
     batch_done = 0;
 }

@@ -124,6 +124,20 @@ def choose_layout(session, layers: Sequence[Layer], training_config=None,
             f"for predict and evaluate only)")
     if training:
         most = training_replicas_limit(training_config.n_examples, batch)
+        shared = [layer for layer in core_layers(layers)
+                  if vertex_class(layer.kind).SHARES_PARAMETERS
+                  and layer.count_params()]
+        if shared:
+            # the replicas' gradient exchange does not yet follow the
+            # kernel reduction over a layer's cores (docs/conv.md)
+            if replicas is not None and replicas > 1:
+                raise CapacityError(
+                    f"replicas={replicas}: layer {shared[0].name!r} "
+                    f"({type(shared[0]).__name__}) shares its kernel over "
+                    f"its cores, and fit cannot yet combine such layers' "
+                    f"gradients across replicas; use replicas=1 to train "
+                    f"(predict and evaluate can use replicas)")
+            most = 1
         if replicas is not None and replicas > most:
             raise CapacityError(
                 f"replicas={replicas}: fit deals every batch's examples "

@@ -209,7 +209,7 @@ def check_layer_regions(db, vertex, source, kernel, bias, training):
         assert [(e.key, e.mask, e.first_index, e.n_atoms)
                 for e in table] == source_rows
         # Decode every packet the sources send, as the C program does:
-        # key + parity * values + offset.
+        # key + slot * values + offset.
         seen = np.zeros((KEYS_PER_VALUE, layer.n_inputs), dtype=int)
         for s in sources:
             s_info = forward_info(s)
@@ -221,9 +221,8 @@ def check_layer_regions(db, vertex, source, kernel, bias, training):
                     assert len(matches) == 1, f"key {key:#x}: {matches}"
                     entry = matches[0]
                     value = key & ~entry.mask & 0xFFFFFFFF
-                    got_parity = int(value >= entry.n_atoms)
-                    index = entry.first_index + value \
-                        - got_parity * entry.n_atoms
+                    got_parity, offset_in = divmod(value, entry.n_atoms)
+                    index = entry.first_index + offset_in
                     assert (got_parity, index) == (parity, lo_value + offset)
                     seen[parity, index] += 1
         assert np.all(seen == 1), "input indices not covered exactly once"

@@ -23,9 +23,16 @@ FORWARD_PARTITION = "forward"
 #: A softmax layer's own partition, from every core to every core of the
 #: layer, for the max and sum statistics (docs/wire_format.md).
 SOFTMAX_PARTITION = "softmax"
-#: Keys per core on the softmax partition: (round << 1) | example parity;
-#: rounds 0 (max) and 1 (sum) forward, 2 (sum of y·g) backward.
-SOFTMAX_KEYS_PER_CORE = 8
+#: Examples a layer core holds at once, one per slot (an example's slot is
+#: its number modulo this; docs/streaming.md). A power of two: softmax keys
+#: carry the slot in their low EXAMPLE_SLOT_BITS bits. 4 from measurements
+#: (docs/streaming.md, "How many in flight").
+EXAMPLES_IN_FLIGHT = 4
+EXAMPLE_SLOT_BITS = 2
+#: Keys per core on the softmax partition: (round << EXAMPLE_SLOT_BITS) |
+#: example slot; rounds 0 (max) and 1 (sum) forward, 2 (sum of y·g)
+#: backward (room for 4 rounds).
+SOFTMAX_KEYS_PER_CORE = 4 * EXAMPLES_IN_FLIGHT
 #: Labels from the label source to the output layer (training).
 LABELS_PARTITION = "labels"
 #: Partial errors from every core of a layer to core s of the previous
@@ -230,12 +237,18 @@ class LayerParams:
 PARAMS_REGION_BYTES = LayerParams.N_WORDS * BYTES_PER_WORD
 
 
-#: Keys per value a sender sends: value i of an example of parity p goes
+#: Keys per value a sender sends: value i of an example in slot p goes
 #: with key + p * values + i, so a receiver knows the example of every
 #: packet whatever order packets arrive in (docs/streaming.md). Every
 #: partition that carries per-example values asks the toolchain's allocator
 #: for this many keys per value.
-KEYS_PER_VALUE = 2
+KEYS_PER_VALUE = EXAMPLES_IN_FLIGHT
+
+
+def value_key(base_key: int, n_values: int, example: int, value: int) -> int:
+    """The key of value ``value`` of example number ``example`` from a
+    sender of ``n_values`` values whose keys start at ``base_key``."""
+    return base_key + (example % KEYS_PER_VALUE) * n_values + value
 
 
 def send_phase_us(core_index: int, layer_cores: int = 1,

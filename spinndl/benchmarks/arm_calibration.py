@@ -30,6 +30,11 @@ from pathlib import Path
 
 import numpy as np
 
+from ..wire_format import EXAMPLE_SLOT_BITS, SOFTMAX_KEYS_PER_CORE
+
+#: Room for an input_streams_t (common/input_streams.h) and more.
+STREAMS_BYTES = 256
+
 REPO = Path(__file__).resolve().parents[2]
 NM = REPO / "neural_modelling"
 WORK_HEADER = NM / "src" / "common" / "work.h"
@@ -476,15 +481,17 @@ class Calibration:
                       [("optimizer_update",
                         (pt, powers, pw, pg, ps, n, examples))], check)
 
-    def _streams(self, n_entries: int, atoms_per_entry: int):
-        """A key table of n_entries senders in an input_streams_t."""
+    def _streams(self, n_entries: int, atoms_per_entry: int,
+                 stride: int = 0x1000):
+        """An input_streams_t over a key table of n_entries senders, set
+        up by the program's own input_streams_init (not measured)."""
         entries = []
         for e in range(n_entries):
-            entries += [0x1000 * (e + 1), 0xFFFFF000, e * atoms_per_entry,
+            entries += [stride * (e + 1), 0xFFFFF000, e * atoms_per_entry,
                         atoms_per_entry]
-        table = self.m.words(*entries)
-        streams = self.m.words(table, n_entries,
-                               n_entries * atoms_per_entry, 0, 0)
+        table = self.m.words(n_entries, *entries)
+        streams = self.m.alloc(STREAMS_BYTES)
+        self.m.call("input_streams_init", streams, table)
         return streams
 
     def packet_filing(self):
@@ -527,9 +534,11 @@ class Calibration:
                               0xFFFFFF00, cores, 1, 0)
         self.m.call("softmax_exchange_init", params)
         values = self.rng.normal(0, 1, cores).astype(np.float32)
-        # round 1 (sum), parity 0: key = base + (1 << 1)
+        # round 1 (sum), slot 0: key = base + (1 << EXAMPLE_SLOT_BITS)
         calls = [("softmax_exchange_receive",
-                  (0x8000 + 0x10 * c + 2, int(values[c].view(np.uint32)),
+                  (0x8000 + SOFTMAX_KEYS_PER_CORE * c
+                   + (1 << EXAMPLE_SLOT_BITS),
+                   int(values[c].view(np.uint32)),
                    self.m.alloc(4))) for c in range(cores)]
 
         def check(results):

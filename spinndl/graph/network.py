@@ -87,7 +87,7 @@ class NetworkGraph:
         budget = machine_budget()
         # The toolchain would give the sources this splitter while mapping;
         # setting it now lets the layers' packing count their slices.
-        # Two keys per value: one per example parity (docs/streaming.md).
+        # KEYS_PER_VALUE keys per value: one per example slot (docs/streaming.md).
         self.input_vertex = ReverseIpTagMultiCastSource(
             n_keys=KEYS_PER_VALUE * self.layers[0].n_atoms,
             label=self.layers[0].name,

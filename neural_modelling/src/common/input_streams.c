@@ -32,13 +32,13 @@ int32_t input_streams_receive(input_streams_t *streams, uint32_t key,
     work_add(WORK_PACKET_FILED, 1);
     const key_entry_t *entry = &streams->entries[entry_index];
     uint32_t value = key & ~entry->mask;
+    /* slot = value / n_atoms without a division (none on the ARM968) */
     uint32_t p = 0;
-    if (value >= entry->n_atoms) {
+    while (value >= entry->n_atoms) {
         value -= entry->n_atoms;
-        p = 1;
-    }
-    if (value >= entry->n_atoms) {
-        return -1;
+        if (++p == EXAMPLES_IN_FLIGHT) {
+            return -1;
+        }
     }
     *parity = p;
     *index = entry->first_index + value;

@@ -25,10 +25,10 @@ FORWARD_PARTITION = "forward"
 SOFTMAX_PARTITION = "softmax"
 #: Examples a layer core holds at once, one per slot (an example's slot is
 #: its number modulo this; docs/streaming.md). A power of two: softmax keys
-#: carry the slot in their low EXAMPLE_SLOT_BITS bits. 4 from measurements
-#: (docs/streaming.md, "How many in flight").
-EXAMPLES_IN_FLIGHT = 4
-EXAMPLE_SLOT_BITS = 2
+#: carry the slot in their low EXAMPLE_SLOT_BITS bits. 2: 4 is faster but
+#: needs DTCM the widest layers lack (docs/streaming.md, "How many in flight").
+EXAMPLES_IN_FLIGHT = 2
+EXAMPLE_SLOT_BITS = 1
 #: Keys per core on the softmax partition: (round << EXAMPLE_SLOT_BITS) |
 #: example slot; rounds 0 (max) and 1 (sum) forward, 2 (sum of y·g)
 #: backward (room for 4 rounds).

@@ -20,10 +20,10 @@
 
 /* Examples a core holds at once, each in its slot (docs/streaming.md);
  * a power of two (softmax keys carry the slot in their low bits). */
-#define EXAMPLES_IN_FLIGHT 4
-#define EXAMPLE_SLOT_BITS 2
+#define EXAMPLES_IN_FLIGHT 2
+#define EXAMPLE_SLOT_BITS 1
 /* Keys per value a sender sends: one per example slot. */
-#define KEYS_PER_VALUE 4
+#define KEYS_PER_VALUE 2
 
 typedef struct {
     key_entry_t *entries;      /* DTCM copy of the table, sorted by key */

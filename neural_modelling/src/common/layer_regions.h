@@ -62,8 +62,8 @@ typedef struct {
     uint32_t forward_mask;
     uint32_t training;      /* 1: also run backpropagation                 */
     /* Softmax only: statistics go out on the layer's "softmax" partition. */
-    uint32_t softmax_key;       /* this core's base key there (16 keys:
-                                   round << 2 | slot; rounds 0 max,
+    uint32_t softmax_key;       /* this core's base key there (4 x slots
+                                   keys: round << slot bits | slot; 0 max,
                                    1 sum, 2 sum of y*g in training)        */
     uint32_t softmax_layer_key; /* key & mask of every core of the layer   */
     uint32_t softmax_layer_mask;

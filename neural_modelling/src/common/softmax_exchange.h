@@ -22,7 +22,7 @@
 #define SOFTMAX_ROUNDS 3
 /* Keys per core on the softmax partition: (round << EXAMPLE_SLOT_BITS) |
  * slot, 4 rounds' room (input_streams.h). */
-#define SOFTMAX_KEYS_PER_CORE 16
+#define SOFTMAX_KEYS_PER_CORE 8
 
 /* Keys and core count from the layer's PARAMS. */
 STARTUP void softmax_exchange_init(const layer_params_t *params);

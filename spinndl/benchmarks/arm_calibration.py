@@ -389,6 +389,11 @@ class Calibration:
         self._run("sample weight", "atom", [("scale", (pg, 0.75, n))],
                   check_scale)
 
+        def check_reset(_values):
+            assert not self.m.get(pg, n).any()
+        self._run("errors reset", "atom", [("reset_errors", (pg, n))],
+                  check_reset)
+
     def activations_backward(self, n: int = 32):
         y = self.rng.uniform(-0.9, 0.9, n).astype(np.float32)
         g = self.rng.normal(0, 1, n).astype(np.float32)

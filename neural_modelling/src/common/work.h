@@ -34,6 +34,7 @@
     X(WORK_LOSS_CCE, 226)                                                   \
     X(WORK_LOSS_SPARSE_CCE, 29)   /* class index label, per atom         */ \
     X(WORK_SAMPLE_WEIGHT, 44)     /* g *= the example's weight, per atom */ \
+    X(WORK_ERRORS_RESET, 6)       /* a slot's g sums back to 0, per atom */ \
     X(WORK_BACKWARD_LINEAR, 14)   /* g *= f'(y) per atom                 */ \
     X(WORK_BACKWARD_RELU, 74)                                               \
     X(WORK_BACKWARD_SIGMOID, 150)                                           \

@@ -111,9 +111,7 @@ static void finish_example(uint32_t parity)
     value_t *delta = errors[parity];
     kind_backward(layer.inputs[parity], delta,
             training.is_first_layer ? NULL : partial_errors);
-    for (uint32_t a = 0; a < layer.params.n_atoms; a++) {
-        delta[a] = VALUE_ZERO;  /* the slot's g sums start again from 0 */
-    }
+    reset_errors(delta, layer.params.n_atoms);
     end_of_example();
 
     if (training.is_first_layer) {

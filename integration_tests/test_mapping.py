@@ -24,7 +24,7 @@ from spinndl.packing import (
 from spinndl.wire_format import (
     FORWARD_PARTITION, KEYS_PER_VALUE, PARAMS_REGION_BYTES, SOFTMAX_KEYS_PER_CORE,
     SOFTMAX_PARTITION, LayerParams, Region,
-    decode_key_table, key_table_bytes, send_phase_us)
+    decode_key_table, evenly_spaced, key_table_bytes, send_phase_us)
 from spinndl.training.config import default_config
 
 USER_CFG = ".spiNNakerGraphFrontEnd.cfg"
@@ -208,6 +208,13 @@ def check_layer_regions(db, vertex, source, kernel, bias, training):
         table = decode_key_table(regions[Region.KEY_TABLE])
         assert [(e.key, e.mask, e.first_index, e.n_atoms)
                 for e in table] == source_rows
+        # The C finds a packet's row by subtract and shift, and the send
+        # gaps (wire_format.receive_ns) count on that: zoned keys give
+        # one layer's slices evenly spaced keys.
+        assert evenly_spaced(table)
+        backward_in = decode_key_table(regions[Region.BACKWARD_IN]) \
+            if training else []
+        assert evenly_spaced(backward_in) or not backward_in
         # Decode every packet the sources send, as the C program does:
         # key + slot * values + offset.
         seen = np.zeros((KEYS_PER_VALUE, layer.n_inputs), dtype=int)

@@ -486,13 +486,22 @@ class Calibration:
                       [("optimizer_update",
                         (pt, powers, pw, pg, ps, n, examples))], check)
 
+    @staticmethod
+    def _sender_keys(n_entries: int, evenly_spaced: bool = True) -> list:
+        """Senders' base keys, 0x1000 apart; not evenly_spaced: the last
+        one a block further (the program then searches its table)."""
+        keys = [0x1000 * (e + 1) for e in range(n_entries)]
+        if not evenly_spaced:
+            keys[-1] += 0x1000
+        return keys
+
     def _streams(self, n_entries: int, atoms_per_entry: int,
-                 stride: int = 0x1000):
+                 evenly_spaced: bool = True):
         """An input_streams_t over a key table of n_entries senders, set
         up by the program's own input_streams_init (not measured)."""
         entries = []
-        for e in range(n_entries):
-            entries += [stride * (e + 1), 0xFFFFF000, e * atoms_per_entry,
+        for e, key in enumerate(self._sender_keys(n_entries, evenly_spaced)):
+            entries += [key, 0xFFFFF000, e * atoms_per_entry,
                         atoms_per_entry]
         table = self.m.words(n_entries, *entries)
         streams = self.m.alloc(STREAMS_BYTES)
@@ -500,13 +509,15 @@ class Calibration:
         return streams
 
     def packet_filing(self):
-        for n_entries in (1, 8, 64):
+        for n_entries, evenly_spaced in ((1, True), (8, True), (64, True),
+                                         (8, False), (64, False)):
             atoms = 4
-            streams = self._streams(n_entries, atoms)
+            streams = self._streams(n_entries, atoms, evenly_spaced)
             n_inputs = n_entries * atoms
             buffers = [self.m.alloc(4 * n_inputs) for _ in range(2)]
             pbuffers = self.m.words(*buffers)
-            keys = [0x1000 * (e + 1) + a for e in range(n_entries)
+            keys = [base + a
+                    for base in self._sender_keys(n_entries, evenly_spaced)
                     for a in range(atoms)]
             order = self.rng.permutation(len(keys))[:32]
             payloads = {k: int(self.rng.integers(0, 2**32)) for k in keys}
@@ -517,7 +528,9 @@ class Calibration:
                 for i in order:
                     assert got[i] == payloads[keys[i]]
                 assert all(v in (0, 1) for v in values)
-            self._run(f"file forward packet ({n_entries} senders)", "packet",
+            table = "evenly spaced" if evenly_spaced else "searched"
+            self._run(f"file forward packet ({n_entries} senders, {table})",
+                      "packet",
                       [("cal_file_input",
                         (streams, keys[i], payloads[keys[i]], pbuffers))
                        for i in order], check)

@@ -30,6 +30,12 @@ typedef struct {
     uint32_t n_entries;
     uint32_t per_example;      /* packets of one example, all senders   */
     uint32_t received[EXAMPLES_IN_FLIGHT];
+    /* Evenly spaced tables (one app vertex's slices, as the toolchain's
+     * zoned keys give them): entry e's key is first_key + e << key_bits,
+     * so a packet's entry is (key - first_key) >> key_bits, no search.
+     * key_bits 0: search (key_lookup.h). */
+    uint32_t first_key;
+    uint32_t key_bits;
 } input_streams_t;
 
 /* Copies a key table into DTCM; every sender at its first example. */

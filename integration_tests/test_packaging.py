@@ -12,7 +12,8 @@ import zipfile
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PROGRAMS = ["libspinndl_emulator.so", "dense.so", "dense_train.so"]
+PROGRAMS = ["libspinndl_emulator.so", "dense.so", "dense_train.so",
+            "dense_fixed.so", "dense_train_fixed.so"]
 
 
 @pytest.fixture(scope="module")

@@ -33,12 +33,20 @@ class Model:
 
     As in Keras, a layer object may be in several models only with the
     same input shape, and then its weights are shared.
+
+    ``numerics``: the number format the cores compute in, ``"float"``
+    (IEEE binary32, the default, Keras parity) or ``"fixed"`` (s16.15
+    values, s7.24 weights in integer arithmetic, docs/numerics.md); the
+    host's weights stay float32 either way.
     """
 
     def __init__(self, layers=None, outputs=None, *, inputs=None,
                  name: Optional[str] = None, seed: Optional[int] = None,
-                 machine=None):
+                 machine=None, numerics: str = "float"):
         from .machine import VirtualMachine
+        from .numerics import resolve
+        #: spinndl.numerics.Numerics of the cores
+        self._numerics = resolve(numerics)
         if machine is not None and not isinstance(machine, VirtualMachine):
             raise TypeError(f"machine must be a spinndl.VirtualMachine or "
                             f"None, got {machine!r}")
@@ -105,6 +113,11 @@ class Model:
                 raise
         self.layers.append(layer)
         self._names_used.add(layer.name)
+
+    @property
+    def numerics(self) -> str:
+        """The cores' number format: "float" or "fixed"."""
+        return self._numerics.name
 
     def pop(self) -> Layer:
         """Remove the last layer and return it (the Input stays), as
@@ -224,7 +237,8 @@ class Model:
         from .backend.toolchain import mapped_network
         self._check_ready()
         config = self._training_config(1, 1) if training else None
-        with mapped_network(self.layers, config, self.machine) as graph:
+        with mapped_network(self.layers, config, self.machine,
+                            self._numerics) as graph:
             return graph.report()
 
     def summary(self, training: bool = False, print_fn=print) -> None:
@@ -269,6 +283,8 @@ class Model:
             index = tuple(int(i) for i in np.argwhere(bad)[0])
             raise ValueError(f"{what}: non-finite value {array[index]} at "
                              f"index {index}")
+        self._numerics.check_values(
+            array, f"{what} (input of layer {self.layers[0].name!r})")
         return array
 
     def predict(self, x, batch_size: Optional[int] = None,
@@ -304,14 +320,15 @@ class Model:
                     finished = steps if done >= len(x) \
                         else done // batch_size
                     bar.update(finished - bar.n)
-                return stream_examples(
+                return self._numerics.decode_outputs(stream_examples(
                     run.transport, run.graph.input_label,
-                    run.graph.output_layer_label, x, n_outputs, run.advance,
-                    progress=progress, diagnose=run.diagnose)
+                    run.graph.output_layer_label, payloads, n_outputs,
+                    run.advance, progress=progress, diagnose=run.diagnose))
 
+        payloads = self._numerics.input_payloads(x)
         outputs, self.last_run = run_network(self.layers, None, job,
                                              faults, timeouts,
-                                             self.machine)
+                                             self.machine, self._numerics)
         return outputs.reshape((len(x),) + self.layers[-1].output_shape)
 
     def evaluate(self, x, y, batch_size: Optional[int] = None, verbose=0,

@@ -77,7 +77,7 @@ def save_model(model, path) -> None:
     model._check_ready()
     config = {
         "format": MODEL_FORMAT, "format_version": FORMAT_VERSION,
-        "name": model.name,
+        "name": model.name, "numerics": model.numerics,
         "layers": [{"class_name": type(layer).__name__,
                     "config": layer.get_config()} for layer in model.layers],
         "compile": None, "optimizer_state": None}
@@ -110,7 +110,8 @@ def load_model(path, compile=True):  # pylint: disable=redefined-builtin
     from .training.config import OptimizerState
     config, arrays = _read(path, MODEL_FORMAT)
     classes = _layer_classes()
-    model = Model(name=config.get("name"))
+    model = Model(name=config.get("name"),
+                  numerics=config.get("numerics", "float"))
     for entry in config["layers"]:
         if entry["class_name"] not in classes:
             raise ValueError(f"{path}: unknown layer class "

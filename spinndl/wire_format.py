@@ -92,19 +92,23 @@ def label_keys(loss: Loss, output_atoms: int,
 
 
 def encode_labels(loss: Loss, labels: np.ndarray,
-                  sample_weights=None) -> np.ndarray:
+                  sample_weights=None, numerics=None) -> np.ndarray:
     """The label source's payloads, one row per example (label_keys words):
     the class index (sparse: labels of shape (n,), non-negative ints), else
-    the targets' float32 bits; then the sample weight's bits, if any."""
+    the targets' float32 bits; then the sample weight's bits, if any.
+    numerics (spinndl.numerics, default float) gives the value words."""
+    from .numerics import FLOAT
+    numerics = numerics or FLOAT
     if loss == Loss.SPARSE_CATEGORICAL_CROSSENTROPY:
         words = np.asarray(labels, dtype=np.uint32).reshape(-1, 1)
     else:
         rows = np.asarray(labels, dtype="<f4")
-        words = np.ascontiguousarray(rows.reshape(len(rows), -1)).view("<u4")
+        words = numerics.value_words(
+            np.ascontiguousarray(rows.reshape(len(rows), -1)))
     if sample_weights is None:
         return words
     weights = np.asarray(sample_weights, dtype="<f4").reshape(-1, 1)
-    return np.hstack([words, weights.view("<u4")])
+    return np.hstack([words, numerics.value_words(weights)])
 
 
 class Optimizer(IntEnum):
@@ -156,8 +160,12 @@ class TrainingParams:
     _FLOATS = ("learning_rate", "momentum", "beta_1", "beta_2", "epsilon",
                "one_minus_beta_1", "one_minus_beta_2")
 
-    def encode(self) -> np.ndarray:
-        words = [float_bits(getattr(self, name)) if name in self._FLOATS
+    def encode(self, weight_bits=None) -> np.ndarray:
+        """The words; weight_bits(value) gives a hyper-parameter's word
+        (float32 bits unless the cores compute in fixed point:
+        spinndl.numerics)."""
+        weight_bits = weight_bits or float_bits
+        words = [weight_bits(getattr(self, name)) if name in self._FLOATS
                  else getattr(self, name)
                  for name in self.__dataclass_fields__]
         return np.array(words, dtype=np.uint32)

@@ -79,14 +79,16 @@ def test_enums_match_the_header(c_enum, prefix, python):
     ("backward_target_t", BackwardTarget),
 ])
 def test_region_structs_are_the_python_words(c_struct, python):
-    """Same fields in the same order, one 32-bit word each; floats where
-    Python writes float bits."""
+    """Same fields in the same order, one 32-bit word each; the build's
+    weight_t (float32, or s7.24 in the fixed-point build: numeric.h) where
+    Python writes a hyper-parameter's weight bits (spinndl.numerics)."""
     fields = struct_fields(REGIONS_H, c_struct)
     assert [name for _, name in fields] == \
         [field.name for field in dataclasses.fields(python)]
     floats = set(getattr(python, "_FLOATS", ()))
     for c_type, name in fields:
-        assert c_type == ("float" if name in floats else "uint32_t"), name
+        assert c_type == ("weight_t" if name in floats else "uint32_t"), \
+            name
     if hasattr(python, "N_WORDS"):
         assert python.N_WORDS == len(fields)
 

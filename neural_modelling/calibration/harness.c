@@ -9,6 +9,8 @@
  *  - the packet-filing path of the layer programs' packet-received
  *    callbacks, whose spin1 entry (the FIQ) is charged separately
  *    (WORK_CYCLES_PACKET_INTERRUPT in common/work.h).
+ * Built twice: as the float kernels, and with SPINNDL_FIXED as the
+ * fixed-point ones (common/numeric.h).
  */
 #include <stdint.h>
 #include "common/input_streams.h"
@@ -49,8 +51,7 @@ void send_word(uint32_t key, uint32_t payload)
 
 void send_value(uint32_t key, value_t value)
 {
-    union { float as_float; uint32_t as_bits; } bits = { .as_float = value };
-    send_word(key, bits.as_bits);
+    send_word(key, value_to_bits(value));
 }
 
 /* ---- the packet-received callbacks' filing, as src/layer/layer_inference.c, layer_training.c ------------ */
@@ -69,14 +70,14 @@ int32_t cal_file_input(input_streams_t *streams, uint32_t key,
 
 /* A partial error: added to its example's g (layer/layer_training.c). */
 int32_t cal_file_partial_error(input_streams_t *streams, uint32_t key,
-                               uint32_t payload, float **buffers)
+                               uint32_t payload, value_t **buffers)
 {
-    union { uint32_t as_bits; float as_float; } value = { .as_bits = payload };
     uint32_t parity, index;
     int32_t status = input_streams_receive(streams, key, &parity, &index);
     if (status >= 0) {
-        buffers[parity][index] += value.as_float;
-        work_add(WORK_PARTIAL_ERROR_FILED, 1);
+        buffers[parity][index] = value_add(buffers[parity][index],
+                value_from_bits(payload));
+        work_add(NUMERIC_WORK(PARTIAL_ERROR_FILED), 1);
     }
     return status;
 }

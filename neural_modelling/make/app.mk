@@ -8,6 +8,8 @@
 #   make host     host build for the emulator: $(APP).so linked with the
 #                 host support (neural_modelling/host), into HOST_OUTPUT_DIR
 #                 (default spinndl/model_binaries/host/); needs gcc and make
+# NUMERIC_FLAGS (e.g. -DSPINNDL_FIXED) selects the number format of
+# src/common/numeric.h for both builds.
 
 SPINNDL_MAKE_DIR := $(dir $(abspath $(lastword $(MAKEFILE_LIST))))
 SPINNDL_NM_DIR := $(abspath $(SPINNDL_MAKE_DIR)..)/
@@ -22,6 +24,6 @@ else
             'make host' builds for the emulator instead)
     endif
     APP_OUTPUT_DIR ?= $(SPINNDL_MODEL_BINARIES)
-    CFLAGS += -Werror
+    CFLAGS += -Werror $(NUMERIC_FLAGS)
     include $(SPINN_DIRS)/make/local.mk
 endif

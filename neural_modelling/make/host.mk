@@ -26,7 +26,7 @@ HOST_OBJECTS := $(patsubst $(SPINNDL_NM_DIR)%.c,$(HOST_BUILD_DIR)%.o,\
 HOST_APP_HASH := $(shell printf '%s' "$(APP)" | md5sum | cut -c 1-8)
 
 HOST_CFLAGS ?= -O2
-HOST_CFLAGS += -std=gnu11 -fPIC -Wall -Wextra -Werror \
+HOST_CFLAGS += -std=gnu11 -fPIC -Wall -Wextra -Werror $(NUMERIC_FLAGS) \
     -DAPPLICATION_NAME_HASH=0x$(HOST_APP_HASH) \
     $(addprefix -I,$(SOURCE_DIRS)) -I$(SPINNDL_HOST_DIR) \
     -I$(SPINNDL_EMULATOR_DIR)

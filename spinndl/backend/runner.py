@@ -96,19 +96,22 @@ class NetworkRun:
 def run_network(layers: Sequence[Layer], training_config,
                 job: Callable[[NetworkRun], Result],
                 faults: Optional[Faults] = None,
-                timeouts: Optional[Timeouts] = None, machine=None):
+                timeouts: Optional[Timeouts] = None, machine=None,
+                numerics=None):
     """Map the layers (the training layout with a TrainingConfig) on
     ``machine`` (a spinndl.VirtualMachine, None for the configured one),
     run ``job`` against the running network, stop. Returns (job's result,
     RunStats). ``faults`` (else SPINNDL_FAULTS) are injected in the
-    emulator (docs/reliability.md)."""
+    emulator (docs/reliability.md). ``numerics``: spinndl.numerics'
+    format of the cores (float by default)."""
     timeouts = timeouts or Timeouts()
     if not isinstance(timeouts, Timeouts):
         raise TypeError(f"timeouts must be a spinndl Timeouts, got "
                         f"{timeouts!r}")
     faults = resolve(faults)
     with ToolchainSession(BINARY_FOLDER, machine) as session:
-        graph = NetworkGraph(session, layers, training_config)
+        graph = NetworkGraph(session, layers, training_config,
+                             numerics=numerics)
         if session.virtual:
             return _run_in_emulator(session, graph, job, faults, timeouts)
         return _run_on_board(session, graph, job, timeouts)

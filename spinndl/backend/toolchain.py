@@ -324,7 +324,7 @@ def _restore_handlers(saved) -> None:
 
 @contextmanager
 def mapped_network(layers, training_config=None,
-                   machine=None) -> Iterator[NetworkGraph]:
+                   machine=None, numerics=None) -> Iterator[NetworkGraph]:
     """Map a model's layers in a fresh toolchain session (the training
     layout when a spinndl.training.config.TrainingConfig is given, e.g.
     ``default_config()``; inference with None; ``machine`` a
@@ -333,7 +333,8 @@ def mapped_network(layers, training_config=None,
     read."""
     with ToolchainSession(BINARY_FOLDER, machine) as session:
         started = time.perf_counter()
-        graph = NetworkGraph(session, layers, training_config)
+        graph = NetworkGraph(session, layers, training_config,
+                             numerics=numerics)
         session.map()
         graph.mapping_seconds = time.perf_counter() - started
         yield graph

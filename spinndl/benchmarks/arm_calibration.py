@@ -43,6 +43,7 @@ ARM_GCC = "arm-none-eabi-gcc"
 #: spinnaker_tools.mk, GNU tools, ARM mode).
 BOARD_FLAGS = ["-march=armv5te", "-mthumb-interwork", "-marm", "-Ofast"]
 KERNEL_SOURCES = ["common/layer_forward.c", "common/float_maths.c",
+                  "common/fixed_maths.c",
                   "common/input_streams.c", "common/softmax_exchange.c",
                   "common/work.c", "layer/training_maths.c",
                   "dense/dense_maths.c"]
@@ -85,11 +86,14 @@ def require_tools():
             f"unicorn not importable ({error}); pip install unicorn") from error
 
 
-def build(out_dir: Path) -> Path:
-    """The kernels and the harness as one ARM ELF, board flags."""
+def build(out_dir: Path, fixed: bool = False) -> Path:
+    """The kernels and the harness as one ARM ELF, board flags; with
+    fixed, built as the fixed-point programs are (SPINNDL_FIXED)."""
     src = NM / "src"
-    elf = out_dir / "calibration.elf"
-    command = [ARM_GCC, *BOARD_FLAGS, "-std=gnu11", "-Wall", "-Wextra",
+    elf = out_dir / ("calibration_fixed.elf" if fixed else "calibration.elf")
+    numeric = ["-DSPINNDL_FIXED"] if fixed else []
+    command = [ARM_GCC, *BOARD_FLAGS, *numeric, "-std=gnu11", "-Wall",
+               "-Wextra",
                "-Werror", f"-I{src}", f"-I{NM / 'host'}", "-nostartfiles",
                "-Wl,-e,_start", "-o", str(elf),
                str(NM / "calibration" / "harness.c"),
@@ -266,6 +270,8 @@ class KernelResult:
     measured_cycles: int
     charged_cycles: int
     units: str
+    #: the work kinds (work.h names) the kernel counted
+    kinds: tuple = ()
 
     @property
     def relative_error(self) -> float:
@@ -275,6 +281,8 @@ class KernelResult:
 
 class Calibration:
     """Runs every kernel case; results in .results."""
+
+    PREFIX = ""
 
     def __init__(self, machine: ArmMachine):
         self.m = machine
@@ -296,10 +304,14 @@ class Calibration:
             value, cycles = self.m.call(function, *args)
             measured += cycles
             values.append(value)
-        charged = int(self.m.work().astype(np.int64) @ self.costs)
+        work = self.m.work().astype(np.int64)
+        charged = int(work @ self.costs)
         if check is not None:
             check(values)
-        self.results.append(KernelResult(name, measured, charged, units))
+        kinds = tuple(kind for kind, count in zip(cost_table(), work)
+                      if count)
+        self.results.append(KernelResult(self.PREFIX + name, measured,
+                                         charged, units, kinds))
 
     # ---- forward -------------------------------------------------------
     def forward(self, n_atoms: int, n_inputs: int, zeros: float = 0.0):
@@ -583,12 +595,14 @@ class Calibration:
 
 
 def calibrate() -> list[KernelResult]:
-    """Builds, runs and checks every kernel; the measured and charged
-    cycles of each."""
+    """Builds, runs and checks every kernel, float and fixed point; the
+    measured and charged cycles of each."""
+    from .fixed_calibration import FixedCalibration
     require_tools()
     with tempfile.TemporaryDirectory(prefix="spinndl-arm-") as tmp:
-        elf = build(Path(tmp))
-        return Calibration(ArmMachine(elf)).run_all()
+        results = Calibration(ArmMachine(build(Path(tmp)))).run_all()
+        return results + FixedCalibration(
+            ArmMachine(build(Path(tmp), fixed=True))).run_all()
 
 
 def main() -> None:

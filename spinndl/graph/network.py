@@ -66,17 +66,39 @@ def check_capacity(session, layers: Sequence[Layer],
     return plan
 
 
+def check_numerics(layers: Sequence[Layer], numerics=None):
+    """The resolved spinndl.numerics format for the layers, or a
+    ValueError naming the layer that cannot run in it."""
+    from ..numerics import FLOAT, resolve
+    numerics = resolve(numerics or FLOAT)
+    if numerics.binary_suffix:
+        for layer in layers[1:]:
+            if not vertex_class(layer.kind).FIXED_POINT:
+                raise ValueError(
+                    f"layer {layer.name!r} ({type(layer).__name__}): "
+                    f"numerics={numerics.name!r} is not available for this "
+                    f"layer kind yet (docs/numerics.md); use "
+                    f"numerics='float'")
+        numerics.check_weights(layers[1:])
+    return numerics
+
+
 class NetworkGraph:
     """The input source, one vertex per layer, forward edges between them,
     and a live packet gatherer on the output layer."""
 
     def __init__(self, session, layers: Sequence[Layer],
-                 training_config=None, output_port: int = OUTPUT_PORT):
+                 training_config=None, output_port: int = OUTPUT_PORT,
+                 numerics=None):
         """session: a spinndl.backend.toolchain.ToolchainSession;
         training_config: a spinndl.training.config.TrainingConfig for
         the training layout (docs/training.md), None for inference.
+        numerics: spinndl.numerics' FLOAT (default) or FIXED, the number
+        format of the cores; a kind without fixed-point programs, or
+        weights outside the fixed range, are errors here, before mapping.
         Checks the model's capacity first (check_capacity)."""
         self.layers = list(layers)
+        self.numerics = check_numerics(self.layers, numerics)
         self.training = training_config is not None
         self.virtual = session.virtual
         self.session = session
@@ -95,6 +117,8 @@ class NetworkGraph:
         self.layer_vertices: List[LayerVertex] = [
             vertex_class(layer.kind)(layer, budget, training_config)
             for layer in self.layers[1:]]
+        for vertex in self.layer_vertices:
+            vertex.numerics = self.numerics
         for before, after in zip(self.layer_vertices,
                                  self.layer_vertices[1:]):
             before.next, after.previous = after, before

@@ -244,7 +244,12 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto",
     params = {"verbose": verbose, "epochs": epochs, "steps": steps}
     callback_list = CallbackList(list(callbacks or []) + [history], model,
                                  params)
-    words = encode_labels(LOSS_CODES[model.loss], y, weights)
+    if model.loss not in SPARSE_LOSSES:
+        model._numerics.check_values(y, "y (labels)")
+    if weights is not None:
+        model._numerics.check_values(weights, "sample_weight")
+    words = encode_labels(LOSS_CODES[model.loss], y, weights,
+                          model._numerics)
 
     # With validation one run per epoch (Keras validates each epoch's
     # weights, and a run cannot start another); otherwise every epoch in
@@ -266,7 +271,8 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto",
                 model, callback_list, y[order],
                 None if weights is None else weights[order], epoch, epochs,
                 steps, verbose, validation_data, validation_freq)
-            _train_run(model, x[order], words[order], batch_size, len(x),
+            _train_run(model, model._numerics.input_payloads(x[order]),
+                       words[order], batch_size, len(x),
                        run_epochs, weights is not None, trainer, faults,
                        timeouts)
             trainer.finish_pending()
@@ -418,5 +424,5 @@ def _train_run(model, x, label_words, batch_size, n_examples, run_epochs,
         read_back(run, model, config)
 
     _, model.last_run = run_network(model.layers, config, job, faults,
-                                    timeouts, model.machine)
+                                    timeouts, model.machine, model._numerics)
     model._optimizer_state = config.state

@@ -25,15 +25,19 @@ class TrainingCollector:
     index, payload the example's slot)."""
 
     def __init__(self, n_examples: int, n_outputs: int, output_label: str,
-                 first_label: str, first_atoms: int, first_cores: int):
+                 first_label: str, first_atoms: int, first_cores: int,
+                 decode: Callable[[np.ndarray], np.ndarray] = lambda v: v):
+        """decode: the outputs from the payloads' bits (the graph's
+        numerics.decode_outputs)."""
         self.forward = OutputCollector(n_examples, n_outputs)
+        self._decode = decode
         self.acks = ExampleSlots(n_examples, first_cores, "ack of core")
         self._output_label, self._first_label = output_label, first_label
         self._first_ack_atom = KEYS_PER_VALUE * first_atoms
 
     @property
     def outputs(self) -> np.ndarray:
-        return self.forward.values
+        return self._decode(self.forward.values)
 
     def __call__(self, label: str, atom: int, payload) -> None:
         if label == self._first_label and atom >= self._first_ack_atom:
@@ -72,7 +76,8 @@ def stream_batches(run, x: np.ndarray, label_words: np.ndarray,
     collector = TrainingCollector(
         len(x), graph.layer_vertices[-1].n_atoms, graph.output_layer_label,
         graph.first_layer_label, first.n_atoms,
-        len(first.splitter.get_out_going_slices()))
+        len(first.splitter.get_out_going_slices()),
+        graph.numerics.decode_outputs)
     run.transport.add_receive_callback(graph.output_layer_label, collector)
     if graph.first_layer_label != graph.output_layer_label:
         run.transport.add_receive_callback(graph.first_layer_label,

@@ -1,3 +1,5 @@
+/* Only the float build uses these (numeric.h). */
+#ifndef SPINNDL_FIXED
 #include <stdint.h>
 #include "float_maths.h"
 
@@ -121,3 +123,4 @@ float sqrt_float(float x)
             | (rounded & 0x7fffffu);
     return value.as_float;
 }
+#endif

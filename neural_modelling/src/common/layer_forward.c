@@ -3,9 +3,11 @@
 #include "work.h"
 
 static const work_kind_t activation_work[] = {
-    [ACTIVATION_LINEAR] = WORK_LINEAR, [ACTIVATION_RELU] = WORK_RELU,
-    [ACTIVATION_SIGMOID] = WORK_SIGMOID, [ACTIVATION_TANH] = WORK_TANH,
-    [ACTIVATION_SOFTMAX] = WORK_LINEAR
+    [ACTIVATION_LINEAR] = NUMERIC_WORK(LINEAR),
+    [ACTIVATION_RELU] = NUMERIC_WORK(RELU),
+    [ACTIVATION_SIGMOID] = NUMERIC_WORK(SIGMOID),
+    [ACTIVATION_TANH] = NUMERIC_WORK(TANH),
+    [ACTIVATION_SOFTMAX] = NUMERIC_WORK(LINEAR)
 };
 
 void forward_activate(uint32_t activation, value_t *values, uint32_t n)
@@ -34,9 +36,9 @@ void forward_activate(uint32_t activation, value_t *values, uint32_t n)
 value_t softmax_local_sum(const value_t *z, uint32_t n, value_t layer_max)
 {
     value_t sum = VALUE_ZERO;
-    work_add(WORK_SOFTMAX_SUM, n);
+    work_add(NUMERIC_WORK(SOFTMAX_SUM), n);
     for (uint32_t a = 0; a < n; a++) {
-        sum += value_exp(z[a] - layer_max);
+        sum = value_add(sum, value_exp(z[a] - layer_max));
     }
     return sum;
 }
@@ -44,7 +46,7 @@ value_t softmax_local_sum(const value_t *z, uint32_t n, value_t layer_max)
 void softmax_normalise(value_t *values, uint32_t n, value_t layer_max,
                        value_t layer_sum)
 {
-    work_add(WORK_SOFTMAX_NORMALISE, n);
+    work_add(NUMERIC_WORK(SOFTMAX_NORMALISE), n);
     for (uint32_t a = 0; a < n; a++) {
         values[a] = value_div(value_exp(values[a] - layer_max), layer_sum);
     }

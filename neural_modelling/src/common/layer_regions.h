@@ -8,12 +8,13 @@
 #define SPINNDL_LAYER_REGIONS_H
 
 #include <stdint.h>
+#include "numeric.h"
 
 typedef enum {
     REGION_SYSTEM = 0,     /* FEC simulation header                       */
     REGION_PARAMS = 1,     /* layer_params_t                              */
     REGION_KEY_TABLE = 2,  /* key_table_t: which input each key carries   */
-    REGION_WEIGHTS = 3,    /* n_atoms rows of n_inputs floats, then biases;
+    REGION_WEIGHTS = 3,    /* n_atoms rows of n_inputs weight_t, then biases;
                               written back after every training update    */
     /* Training only (docs/training.md) */
     REGION_TRAINING = 4,      /* training_params_t                         */
@@ -79,11 +80,11 @@ typedef struct {
     uint32_t optimizer;         /* optimizer_t                              */
     uint32_t n_examples;        /* examples per epoch                       */
     uint32_t batch_size;        /* an epoch's last batch may be smaller     */
-    float learning_rate;
-    float momentum;
-    float beta_1;
-    float beta_2;
-    float epsilon;
+    weight_t learning_rate;
+    weight_t momentum;
+    weight_t beta_1;
+    weight_t beta_2;
+    weight_t epsilon;
     uint32_t is_first_layer;    /* 1: send acks, no partial errors          */
     uint32_t ack_key;           /* first layer: key of its ack packets      */
     uint32_t next_layer_cores;  /* partial errors per atom and example      */
@@ -91,8 +92,8 @@ typedef struct {
     uint32_t initial_step;      /* updates done in earlier runs (Adam's t:
                                    this run's first update is step
                                    initial_step + 1)                       */
-    float one_minus_beta_1;     /* 1 - beta, computed by the host in double */
-    float one_minus_beta_2;     /* and rounded once, as Keras does          */
+    weight_t one_minus_beta_1;  /* 1 - beta, computed by the host in double */
+    weight_t one_minus_beta_2;    /* and rounded once, as Keras does          */
     uint32_t sample_weights;    /* output layer, 1: the label source's last
                                    key carries the example's weight, which
                                    scales its loss gradient                 */

@@ -45,13 +45,13 @@ int32_t softmax_exchange_receive(uint32_t key, uint32_t payload,
     if (round >= SOFTMAX_ROUNDS) {
         return -1;
     }
-    work_add(WORK_SOFTMAX_STAT_FILED, 1);
+    work_add(NUMERIC_WORK(SOFTMAX_STAT_FILED), 1);
     softmax_round_t *state = &rounds[round][p];
     *parity = p;
     if (state->count == 0) {
         state->value = value;
     } else if (round != SOFTMAX_ROUND_MAX) {
-        state->value += value;
+        state->value = value_add(state->value, value);
     } else if (value > state->value) {
         state->value = value;
     }

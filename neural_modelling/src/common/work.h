@@ -53,7 +53,36 @@
                                   /* subtract and shift, per packet      */ \
     X(WORK_PARTIAL_ERROR_FILED, 40) /* the float add of a partial error  */ \
     X(WORK_SOFTMAX_STAT_FILED, 104)  /* a softmax statistic combined      */ \
-    X(WORK_SDRAM_WORD, 8)         /* a word copied to SDRAM without DMA  */
+    X(WORK_SDRAM_WORD, 8)         /* a word copied to SDRAM without DMA  */ \
+    /* The same kernels built with SPINNDL_FIXED (numeric.h, integer     */ \
+    /* s16.15 values and s7.24 weights): NUMERIC_WORK(kind) picks these. */ \
+    X(WORK_FIXED_FORWARD_MAC, 11)  /* z += w x: one SMLAL, per weight   */ \
+    X(WORK_FIXED_FORWARD_ATOM, 40)                                          \
+    X(WORK_FIXED_LINEAR, 14)                                                \
+    X(WORK_FIXED_RELU, 21)                                                  \
+    X(WORK_FIXED_SIGMOID, 289)                                              \
+    X(WORK_FIXED_TANH, 292)                                                 \
+    X(WORK_FIXED_SOFTMAX_SUM, 161)                                          \
+    X(WORK_FIXED_SOFTMAX_NORMALISE, 281)                                    \
+    X(WORK_FIXED_LOSS_MSE, 126)                                              \
+    X(WORK_FIXED_LOSS_BCE, 402)                                             \
+    X(WORK_FIXED_LOSS_CCE, 186)                                              \
+    X(WORK_FIXED_LOSS_SPARSE_CCE, 26)                                       \
+    X(WORK_FIXED_SAMPLE_WEIGHT, 23)                                         \
+    X(WORK_FIXED_BACKWARD_LINEAR, 14)                                       \
+    X(WORK_FIXED_BACKWARD_RELU, 24)                                         \
+    X(WORK_FIXED_BACKWARD_SIGMOID, 58)                                      \
+    X(WORK_FIXED_BACKWARD_TANH, 54)                                         \
+    X(WORK_FIXED_SOFTMAX_DOT, 33)                                           \
+    X(WORK_FIXED_SOFTMAX_DELTA, 26)                                         \
+    X(WORK_FIXED_PARTIAL_ERROR_MAC, 13)                                     \
+    X(WORK_FIXED_GRADIENT_MAC, 26)                                          \
+    X(WORK_FIXED_GRADIENT_ATOM, 40)                                         \
+    X(WORK_FIXED_UPDATE_SGD, 61)                                            \
+    X(WORK_FIXED_UPDATE_MOMENTUM, 88)                                       \
+    X(WORK_FIXED_UPDATE_ADAM, 896)                                          \
+    X(WORK_FIXED_PARTIAL_ERROR_FILED, 22)                                   \
+    X(WORK_FIXED_SOFTMAX_STAT_FILED, 60)
 
 #define WORK_AS_ENUM(name, cycles) name,
 typedef enum {

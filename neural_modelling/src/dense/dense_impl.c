@@ -17,7 +17,7 @@ void kind_init(const layer_params_t *params,
     dense.sdram_weights = data_specification_get_region(
             REGION_WEIGHTS, regions);
     dense.parameters = copy_to_dtcm(dense.sdram_weights,
-            dense.n_parameters * sizeof(value_t));
+            dense.n_parameters * sizeof(weight_t));
 }
 
 value_t kind_forward(const value_t *x, value_t *z)

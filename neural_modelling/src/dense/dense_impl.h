@@ -15,8 +15,8 @@ typedef struct {
     uint32_t n_atoms;
     uint32_t n_inputs;
     uint32_t n_parameters;
-    value_t *parameters;        /* weights, then biases (DTCM)        */
-    value_t *sdram_weights;     /* the WEIGHTS region                 */
+    weight_t *parameters;       /* weights, then biases (DTCM)        */
+    weight_t *sdram_weights;     /* the WEIGHTS region                 */
 } dense_t;
 
 extern dense_t dense;

@@ -11,17 +11,17 @@
 
 /* z = W x + b for n_atoms rows of n_inputs weights (the biases after the
  * rows); returns the largest z. */
-value_t dense_weighted_sums(const value_t *parameters, const value_t *x,
+value_t dense_weighted_sums(const weight_t *parameters, const value_t *x,
                             value_t *z, uint32_t n_atoms, uint32_t n_inputs);
 
 /* e_i = sum_a W[a][i] delta_a: the partial errors for the previous layer,
  * with the weights the forward pass used. */
-void dense_partial_errors(const value_t *parameters, const value_t *delta,
+void dense_partial_errors(const weight_t *parameters, const value_t *delta,
                           value_t *e, uint32_t n_atoms, uint32_t n_inputs);
 
 /* gradient sums += delta x (weights), += delta (biases, after the
  * weights). */
-void dense_accumulate_gradients(value_t *gradient_sums, const value_t *delta,
+void dense_accumulate_gradients(weight_t *gradient_sums, const value_t *delta,
                                 const value_t *x, uint32_t n_atoms,
                                 uint32_t n_inputs);
 

@@ -10,17 +10,17 @@
 #include "../common/regions.h"
 
 static const training_params_t *training;
-static value_t *gradient_sums;
-static value_t *optimizer_state;     /* the OPTIMIZER region (SDRAM)     */
+static weight_t *gradient_sums;
+static weight_t *optimizer_state;     /* the OPTIMIZER region (SDRAM)     */
 static optimizer_powers_t powers;
 
 void kind_training_init(const training_params_t *training_params,
                         data_specification_metadata_t *regions)
 {
     training = training_params;
-    gradient_sums = allocate(dense.n_parameters * sizeof(value_t));
+    gradient_sums = allocate(dense.n_parameters * sizeof(weight_t));
     for (uint32_t j = 0; j < dense.n_parameters; j++) {
-        gradient_sums[j] = VALUE_ZERO;
+        gradient_sums[j] = WEIGHT_ZERO;
     }
     /* Plain SGD has no state and no OPTIMIZER region. */
     optimizer_state = training->optimizer == OPTIMIZER_SGD ? NULL
@@ -44,6 +44,6 @@ void kind_update(uint32_t batch_examples)
     optimizer_update(training, &powers, dense.parameters, gradient_sums,
             optimizer_state, dense.n_parameters, batch_examples);
     spin1_memcpy(dense.sdram_weights, dense.parameters,
-            dense.n_parameters * sizeof(value_t));
+            dense.n_parameters * sizeof(weight_t));
     work_add(WORK_SDRAM_WORD, dense.n_parameters);
 }

@@ -195,8 +195,9 @@ bool layer_training_receive(uint32_t key, uint32_t payload)
          * slot): on the board a soft-float add (~100 cycles) lengthens
          * this callback, acceptable for the backward stream, which is no
          * denser than the forward one. */
-        errors[parity][index] += value_from_bits(payload);
-        work_add(WORK_PARTIAL_ERROR_FILED, 1);
+        errors[parity][index] = value_add(errors[parity][index],
+                value_from_bits(payload));
+        work_add(NUMERIC_WORK(PARTIAL_ERROR_FILED), 1);
         if (status > 0) {
             layer_schedule(backward, parity);
         }

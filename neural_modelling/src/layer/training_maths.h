@@ -34,8 +34,8 @@ void activation_backward(uint32_t activation, const value_t *y, value_t *g,
 
 /* Optimizer state between updates (beyond the slots in SDRAM). */
 typedef struct {
-    value_t beta_1_power;  /* beta_1^t of the last update (Adam) */
-    value_t beta_2_power;
+    weight_t beta_1_power;  /* beta_1^t of the last update (Adam) */
+    weight_t beta_2_power;
 } optimizer_powers_t;
 
 /* Powers after `steps` earlier updates: beta^steps. */
@@ -45,10 +45,11 @@ STARTUP void optimizer_init(optimizer_powers_t *powers,
 
 /* One update of n parameters from gradient sums over batch_examples
  * examples (Keras averages over the batch); zeroes the sums. state: the
- * OPTIMIZER region (n floats per slot: momentum; Adam's m then v). */
+ * OPTIMIZER region (n weight_t per slot: momentum; Adam's m then v, v
+ * kept as sqrt(v) in fixed point: numeric.h). */
 void optimizer_update(const training_params_t *training,
-                      optimizer_powers_t *powers, value_t *parameters,
-                      value_t *gradient_sums, value_t *state, uint32_t n,
+                      optimizer_powers_t *powers, weight_t *parameters,
+                      weight_t *gradient_sums, weight_t *state, uint32_t n,
                       uint32_t batch_examples);
 
 /* Softmax backward: this core's sum of y g, then g = y (g - dot) with the

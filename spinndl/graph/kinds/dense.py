@@ -97,6 +97,7 @@ class DenseVertex(LayerVertex):
 
     INFERENCE_BINARY = "dense.aplx"
     TRAINING_BINARY = "dense_train.aplx"
+    FIXED_POINT = True      # dense_fixed, dense_train_fixed
 
     @classmethod
     def cost_model(cls, layer: Layer):

@@ -44,6 +44,13 @@ class Mapping:
     #: The cores the toolchain itself uses: each chip's monitor and any
     #: support core it placed, (x, y, p) → what runs there.
     toolchain_cores: Dict[Core, str] = field(default_factory=dict)
+    #: The mapping objective ("cores" or "throughput") and the copies of
+    #: the model it placed; ``layers`` and ``label_source`` describe copy
+    #: 0, every other copy is laid out the same (docs/packing.md).
+    objective: str = "cores"
+    replicas: int = 1
+    #: The work model's examples per second for this layout (all copies).
+    predicted_examples_per_second: Optional[float] = None
 
     @property
     def extra_rows(self) -> List[LayerMapping]:
@@ -52,8 +59,14 @@ class Mapping:
             [self.output]
 
     @property
+    def replica_cores(self) -> int:
+        """Cores of one copy of the model: its layers and sources."""
+        return sum(layer.cores for layer in self.layers) + (
+            self.label_source.cores if self.label_source else 0)
+
+    @property
     def total_cores(self) -> int:
-        return sum(layer.cores for layer in self.layers + self.extra_rows)
+        return self.replicas * self.replica_cores + self.output.cores
 
     def table(self) -> str:
         header = ("Layer (type)", "Output shape", "Param #", "Atoms",
@@ -72,6 +85,8 @@ class Mapping:
         rule = "  ".join("-" * w for w in widths)
         lines = [f"Mapping ({'training' if self.training else 'inference'}"
                  f" layout) on {self.machine}", rule]
+        if self.objective != "cores" or self.replicas != 1:
+            lines.insert(1, self.objective_text())
         for index, row in enumerate(rows):
             lines.append("  ".join(cell.ljust(w)
                                    for cell, w in zip(row, widths)).rstrip())
@@ -82,6 +97,15 @@ class Mapping:
                   f"Total cores: {self.total_cores} on {self.chips} chip(s)",
                   f"Mapped in {self.mapping_seconds:.2f} s"]
         return "\n".join(lines)
+
+    def objective_text(self) -> str:
+        text = (f"Objective: {self.objective}; {self.replicas} "
+                f"replica(s) of {self.replica_cores} cores, each laid out "
+                f"as below")
+        if self.predicted_examples_per_second is not None:
+            text += (f"; work model: "
+                     f"{self.predicted_examples_per_second:.0f} examples/s")
+        return text
 
     __str__ = table
 

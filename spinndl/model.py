@@ -31,6 +31,20 @@ class Model:
     default the configured machine (one virtual SpiN-5), and a model bigger
     than it is an error before mapping.
 
+    ``mapping_objective``: "cores" (the default: the fewest cores, each
+    layer packed densely) or "throughput" (the most examples per second:
+    copies of the model and layers spread over the free cores, as the
+    packing's work model decides, docs/packing.md). ``replicas``: how many
+    copies of the model predict, evaluate and fit deal the examples to
+    (None: one under "cores", the work model's choice under "throughput").
+    fit's replicas combine their gradient sums on the machine at every
+    batch end, so they apply the same update and keep the same weights
+    (docs/training.md, "Replicas"). ``data_source``: "host" (predict
+    streams its inputs over the board's Ethernet, the default) or "board"
+    (predict and evaluate write them to a data source core's SDRAM at load
+    time and it streams them on the board, beyond the Ethernet's rate;
+    docs/streaming.md).
+
     As in Keras, a layer object may be in several models only with the
     same input shape, and then its weights are shared.
 
@@ -42,15 +56,20 @@ class Model:
 
     def __init__(self, layers=None, outputs=None, *, inputs=None,
                  name: Optional[str] = None, seed: Optional[int] = None,
-                 machine=None, numerics: str = "float"):
+                 machine=None, numerics: str = "float",
+                 mapping_objective: str = "cores",
+                 replicas: Optional[int] = None, data_source: str = "host"):
         from .machine import VirtualMachine
         from .numerics import resolve
+        from .throughput import Layout
         #: spinndl.numerics.Numerics of the cores
         self._numerics = resolve(numerics)
         if machine is not None and not isinstance(machine, VirtualMachine):
             raise TypeError(f"machine must be a spinndl.VirtualMachine or "
                             f"None, got {machine!r}")
         self.machine = machine
+        #: the mapping objective and replicas (graph.network.Layout)
+        self.layout = Layout(mapping_objective, replicas, data_source)
         self.layers: List[Layer] = []
         self._rng = np.random.default_rng(seed)
         self._names_used: set = set()
@@ -236,10 +255,22 @@ class Model:
         unless a board is configured) and report what was placed."""
         from .backend.toolchain import mapped_network
         self._check_ready()
-        config = self._training_config(1, 1) if training else None
+        # the training layout of one batch: as many examples as replicas
+        # (fit's default batch of 32 when "throughput" chooses them)
+        batch = self.layout.replicas or (
+            32 if self.layout.objective == "throughput" else 1)
+        config = self._training_config(batch, batch) if training else None
+        board = None if self.layout.data_source == "host" else np.zeros(
+            (0,) + self.layers[0].output_shape, np.float32)
         with mapped_network(self.layers, config, self.machine,
-                            self._numerics) as graph:
+                            self._numerics, self._layout(training),
+                            board) as graph:
             return graph.report()
+
+    def _layout(self, training: bool):
+        """The layout a run uses (the same for predict and fit; training
+        checks its own replica limits, graph.network.choose_layout)."""
+        return self.layout
 
     def summary(self, training: bool = False, print_fn=print) -> None:
         """Print per layer: shape, parameters, atoms, cores, atoms per
@@ -302,7 +333,7 @@ class Model:
         import math
         from tqdm import tqdm
         from .backend.runner import run_network
-        from .backend.streaming import stream_examples
+        from .backend.streaming import collect_replicas, stream_replicas
         x = self._check_inputs(x)
         if batch_size is None:
             batch_size = 32
@@ -320,15 +351,20 @@ class Model:
                     finished = steps if done >= len(x) \
                         else done // batch_size
                     bar.update(finished - bar.n)
-                return self._numerics.decode_outputs(stream_examples(
-                    run.transport, run.graph.input_label,
-                    run.graph.output_layer_label, payloads, n_outputs,
+                if on_board:
+                    return self._numerics.decode_outputs(collect_replicas(
+                        run.transport, run.graph.replicas, len(x),
+                        n_outputs, run.advance, progress=progress,
+                        diagnose=run.diagnose))
+                return self._numerics.decode_outputs(stream_replicas(
+                    run.transport, run.graph.replicas, payloads, n_outputs,
                     run.advance, progress=progress, diagnose=run.diagnose))
 
         payloads = self._numerics.input_payloads(x)
-        outputs, self.last_run = run_network(self.layers, None, job,
-                                             faults, timeouts,
-                                             self.machine, self._numerics)
+        on_board = self.layout.data_source == "board"
+        outputs, self.last_run = run_network(
+            self.layers, None, job, faults, timeouts, self.machine,
+            self._numerics, self.layout, payloads if on_board else None)
         return outputs.reshape((len(x),) + self.layers[-1].output_shape)
 
     def evaluate(self, x, y, batch_size: Optional[int] = None, verbose=0,
@@ -507,5 +543,9 @@ class Sequential(Model):
     Input first (then ``add`` and ``pop`` as usual)."""
 
     def __init__(self, layers=None, name: Optional[str] = None,
-                 seed: Optional[int] = None, machine=None):
-        super().__init__(layers, name=name, seed=seed, machine=machine)
+                 seed: Optional[int] = None, machine=None,
+                 mapping_objective: str = "cores",
+                 replicas: Optional[int] = None, data_source: str = "host"):
+        super().__init__(layers, name=name, seed=seed, machine=machine,
+                         mapping_objective=mapping_objective,
+                         replicas=replicas, data_source=data_source)

@@ -197,9 +197,17 @@ class LayerPacking:
 
 
 def pack(n_atoms: int, cost_of, budget: CoreBudget,
-         layer: str = "layer") -> LayerPacking:
-    """Slice a layer and report the per-core figures of its largest slice."""
+         layer: str = "layer",
+         max_atoms: Optional[int] = None) -> LayerPacking:
+    """Slice a layer and report the per-core figures of its largest slice.
+    ``max_atoms`` caps the atoms per core below what fits (the throughput
+    objective spreads a layer over more cores than it needs)."""
     limit = max_atoms_per_core(n_atoms, cost_of, budget, layer)
+    if max_atoms is not None:
+        if max_atoms < 1:
+            raise ValueError(f"layer {layer!r}: max_atoms must be >= 1, "
+                             f"got {max_atoms}")
+        limit = min(limit, max_atoms)
     slices = slice_atoms(n_atoms, limit)
     largest = max(hi - lo for lo, hi in slices)
     cost = cost_of(largest)
@@ -291,29 +299,35 @@ class MachineTooSmallError(CapacityError):
 
 
 def _pack_layer(spec: LayerSpec, n_sources: int, training: bool,
-                optimizer_slots: int, budget: CoreBudget) -> LayerPacking:
+                optimizer_slots: int, budget: CoreBudget,
+                max_atoms: Optional[int] = None) -> LayerPacking:
     if spec.cost is None:
         raise ValueError(f"layer {spec.name!r}: no cost model for its kind "
                          f"{spec.kind!r}")
     return pack(spec.n_atoms,
                 lambda k: spec.cost(k, spec.n_inputs, n_sources, training,
                                     optimizer_slots),
-                budget, spec.name)
+                budget, spec.name, max_atoms)
 
 
 def plan_network(specs: Sequence[LayerSpec], training: bool = False,
                  optimizer_slots: int = 0,
-                 budget: CoreBudget = SPINN5_BUDGET) -> NetworkPlan:
+                 budget: CoreBudget = SPINN5_BUDGET,
+                 max_atoms: Optional[Sequence[Optional[int]]] = None
+                 ) -> NetworkPlan:
     """Pack every layer as its splitter will (each core's key table has a
     row per core of the previous layer; the input source is one core) and
     check every per-core limit, including the training neighbour tables
     that no single layer's packing can see. Raises a CapacityError naming
-    the layer, the bytes and what to change."""
+    the layer, the bytes and what to change. ``max_atoms`` (one cap or None
+    per layer) spreads layers over more cores than they need."""
     packings, sources = [], []
     n_sources = INPUT_SOURCE_CORES
-    for spec in specs:
+    caps = list(max_atoms) if max_atoms is not None else [None] * len(specs)
+    for spec, cap in zip(specs, caps):
         packing = _pack_layer(spec, n_sources, training,
-                              optimizer_slots if training else 0, budget)
+                              optimizer_slots if training else 0, budget,
+                              cap)
         packings.append(packing)
         sources.append(n_sources)
         n_sources = packing.cores

@@ -9,7 +9,7 @@ board see the same bits.
 """
 
 import math
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from enum import IntEnum
 from typing import List, Sequence
 
@@ -41,6 +41,22 @@ BACKWARD_PARTITION_PREFIX = "backward:"
 #: One packet per example from each first-layer core when its backward pass
 #: (and any update) is done (training).
 ACK_PARTITION = "ack"
+#: Training with replicas (docs/training.md, "Replicas"): each core's
+#: gradient sums to the same slice of the next replica, "ready" back to the
+#: previous one, and the last replica's totals to every other replica.
+GRADIENT_CHAIN_PARTITION = "gradient_chain"
+GRADIENT_READY_PARTITION = "gradient_ready"
+GRADIENT_TOTAL_PARTITION = "gradient_total"
+GRADIENT_PARTITIONS = (GRADIENT_CHAIN_PARTITION, GRADIENT_READY_PARTITION,
+                       GRADIENT_TOTAL_PARTITION)
+#: Training with replicas: every core of a layer to every core of the
+#: previous one, once it and every layer after it have updated.
+UPDATED_PARTITION = "updated"
+#: Microseconds between two gradient values a core sends: a receiving
+#: core files each (interrupt, key match, float add, and in the middle of
+#: the chain the send on: ~1.8 us) while the totals of earlier values may
+#: arrive too (~1.3 us each).
+GRADIENT_GAP_US = 4
 
 
 def backward_partition(target_slice: int) -> str:
@@ -68,6 +84,8 @@ class Region(IntEnum):
     # A layer kind's own parameters (geometry, say), if it has any; Dense
     # has none (docs/architecture.md):
     KIND_PARAMS = 9
+    # Training with replicas only: ReplicaParams (absent with one copy)
+    REPLICAS = 10
 
 
 class Loss(IntEnum):
@@ -124,6 +142,32 @@ OPTIMIZER_SLOTS = {Optimizer.SGD: 0, Optimizer.SGD_MOMENTUM: 1,
 
 def float_bits(value: float) -> int:
     return int(np.array([value], dtype="<f4").view("<u4")[0])
+
+
+@dataclass(frozen=True)
+class ReplicaParams:
+    """The REPLICAS region (training with replicas > 1)."""
+    n_replicas: int
+    replica: int
+    n_values: int
+    chain_key: int
+    ready_key: int
+    total_key: int
+    chain_in_key: int
+    chain_in_mask: int
+    ready_in_key: int
+    ready_in_mask: int
+    total_in_key: int
+    total_in_mask: int
+    gap_us: int
+    updated_key: int
+    updated_in_key: int
+    updated_in_mask: int
+
+    N_WORDS = 16
+
+    def encode(self) -> np.ndarray:
+        return np.array(astuple(self), dtype=np.uint32)
 
 
 @dataclass(frozen=True)

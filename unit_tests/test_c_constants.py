@@ -12,6 +12,7 @@ import pytest
 from spinndl import activations, losses, packing, wire_format
 from spinndl.wire_format import (
     BackwardTarget, KeyTableEntry, LayerParams, Loss, Optimizer, Region,
+    ReplicaParams,
     TrainingParams)
 
 SRC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
@@ -77,6 +78,7 @@ def test_enums_match_the_header(c_enum, prefix, python):
     ("training_params_t", TrainingParams),
     ("key_entry_t", KeyTableEntry),
     ("backward_target_t", BackwardTarget),
+    ("replica_params_t", ReplicaParams),
 ])
 def test_region_structs_are_the_python_words(c_struct, python):
     """Same fields in the same order, one 32-bit word each; the build's

@@ -27,7 +27,7 @@ def packets_per_example(machine_vertex, training: bool) -> int:
 def _cores_in_order(graph) -> List[Tuple[object, str, int]]:
     """(machine vertex, layer name, core number) in pipeline order."""
     cores = []
-    for vertex in graph.layer_vertices:
+    for vertex in getattr(graph, "all_layer_vertices", graph.layer_vertices):
         for index, machine_vertex in enumerate(
                 vertex.splitter.machine_vertices_in_slice_order()):
             cores.append((machine_vertex, vertex.label, index))
@@ -37,7 +37,8 @@ def _cores_in_order(graph) -> List[Tuple[object, str, int]]:
 def key_owner(graph, key: int) -> Optional[str]:
     """Who sends a key: "layer 'name' core i (x, y, p) on partition"."""
     routing_infos = FecDataView.get_routing_infos()
-    vertices = list(graph.source_vertices) + list(graph.layer_vertices)
+    vertices = list(graph.source_vertices) + list(
+        getattr(graph, "all_layer_vertices", graph.layer_vertices))
     for vertex in vertices:
         machine_vertices = (
             vertex.splitter.machine_vertices_in_slice_order()

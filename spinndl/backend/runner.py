@@ -2,6 +2,7 @@
 or on a configured SpiNNaker machine, with the same streaming job."""
 
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Callable, Dict, Optional, Sequence, TypeVar
 
@@ -9,9 +10,10 @@ from spinn_front_end_common.data import FecDataView
 from spinn_front_end_common.interface.ds import DsSqlliteDatabase
 
 from ..emulator import Emulator
-from ..emulator.emulator import WallClockLimitError
+from ..emulator.engine import RunStatus
 from ..emulator.transport import BoardTransport, Transport
 from ..faults import Faults, apply_to_emulator, resolve
+from ..graph.data_source import DataSourceVertex
 from ..graph.network import BINARY_FOLDER, OUTPUT_LABEL, NetworkGraph
 from ..layers import Layer
 from .diagnosis import (
@@ -43,6 +45,10 @@ class Timeouts:
                 raise ValueError(f"Timeouts.{name} must be a positive "
                                  f"number of seconds, got {value!r}")
 
+
+#: Simulated time the emulator runs between looks for new outputs: the
+#: host sends the next examples as soon as outputs come back.
+ADVANCE_SLICE_NS = 100_000
 
 #: Seconds a board run may wait for the next output before giving up.
 BOARD_OUTPUT_TIMEOUT_S = Timeouts().board_s
@@ -88,22 +94,25 @@ class NetworkRun:
     advance: Callable[[], None]
     #: read_region(machine_vertex, region) -> bytes, as the core left it
     read_region: Callable[[object, int], bytes]
-    #: diagnose(example, examples sent) -> why the example did not finish
-    #: (cores, drops)
-    diagnose: Optional[Callable[[int, int], str]] = None
+    #: diagnose(example, examples sent, replica=0) -> why the example
+    #: (numbered within its replica) did not finish (cores, drops)
+    diagnose: Optional[Callable[..., str]] = None
 
 
 def run_network(layers: Sequence[Layer], training_config,
                 job: Callable[[NetworkRun], Result],
                 faults: Optional[Faults] = None,
                 timeouts: Optional[Timeouts] = None, machine=None,
-                numerics=None):
+                numerics=None, layout=None, board_inputs=None):
     """Map the layers (the training layout with a TrainingConfig) on
     ``machine`` (a spinndl.VirtualMachine, None for the configured one),
     run ``job`` against the running network, stop. Returns (job's result,
     RunStats). ``faults`` (else SPINNDL_FAULTS) are injected in the
     emulator (docs/reliability.md). ``numerics``: spinndl.numerics'
-    format of the cores (float by default)."""
+    format of the cores (float by default); ``layout``
+    (throughput.Layout) the mapping objective and replicas;
+    ``board_inputs`` the examples a data source on the board streams
+    (layout.data_source "board")."""
     timeouts = timeouts or Timeouts()
     if not isinstance(timeouts, Timeouts):
         raise TypeError(f"timeouts must be a spinndl Timeouts, got "
@@ -111,7 +120,8 @@ def run_network(layers: Sequence[Layer], training_config,
     faults = resolve(faults)
     with ToolchainSession(BINARY_FOLDER, machine) as session:
         graph = NetworkGraph(session, layers, training_config,
-                             numerics=numerics)
+                             numerics=numerics, layout=layout,
+                             board_inputs=board_inputs)
         if session.virtual:
             return _run_in_emulator(session, graph, job, faults, timeouts)
         return _run_on_board(session, graph, job, timeouts)
@@ -120,7 +130,7 @@ def run_network(layers: Sequence[Layer], training_config,
 def _core_locator(graph):
     """locate(layer label, core number) -> (x, y, p), slice order."""
     def locate(label, core):
-        for vertex in graph.source_vertices + graph.layer_vertices:
+        for vertex in graph.source_vertices + graph.all_layer_vertices:
             if vertex.label != label:
                 continue
             splitter = vertex.splitter
@@ -135,12 +145,12 @@ def _core_locator(graph):
                 machine_vertices[core])
             return placement.x, placement.y, placement.p
         raise ValueError(f"fault on layer {label!r}: no such layer; layers: "
-                         f"{[v.label for v in graph.source_vertices + graph.layer_vertices]}")
+                         f"{[v.label for v in graph.source_vertices + graph.all_layer_vertices]}")
 
     def layer_keys(label, partition):
         locate(label, 0)   # checks the name
-        vertex = next(v for v in graph.source_vertices + graph.layer_vertices
-                      if v.label == label)
+        vertex = next(v for v in graph.source_vertices
+                      + graph.all_layer_vertices if v.label == label)
         info = FecDataView.get_routing_infos().get_info_from(vertex,
                                                              partition)
         return info.key, info.mask
@@ -160,17 +170,35 @@ def _run_in_emulator(session, graph, job, faults, timeouts):
             return emulator.read_region(placement.x, placement.y,
                                         placement.p, region)
 
-        def diagnose(example, sent):
-            return diagnose_emulator(emulator, graph, example, sent)
+        def diagnose(example, sent, replica=0):
+            return diagnose_emulator(
+                emulator, graph.replica(replica) if graph.replicas[1:]
+                else graph, example, sent)
+
+        # Inference: run until outputs reach the host (a host streams on
+        # as results come back, it does not wait for a quiet machine).
+        # Training waits for a quiet machine as before: streaming the next
+        # example while the last is in its backward pass lets forward
+        # inputs meet partial errors at a first-layer core faster than
+        # the cores' pacing allows (784-512-512-10 in fixed point dropped
+        # input packets), a core-level limit.
+        early = not graph.training
 
         def advance():
-            try:
-                emulator.run(wall_limit_s=timeouts.advance_s)
-            except WallClockLimitError as error:
-                raise MachineError(
-                    f"the machine did not go quiet within "
-                    f"{timeouts.advance_s} s of wall time ({error}); "
-                    f"{busy_cores(emulator, graph)}") from None
+            """Run until outputs reach the host (inference) or the
+            machine goes quiet."""
+            deadline = time.monotonic() + timeouts.advance_s
+            delivered = emulator.transport.delivered
+            while emulator.run(until_ns=emulator.now_ns + ADVANCE_SLICE_NS
+                               ) == RunStatus.TIME_REACHED:
+                if early and emulator.transport.delivered != delivered:
+                    return
+                if time.monotonic() > deadline:
+                    raise MachineError(
+                        f"the machine did not go quiet within "
+                        f"{timeouts.advance_s} s of wall time (still busy "
+                        f"at {emulator.now_ns} ns simulated); "
+                        f"{busy_cores(emulator, graph)}")
 
         result = job(NetworkRun(graph, emulator.transport, advance,
                                 read_region, diagnose))
@@ -237,12 +265,15 @@ def _run_on_board(session: ToolchainSession, graph: NetworkGraph, job,
                   timeouts: Timeouts):
     """The toolchain loads the graph and runs it until the job is done; the
     job streams from a thread started when the cores start."""
-    labels = [graph.output_layer_label]
-    if graph.training and graph.first_layer_label not in labels:
-        labels.append(graph.first_layer_label)   # the acks
+    labels = []
+    for replica in graph.replicas:
+        labels.append(replica.output_layer_label)
+        if graph.training and replica.first_layer_label not in labels:
+            labels.append(replica.first_layer_label)   # the acks
     transport = BoardTransport(
         OUTPUT_LABEL, receive_labels=labels,
-        send_labels=[vertex.label for vertex in graph.source_vertices])
+        send_labels=[vertex.label for vertex in graph.source_vertices
+                     if not isinstance(vertex, DataSourceVertex)])
     outputs = BoardOutputs(timeouts.board_s)
     for label in labels:
         transport.add_receive_callback(label, outputs)
@@ -272,7 +303,8 @@ def _run_on_board(session: ToolchainSession, graph: NetworkGraph, job,
         raise outcome["error"]
     gatherer_cores = 1
     cores = sum(len(vertex.machine_vertices) for vertex in
-                graph.source_vertices + graph.layer_vertices) + gatherer_cores
+                graph.source_vertices + graph.all_layer_vertices
+                ) + gatherer_cores
     return outcome["result"], RunStats(
         cores, None, None, provenance.get("dropped"), None,
         reinjected=provenance.get("reinjected"),

@@ -157,3 +157,103 @@ def stream_examples(transport: Transport, input_label: str,
                           collector.complete, diagnose)
         progress(collector.complete)
     return collector.values
+
+
+def stream_replicas(transport: Transport, replicas, examples: np.ndarray,
+                    n_outputs: int, advance: Callable[[], None],
+                    progress: Callable[[int], None] = lambda done: None,
+                    diagnose: Optional[Callable[..., str]] = None
+                    ) -> np.ndarray:
+    """Outputs (n_examples, n_outputs) in order, the examples dealt round
+    the copies of the network: example i goes to replica i % R (as its
+    example i // R), at most EXAMPLES_IN_FLIGHT outstanding per replica.
+    ``replicas``: objects with ``input_label`` and ``output_layer_label``
+    (graph.network.Replica). A stall names the replica, the example's
+    number in the whole set and the cores behind."""
+    count = len(replicas)
+    if count == 1:
+        return stream_examples(transport, replicas[0].input_label,
+                               replicas[0].output_layer_label, examples,
+                               n_outputs, advance, progress=progress,
+                               diagnose=diagnose)
+    dealt = [examples[index::count] for index in range(count)]
+    collectors = [OutputCollector(len(part), n_outputs) for part in dealt]
+    for replica, collector in zip(replicas, collectors):
+        transport.add_receive_callback(replica.output_layer_label, collector)
+
+    def done() -> int:
+        """Examples complete in the whole set's order (the first one not
+        complete is in the replica with the fewest)."""
+        return min(count * c.complete + r if c.complete < len(part)
+                   else len(examples)
+                   for r, (c, part) in enumerate(zip(collectors, dealt)))
+
+    while any(c.complete < len(part) for c, part in zip(collectors, dealt)):
+        before = sum(c.received for c in collectors)
+        for replica, collector, part in zip(replicas, collectors, dealt):
+            while collector.sent < len(part) and \
+                    collector.sent - collector.complete < EXAMPLES_IN_FLIGHT:
+                collector.sent += 1
+                transport.send(replica.input_label, input_events(
+                    part[collector.sent - 1], collector.sent - 1))
+        advance()
+        for collector in collectors:
+            collector.check()
+        if sum(c.received for c in collectors) == before:
+            index = min(range(count), key=lambda r: (
+                collectors[r].complete >= len(dealt[r]),
+                count * collectors[r].complete + r))
+            stuck = collectors[index]
+            reason = diagnose(stuck.complete, stuck.sent, index) \
+                if diagnose is not None else "the machine went quiet"
+            raise MachineError(
+                f"example {count * stuck.complete + index} (replica "
+                f"{index}'s example {stuck.complete}) has no output after "
+                f"the machine went quiet ({stuck.sent} sent to replica "
+                f"{index}, {stuck.complete} done): {reason}")
+        progress(done())
+    outputs = np.zeros((len(examples), n_outputs), dtype=np.float32)
+    for index, collector in enumerate(collectors):
+        outputs[index::count] = collector.values
+    return outputs
+
+
+def collect_replicas(transport: Transport, replicas, n_examples: int,
+                     n_outputs: int, advance: Callable[[], None],
+                     progress: Callable[[int], None] = lambda done: None,
+                     diagnose: Optional[Callable[..., str]] = None
+                     ) -> np.ndarray:
+    """Outputs (n_examples, n_outputs) in order when the examples are on
+    the board: replica r's data source holds examples r, r + R, ... and
+    streams them itself, two outstanding; the host only collects."""
+    count = len(replicas)
+    shares = [len(range(index, n_examples, count)) for index in range(count)]
+    collectors = [OutputCollector(share, n_outputs) for share in shares]
+    for replica, collector, share in zip(replicas, collectors, shares):
+        # the source sends on its own: any outstanding example may answer
+        collector.sent = share
+        transport.add_receive_callback(replica.output_layer_label, collector)
+    while any(c.complete < share for c, share in zip(collectors, shares)):
+        before = sum(c.received for c in collectors)
+        advance()
+        for collector in collectors:
+            collector.check()
+        if sum(c.received for c in collectors) == before:
+            index = min((r for r in range(count)
+                         if collectors[r].complete < shares[r]),
+                        key=lambda r: count * collectors[r].complete + r)
+            stuck = collectors[index]
+            reason = diagnose(stuck.complete, stuck.complete + 2, index) \
+                if diagnose is not None else "the machine went quiet"
+            raise MachineError(
+                f"example {count * stuck.complete + index} (replica "
+                f"{index}'s example {stuck.complete}, from its on-board "
+                f"data source) has no output after the machine went quiet: "
+                f"{reason}")
+        progress(min(count * c.complete + r if c.complete < share
+                     else n_examples for r, (c, share) in
+                     enumerate(zip(collectors, shares))))
+    outputs = np.zeros((n_examples, n_outputs), dtype=np.float32)
+    for index, collector in enumerate(collectors):
+        outputs[index::count] = collector.values
+    return outputs

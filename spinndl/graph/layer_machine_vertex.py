@@ -24,7 +24,9 @@ from ..packing import (
     training_neighbour_tables_bytes)
 from ..wire_format import (
     ACK_PARTITION, BACKWARD_PARTITION_PREFIX, BYTES_PER_WORD,
-    FORWARD_PARTITION, KEYS_PER_VALUE, LABELS_PARTITION,
+    FORWARD_PARTITION, GRADIENT_CHAIN_PARTITION, GRADIENT_GAP_US,
+    GRADIENT_READY_PARTITION, GRADIENT_TOTAL_PARTITION, UPDATED_PARTITION,
+    ReplicaParams, KEYS_PER_VALUE, LABELS_PARTITION,
     PARAMS_REGION_BYTES, SOFTMAX_KEYS_PER_CORE, SOFTMAX_PARTITION,
     BackwardTarget, KeyTableEntry, LayerParams, Loss, Region, TrainingParams,
     backward_partition, backward_target_slice, backward_targets_bytes,
@@ -135,6 +137,9 @@ class LayerMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
                 Region.BACKWARD_OUT: backward_targets_bytes(previous_cores),
                 Region.LABEL_TABLE: key_table_bytes(label_slices),
                 Region.OPTIMIZER: config.optimizer_slots * parameter_bytes})
+            if len(vertex.replica_peers) > 1:
+                sizes[Region.REPLICAS] = ReplicaParams.N_WORDS * \
+                    BYTES_PER_WORD
         sizes.update(vertex.kind_region_sizes(self))
         return sizes
 
@@ -148,8 +153,12 @@ class LayerMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
     def get_n_keys_for_partition(self, partition_id: str) -> int:
         if partition_id == SOFTMAX_PARTITION:
             return SOFTMAX_KEYS_PER_CORE
-        if partition_id == ACK_PARTITION:
+        if partition_id in (ACK_PARTITION, GRADIENT_READY_PARTITION,
+                            UPDATED_PARTITION):
             return 1
+        if partition_id in (GRADIENT_CHAIN_PARTITION,
+                            GRADIENT_TOTAL_PARTITION):
+            return self.app_vertex.parameter_count(self.vertex_slice)
         if partition_id.startswith(BACKWARD_PARTITION_PREFIX):
             # partial errors for each atom of the target slice, per example slot
             targets = self.app_vertex.previous.slices()
@@ -247,6 +256,50 @@ class LayerMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
                 optimizer or [np.zeros(0, np.uint32)])),
         ]
 
+    def replica_params(self) -> ReplicaParams:
+        """REPLICAS: the keys of this core's gradient exchange with the
+        cores of its slice in the other replicas (unused ones 0)."""
+        vertex = self.app_vertex
+        peers = vertex.replica_peers
+        replica, last = vertex.replica_index, len(peers) - 1
+        position = self._slice_position()
+        routing_infos = FecDataView.get_routing_infos()
+
+        def own(partition):
+            return routing_infos.get_info_from(self, partition).key
+
+        def peer(index, partition):
+            core = peers[index].machine_vertices_in_slice_order()[position]
+            info = routing_infos.get_info_from(core, partition)
+            return info.key, info.mask
+
+        chain_in = peer(replica - 1, GRADIENT_CHAIN_PARTITION) \
+            if replica > 0 else (0, 0)
+        ready_in = peer(replica + 1, GRADIENT_READY_PARTITION) \
+            if replica < last else (0, 0)
+        total_in = peer(last, GRADIENT_TOTAL_PARTITION) \
+            if replica < last else (0, 0)
+        # tokens from every core of the next layer: its app-level key
+        updated_in = (0, 0)
+        if vertex.next is not None:
+            info = routing_infos.get_info_from(vertex.next,
+                                               UPDATED_PARTITION)
+            updated_in = (info.key, info.mask)
+        return ReplicaParams(
+            n_replicas=len(peers), replica=replica,
+            n_values=vertex.parameter_count(self.vertex_slice),
+            chain_key=own(GRADIENT_CHAIN_PARTITION) if replica < last else 0,
+            ready_key=own(GRADIENT_READY_PARTITION) if replica > 0 else 0,
+            total_key=own(GRADIENT_TOTAL_PARTITION) if replica == last
+            else 0,
+            chain_in_key=chain_in[0], chain_in_mask=chain_in[1],
+            ready_in_key=ready_in[0], ready_in_mask=ready_in[1],
+            total_in_key=total_in[0], total_in_mask=total_in[1],
+            gap_us=GRADIENT_GAP_US,
+            updated_key=(0 if vertex.previous is None
+                         else own(UPDATED_PARTITION)),
+            updated_in_key=updated_in[0], updated_in_mask=updated_in[1])
+
     def _check_neighbour_tables(self) -> None:
         """The DTCM the neighbour tables take must fit the allowance
         packing reserved for them. packing.plan_network checks this before
@@ -279,6 +332,9 @@ class LayerMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
         if vertex.training:
             regions += self.training_regions()
             self._check_neighbour_tables()
+            if len(vertex.replica_peers) > 1:
+                regions.append((Region.REPLICAS,
+                                self.replica_params().encode()))
         regions += vertex.kind_regions(self)
         sizes = self.region_sizes()
         for region, words in regions:

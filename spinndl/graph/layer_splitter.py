@@ -9,7 +9,8 @@ from pacman.utilities.utility_objs import ChipCounter
 
 from ..packing import LayerPacking, pack
 from ..wire_format import (
-    BACKWARD_PARTITION_PREFIX, FORWARD_PARTITION, backward_target_slice)
+    BACKWARD_PARTITION_PREFIX, FORWARD_PARTITION, GRADIENT_PARTITIONS,
+    backward_target_slice)
 
 
 class LayerSplitter(AbstractSplitterCommon):
@@ -27,7 +28,8 @@ class LayerSplitter(AbstractSplitterCommon):
         if self._packing is None:
             vertex = self.governed_app_vertex
             self._packing = pack(vertex.n_atoms, vertex.cost_of,
-                                 vertex.budget, vertex.label)
+                                 vertex.budget, vertex.label,
+                                 vertex.max_atoms_per_core)
         return self._packing
 
     def _slices(self) -> List[Slice]:
@@ -77,6 +79,11 @@ class LayerSplitter(AbstractSplitterCommon):
         the next layer's cores linked with it (the next layer's
         connectivity), so no core receives values it would discard."""
         vertex = self.governed_app_vertex
+        if partition_id in GRADIENT_PARTITIONS:
+            # replicas: each core with the same slice of the peer replica
+            sources = source_vertex.splitter.machine_vertices_in_slice_order()
+            return [(target, [source]) for target, source in zip(
+                self.machine_vertices_in_slice_order(), sources)]
         if partition_id.startswith(BACKWARD_PARTITION_PREFIX):
             target = self.get_in_coming_vertices(partition_id)[0]
             return [(target, list(source_vertex.splitter

@@ -40,6 +40,14 @@ class LayerVertex(ApplicationVertex, HasCustomAtomKeyMap):
     #: The programs a core of this kind runs (neural_modelling/src/...).
     INFERENCE_BINARY: str = ""
     TRAINING_BINARY: str = ""
+    #: At most this many atoms per core (the mapping objective "throughput"
+    #: spreads a layer, spinndl/throughput.py); None: as many as fit.
+    max_atoms_per_core: Optional[int] = None
+    #: Training with replicas: this vertex's replica, and the same layer's
+    #: vertex in every replica (index = replica), set by the graph; the
+    #: cores exchange gradient sums with their peers' (docs/training.md).
+    replica_index: int = 0
+    replica_peers: Sequence["LayerVertex"] = ()
     #: whether the kind's programs are also built in fixed point
     #: (<binary>_fixed, docs/numerics.md)
     FIXED_POINT: bool = False

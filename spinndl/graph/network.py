@@ -1,7 +1,8 @@
 """A model's layers as one application graph in one toolchain session."""
 
 import os
-from typing import Dict, List, Sequence, Tuple
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from pacman.model.partitioner_splitters import SplitterFixedLegacy
 from spinn_front_end_common.data import FecDataView
@@ -14,10 +15,17 @@ from spinnman.messages.eieio import EIEIOType
 from ..layers import Layer
 from ..mapping import LayerMapping, Mapping
 from ..packing import (
-    CoreBudget, LayerSpec, NetworkPlan, check_fits_machine, plan_network)
+    CapacityError, CoreBudget, LayerSpec, NetworkPlan, check_fits_machine,
+    plan_network)
+from ..throughput import (
+    Layout, ThroughputPlan, examples_per_second, plan_throughput)
 from ..wire_format import (
-    ACK_PARTITION, FORWARD_PARTITION, KEYS_PER_VALUE, LABELS_PARTITION,
+    ACK_PARTITION, FORWARD_PARTITION, GRADIENT_CHAIN_PARTITION,
+    GRADIENT_READY_PARTITION, GRADIENT_TOTAL_PARTITION, KEYS_PER_VALUE,
+    UPDATED_PARTITION,
+    LABELS_PARTITION,
     SOFTMAX_PARTITION, backward_partition, label_keys)
+from .data_source import DataSourceVertex, check_fits_chip
 from .kinds import vertex_class
 from .layer_vertex import LayerVertex
 
@@ -66,6 +74,13 @@ def check_capacity(session, layers: Sequence[Layer],
     return plan
 
 
+def training_replicas_limit(n_examples: int, batch_size: int) -> int:
+    """The most replicas fit can deal every batch to (each gets at least
+    one example of every batch): the smallest batch of an epoch."""
+    last = n_examples % batch_size
+    return min(batch_size, n_examples, last or batch_size)
+
+
 def check_numerics(layers: Sequence[Layer], numerics=None):
     """The resolved spinndl.numerics format for the layers, or a
     ValueError naming the layer that cannot run in it."""
@@ -82,85 +97,67 @@ def check_numerics(layers: Sequence[Layer], numerics=None):
         numerics.check_weights(layers[1:])
     return numerics
 
+def choose_layout(session, layers: Sequence[Layer], training_config=None,
+                  layout: Layout = Layout()) -> ThroughputPlan:
+    """The plan of one replica, the replica count and the atoms-per-core
+    caps the objective asks for, every limit checked before mapping."""
+    plan = check_capacity(session, layers, training_config)
+    training = training_config is not None
+    slots = training_config.optimizer_slots if training else 0
+    batch = training_config.batch_size if training else 32
+    replicas = layout.replicas
+    most = None
+    if training and layout.data_source != "host":
+        raise CapacityError(
+            f"data_source={layout.data_source!r}: fit streams its examples "
+            f"and labels from the host (an on-board source is implemented "
+            f"for predict and evaluate only)")
+    if training:
+        most = training_replicas_limit(training_config.n_examples, batch)
+        if replicas is not None and replicas > most:
+            raise CapacityError(
+                f"replicas={replicas}: fit deals every batch's examples "
+                f"round the replicas, and each needs at least one; with "
+                f"{training_config.n_examples} examples in batches of "
+                f"{batch} the smallest batch has {most}; use at most "
+                f"{most} replicas or larger batches")
+    if layout.objective == "cores":
+        # check_capacity's plan is the densest (None only when a test
+        # bypasses the check to reach the splitters' own)
+        chosen = ThroughputPlan(
+            "cores", plan, replicas or 1, (None,) * (len(layers) - 1),
+            None if plan is None else examples_per_second(
+                plan, replicas or 1, batch, slots))
+    else:
+        # a real machine: its nominal size (its placer checks the rest)
+        available, boards, machine_name = \
+            session.capacity() or session.nominal_capacity()
+        chosen = plan_throughput(
+            layer_specs(layers), available, boards, training, slots, batch,
+            machine_budget(), replicas, machine=machine_name,
+            max_replicas=most, host_streamed=layout.data_source == "host")
+    capacity = session.capacity()
+    if capacity is not None and chosen.replicas > 1:
+        available, boards, machine_name = capacity
+        if chosen.cores_on(boards) > available:
+            raise CapacityError(
+                f"{chosen.replicas} replicas of {chosen.replica_cores} "
+                f"application cores each ({plan.breakdown(boards)}) need "
+                f"{chosen.cores_on(boards)} cores but {machine_name} has "
+                f"{available}; ask for fewer replicas")
+    return chosen
 
-class NetworkGraph:
-    """The input source, one vertex per layer, forward edges between them,
-    and a live packet gatherer on the output layer."""
 
-    def __init__(self, session, layers: Sequence[Layer],
-                 training_config=None, output_port: int = OUTPUT_PORT,
-                 numerics=None):
-        """session: a spinndl.backend.toolchain.ToolchainSession;
-        training_config: a spinndl.training.config.TrainingConfig for
-        the training layout (docs/training.md), None for inference.
-        numerics: spinndl.numerics' FLOAT (default) or FIXED, the number
-        format of the cores; a kind without fixed-point programs, or
-        weights outside the fixed range, are errors here, before mapping.
-        Checks the model's capacity first (check_capacity)."""
-        self.layers = list(layers)
-        self.numerics = check_numerics(self.layers, numerics)
-        self.training = training_config is not None
-        self.virtual = session.virtual
-        self.session = session
-        #: every layer's packing, as planned before mapping
-        self.plan = check_capacity(session, self.layers, training_config)
-        #: wall time of the toolchain's mapping (set by mapped_network)
-        self.mapping_seconds = 0.0
-        budget = machine_budget()
-        # The toolchain would give the sources this splitter while mapping;
-        # setting it now lets the layers' packing count their slices.
-        # KEYS_PER_VALUE keys per value: one per example slot (docs/streaming.md).
-        self.input_vertex = ReverseIpTagMultiCastSource(
-            n_keys=KEYS_PER_VALUE * self.layers[0].n_atoms,
-            label=self.layers[0].name,
-            splitter=SplitterFixedLegacy())
-        self.layer_vertices: List[LayerVertex] = [
-            vertex_class(layer.kind)(layer, budget, training_config)
-            for layer in self.layers[1:]]
-        for vertex in self.layer_vertices:
-            vertex.numerics = self.numerics
-        for before, after in zip(self.layer_vertices,
-                                 self.layer_vertices[1:]):
-            before.next, after.previous = after, before
-        previous = self.input_vertex
-        session.add_vertex(previous)
-        for vertex in self.layer_vertices:
-            session.add_vertex(vertex)
-            session.add_edge(previous, vertex, FORWARD_PARTITION)
-            if getattr(vertex.layer, "activation", None) == "softmax":
-                # every core of the layer shares its statistics with all
-                session.add_edge(vertex, vertex, SOFTMAX_PARTITION)
-            previous = vertex
-        gatherer = LivePacketGatherParameters(
-            port=output_port, hostname="localhost",
-            message_type=EIEIOType.KEY_PAYLOAD_32_BIT,
-            use_payload_prefix=False, payload_as_time_stamps=False,
-            label=OUTPUT_LABEL)
-        FecDataView.add_live_packet_gatherer_parameters(
-            gatherer, previous, [FORWARD_PARTITION])
-        self.labels_vertex = None
-        if self.training:
-            self._add_training_parts(session, gatherer)
-
-    def _add_training_parts(self, session,
-                            gatherer: LivePacketGatherParameters) -> None:
-        """The label source, the backward partitions (one per slice of the
-        receiving layer) and the first layer's acks."""
-        output = self.layer_vertices[-1]
-        self.labels_vertex = ReverseIpTagMultiCastSource(
-            n_keys=KEYS_PER_VALUE * label_keys(
-                output.training_config.loss_code, output.n_atoms,
-                output.training_config.sample_weights),
-            label=LABELS_LABEL,
-            splitter=SplitterFixedLegacy())
-        session.add_vertex(self.labels_vertex)
-        session.add_edge(self.labels_vertex, output, LABELS_PARTITION)
-        for vertex in self.layer_vertices[1:]:
-            target = vertex.previous
-            for index in range(len(target.splitter.get_in_coming_slices())):
-                session.add_edge(vertex, target, backward_partition(index))
-        FecDataView.add_live_packet_gatherer_parameters(
-            gatherer, self.layer_vertices[0], [ACK_PARTITION])
+@dataclass
+class Replica:
+    """One copy of the network: its input source, layer vertices and
+    (training) label source. Replica 0's vertices carry the layers' names,
+    replica r's add ".replica<r>"."""
+    index: int
+    training: bool
+    input_vertex: ReverseIpTagMultiCastSource
+    layer_vertices: List[LayerVertex] = field(default_factory=list)
+    labels_vertex: Optional[ReverseIpTagMultiCastSource] = None
 
     @property
     def input_label(self) -> str:
@@ -176,9 +173,185 @@ class NetworkGraph:
 
     @property
     def source_vertices(self):
-        """The live sources: the input, and the labels when training."""
         return [self.input_vertex] + (
             [self.labels_vertex] if self.labels_vertex is not None else [])
+
+
+def replica_label(name: str, replica: int) -> str:
+    """The label of a layer's vertex in replica ``replica``."""
+    return name if replica == 0 else f"{name}.replica{replica}"
+
+
+class NetworkGraph:
+    """The input source, one vertex per layer, forward edges between them,
+    and a live packet gatherer on the output layer."""
+
+    def __init__(self, session, layers: Sequence[Layer],
+                 training_config=None, output_port: int = OUTPUT_PORT,
+                 numerics=None, layout: Optional[Layout] = None,
+                 board_inputs=None):
+        """session: a spinndl.backend.toolchain.ToolchainSession;
+        training_config: a spinndl.training.config.TrainingConfig for
+        the training layout (docs/training.md), None for inference;
+        numerics: spinndl.numerics' FLOAT (default) or FIXED, the number
+        format of the cores; a kind without fixed-point programs, or
+        weights outside the fixed range, are errors here, before mapping;
+        layout: the mapping objective and replicas (default: "cores", one
+        copy); board_inputs: with layout.data_source "board", the
+        examples (n, *input shape), dealt round the replicas' data source
+        cores (example i to replica i % R). Checks the model's capacity
+        first (choose_layout)."""
+        self.layers = list(layers)
+        self.numerics = check_numerics(self.layers, numerics)
+        self.training = training_config is not None
+        self.virtual = session.virtual
+        self.session = session
+        self.layout = layout or Layout()
+        #: what the objective chose: replicas, caps, predicted rate
+        self.choice = choose_layout(session, self.layers, training_config,
+                                    self.layout)
+        #: every layer's packing (of one replica), as planned before mapping
+        self.plan = self.choice.network
+        #: wall time of the toolchain's mapping (set by mapped_network)
+        self.mapping_seconds = 0.0
+        budget = machine_budget()
+        self.gatherer = LivePacketGatherParameters(
+            port=output_port, hostname="localhost",
+            message_type=EIEIOType.KEY_PAYLOAD_32_BIT,
+            use_payload_prefix=False, payload_as_time_stamps=False,
+            label=OUTPUT_LABEL)
+        self.board_inputs = board_inputs
+        if (board_inputs is None) != (self.layout.data_source == "host"):
+            raise ValueError("board_inputs are needed exactly when "
+                             "data_source is 'board'")
+        if board_inputs is not None:
+            for index in range(self.choice.replicas):
+                check_fits_chip(board_inputs[index::self.choice.replicas],
+                                f"data source of replica {index}")
+        self.replicas: List[Replica] = [
+            self._add_replica(session, index, training_config, budget)
+            for index in range(self.choice.replicas)]
+        if self.training and len(self.replicas) > 1:
+            self._add_gradient_exchange(session)
+        first = self.replicas[0]
+        self.input_vertex = first.input_vertex
+        self.layer_vertices: List[LayerVertex] = first.layer_vertices
+        self.labels_vertex = first.labels_vertex
+
+    def _add_replica(self, session, index: int, training_config,
+                     budget: CoreBudget) -> Replica:
+        """One copy of the network: input source, layers, forward edges,
+        the gatherer on its output layer (and its training parts)."""
+        # The toolchain would give the sources this splitter while mapping;
+        # setting it now lets the layers' packing count their slices.
+        # Two keys per value: one per example parity (docs/streaming.md).
+        label = replica_label(self.layers[0].name, index)
+        if self.board_inputs is not None:
+            source = DataSourceVertex(
+                label, self.board_inputs[index::self.choice.replicas])
+        else:
+            source = ReverseIpTagMultiCastSource(
+                n_keys=KEYS_PER_VALUE * self.layers[0].n_atoms, label=label,
+                splitter=SplitterFixedLegacy())
+        replica = Replica(index, self.training, source)
+        for layer, cap in zip(self.layers[1:], self.choice.max_atoms):
+            vertex = vertex_class(layer.kind)(layer, budget, training_config)
+            vertex.numerics = self.numerics
+            if index:
+                vertex.set_label(replica_label(layer.name, index))
+            vertex.max_atoms_per_core = cap
+            replica.layer_vertices.append(vertex)
+        for before, after in zip(replica.layer_vertices,
+                                 replica.layer_vertices[1:]):
+            before.next, after.previous = after, before
+        previous = replica.input_vertex
+        session.add_vertex(previous)
+        for vertex in replica.layer_vertices:
+            session.add_vertex(vertex)
+            session.add_edge(previous, vertex, FORWARD_PARTITION)
+            if getattr(vertex.layer, "activation", None) == "softmax":
+                # every core of the layer shares its statistics with all
+                session.add_edge(vertex, vertex, SOFTMAX_PARTITION)
+            previous = vertex
+        FecDataView.add_live_packet_gatherer_parameters(
+            self.gatherer, previous, [FORWARD_PARTITION])
+        if self.board_inputs is not None:
+            # the source sends on as the outputs of its examples come out
+            replica.input_vertex.output_vertex = previous
+            session.add_edge(previous, replica.input_vertex,
+                             FORWARD_PARTITION)
+        if self.training:
+            self._add_training_parts(session, replica)
+        return replica
+
+    def _add_training_parts(self, session, replica: Replica) -> None:
+        """The label source, the backward partitions (one per slice of the
+        receiving layer) and the first layer's acks."""
+        output = replica.layer_vertices[-1]
+        replica.labels_vertex = ReverseIpTagMultiCastSource(
+            n_keys=KEYS_PER_VALUE * label_keys(
+                output.training_config.loss_code, output.n_atoms,
+                output.training_config.sample_weights),
+            label=replica_label(LABELS_LABEL, replica.index),
+            splitter=SplitterFixedLegacy())
+        session.add_vertex(replica.labels_vertex)
+        session.add_edge(replica.labels_vertex, output, LABELS_PARTITION)
+        for vertex in replica.layer_vertices[1:]:
+            target = vertex.previous
+            for index in range(len(target.splitter.get_in_coming_slices())):
+                session.add_edge(vertex, target, backward_partition(index))
+        FecDataView.add_live_packet_gatherer_parameters(
+            self.gatherer, replica.layer_vertices[0], [ACK_PARTITION])
+
+    def _add_gradient_exchange(self, session) -> None:
+        """Training replicas combine their gradient sums at every batch
+        end: each layer's vertex of replica r sends its sums on to replica
+        r + 1 and "ready" back to r - 1; the last replica sends the totals
+        to all others (docs/training.md, "Replicas")."""
+        for position in range(len(self.layer_vertices_of(0))):
+            peers = [replica.layer_vertices[position]
+                     for replica in self.replicas]
+            for index, vertex in enumerate(peers):
+                vertex.replica_index, vertex.replica_peers = index, peers
+            for before, after in zip(peers, peers[1:]):
+                session.add_edge(before, after, GRADIENT_CHAIN_PARTITION)
+                session.add_edge(after, before, GRADIENT_READY_PARTITION)
+            for vertex in peers[:-1]:
+                session.add_edge(peers[-1], vertex, GRADIENT_TOTAL_PARTITION)
+        for replica in self.replicas:
+            for vertex in replica.layer_vertices[1:]:
+                session.add_edge(vertex, vertex.previous, UPDATED_PARTITION)
+
+    def layer_vertices_of(self, replica: int) -> List[LayerVertex]:
+        return self.replicas[replica].layer_vertices
+
+    def replica(self, index: int) -> Replica:
+        return self.replicas[index]
+
+    @property
+    def all_layer_vertices(self) -> List[LayerVertex]:
+        """Every replica's layer vertices."""
+        return [vertex for replica in self.replicas
+                for vertex in replica.layer_vertices]
+
+    @property
+    def input_label(self) -> str:
+        return self.input_vertex.label
+
+    @property
+    def output_layer_label(self) -> str:
+        return self.layer_vertices[-1].label
+
+    @property
+    def first_layer_label(self) -> str:
+        return self.layer_vertices[0].label
+
+    @property
+    def source_vertices(self):
+        """The live sources of every replica: the input, and the labels
+        when training."""
+        return [vertex for replica in self.replicas
+                for vertex in replica.source_vertices]
 
     def report(self) -> Mapping:
         """The figures of what the toolchain placed (call after map)."""
@@ -226,9 +399,15 @@ class NetworkGraph:
             placed(self.labels_vertex, "label source", None, lambda _: None)]
         chips = {(x, y) for layer in layers + [output] + labels
                  for x, y, _ in layer.placements}
+        for replica in self.replicas[1:]:
+            for vertex in replica.source_vertices + replica.layer_vertices:
+                for machine_vertex in vertex.machine_vertices:
+                    placement = FecDataView.get_placement_of_vertex(
+                        machine_vertex)
+                    chips.add((placement.x, placement.y))
         machine = self.session.describe_mapped_machine()
         ours = {id(vertex) for vertex in
-                self.source_vertices + self.layer_vertices + [gatherer]}
+                self.source_vertices + self.all_layer_vertices + [gatherer]}
         return Mapping(training=self.training, machine=machine,
                        layers=layers, output=output, chips=len(chips),
                        mapping_seconds=self.mapping_seconds,
@@ -236,7 +415,11 @@ class NetworkGraph:
                        machine_chips=[(chip.x, chip.y, chip.n_processors)
                                       for chip in FecDataView.get_machine(
                                           ).chips],
-                       toolchain_cores=self._toolchain_cores(ours))
+                       toolchain_cores=self._toolchain_cores(ours),
+                       objective=self.choice.objective,
+                       replicas=self.choice.replicas,
+                       predicted_examples_per_second=(
+                           self.choice.predicted_examples_per_second))
 
     @staticmethod
     def _toolchain_cores(ours) -> Dict[Tuple[int, int, int], str]:

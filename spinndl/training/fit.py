@@ -8,6 +8,7 @@ import numpy as np
 from tqdm import tqdm
 
 from ..backend.runner import run_network
+from ..backend.streaming import MachineError
 from ..callbacks import CallbackList, History
 from ..graph.network import LABELS_LABEL
 from ..wire_format import encode_labels
@@ -205,8 +206,27 @@ def read_back(run, model, config) -> None:
     for vertex in run.graph.layer_vertices:
         weights, slots = vertex.read_weights(run.read_region,
                                              config.optimizer_slots)
+        _check_replicas_agree(run, vertex, weights)
         vertex.layer.set_weights(weights)
         config.state.slots[vertex.layer.name] = slots
+
+
+def _check_replicas_agree(run, vertex, weights) -> None:
+    """Replicas apply the same combined update: their weights must be the
+    same bits; a replica that differs names itself (nothing is set)."""
+    for peer in vertex.replica_peers[1:]:
+        theirs, _ = peer.read_weights(run.read_region, 0)
+        for index, (mine, other) in enumerate(zip(weights, theirs)):
+            if not np.array_equal(mine.view(np.uint32),
+                                  other.view(np.uint32)):
+                where = np.argwhere(mine.view(np.uint32)
+                                    != other.view(np.uint32))[0]
+                raise MachineError(
+                    f"replica {peer.replica_index} of layer "
+                    f"{vertex.layer.name!r} ({peer.label!r}) ended with "
+                    f"other weights than replica 0: array {index} at "
+                    f"{tuple(int(i) for i in where)}: "
+                    f"{other[tuple(where)]} vs {mine[tuple(where)]}")
 
 
 def fit(model, x, y, batch_size=None, epochs=1, verbose="auto",
@@ -424,5 +444,6 @@ def _train_run(model, x, label_words, batch_size, n_examples, run_epochs,
         read_back(run, model, config)
 
     _, model.last_run = run_network(model.layers, config, job, faults,
-                                    timeouts, model.machine, model._numerics)
+                                    timeouts, model.machine, model._numerics,
+                                    model._layout(True))
     model._optimizer_state = config.state

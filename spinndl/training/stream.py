@@ -14,7 +14,8 @@ from typing import Callable, Iterable, Optional, Tuple
 import numpy as np
 
 from ..backend.streaming import (
-    ExampleSlots, OutputCollector, input_events, stalled, word_events)
+    ExampleSlots, MachineError, OutputCollector, input_events, stalled,
+    word_events)
 from ..packing import EXAMPLES_IN_FLIGHT
 from ..wire_format import KEYS_PER_VALUE
 
@@ -72,6 +73,9 @@ def stream_batches(run, x: np.ndarray, label_words: np.ndarray,
     of that order; stop early when on_batch returns True. Returns the
     forward outputs, one row per example (zeros for examples not run)."""
     graph = run.graph
+    if len(graph.replicas) > 1:
+        return _stream_batches_to_replicas(run, x, label_words, batches,
+                                           on_batch, diagnose)
     first = graph.layer_vertices[0]
     collector = TrainingCollector(
         len(x), graph.layer_vertices[-1].n_atoms, graph.output_layer_label,
@@ -106,3 +110,98 @@ def stream_batches(run, x: np.ndarray, label_words: np.ndarray,
         if on_batch(end, collector):
             break
     return collector.outputs
+
+
+class ReplicaCollectors:
+    """The collectors of every replica, seen as one: ``outputs`` in the
+    run's example order (example j was replica owner[j]'s number
+    local[j])."""
+
+    def __init__(self, collectors, n_examples: int):
+        self.collectors = collectors
+        self.owner = np.zeros(n_examples, dtype=np.int64)
+        self.local = np.zeros(n_examples, dtype=np.int64)
+
+    @property
+    def outputs(self) -> np.ndarray:
+        rows = np.zeros((len(self.owner),) +
+                        self.collectors[0].outputs.shape[1:], np.float32)
+        for index, collector in enumerate(self.collectors):
+            mine = self.owner == index
+            rows[mine] = collector.outputs[self.local[mine]]
+        return rows
+
+
+def _stream_batches_to_replicas(run, x, label_words, batches, on_batch,
+                                diagnose) -> np.ndarray:
+    """stream_batches for R replicas: example i of every batch goes to
+    replica i % R (each replica's cores count their share of the batch the
+    same way, gradient_exchange.h); a batch is done when every replica has
+    acked all of its share (their gradient exchange, and so every update,
+    is done by then)."""
+    graph = run.graph
+    count = len(graph.replicas)
+    batches = list(batches)
+    n_examples = batches[-1][1] if batches else 0
+    order = [[] for _ in range(count)]
+    combined = None
+    owner = np.zeros(n_examples, dtype=np.int64)
+    local = np.zeros(n_examples, dtype=np.int64)
+    for start, end in batches:
+        for j in range(start, end):
+            replica = (j - start) % count
+            owner[j], local[j] = replica, len(order[replica])
+            order[replica].append(j)
+    collectors = []
+    for replica, examples in zip(graph.replicas, order):
+        first = replica.layer_vertices[0]
+        collector = TrainingCollector(
+            len(examples), replica.layer_vertices[-1].n_atoms,
+            replica.output_layer_label, replica.first_layer_label,
+            first.n_atoms, len(first.splitter.get_out_going_slices()))
+        run.transport.add_receive_callback(replica.output_layer_label,
+                                           collector)
+        if replica.first_layer_label != replica.output_layer_label:
+            run.transport.add_receive_callback(replica.first_layer_label,
+                                               collector)
+        collectors.append(collector)
+    combined = ReplicaCollectors(collectors, n_examples)
+    combined.owner, combined.local = owner, local
+    sent = [0] * count
+    for start, end in batches:
+        # each replica's examples up to this batch's end
+        targets = [sum(1 for j in order[r] if j < end)
+                   for r in range(count)]
+        while any(c.acked < t for c, t in zip(collectors, targets)):
+            before = sum(c.acks.received + c.forward.received
+                         for c in collectors)
+            for r, (replica, collector) in enumerate(
+                    zip(graph.replicas, collectors)):
+                while sent[r] < targets[r] and \
+                        sent[r] - collector.acked < EXAMPLES_IN_FLIGHT:
+                    j = order[r][sent[r]]
+                    collector.sent(sent[r] + 1)
+                    run.transport.send(replica.input_label,
+                                       input_events(x[j], sent[r]))
+                    run.transport.send(replica.labels_vertex.label,
+                                       word_events(label_words[j], sent[r]))
+                    sent[r] += 1
+            run.advance()
+            for collector in collectors:
+                collector.check()
+            if sum(c.acks.received + c.forward.received
+                   for c in collectors) == before:
+                r = min((r for r in range(count)
+                         if collectors[r].acked < targets[r]),
+                        key=lambda r: order[r][collectors[r].acked])
+                stuck = collectors[r]
+                reason = diagnose(stuck.acked, sent[r], r) \
+                    if diagnose is not None else "the machine went quiet"
+                raise MachineError(
+                    f"example {order[r][stuck.acked]} (replica {r}'s "
+                    f"example {stuck.acked}) was never acked after the "
+                    f"machine went quiet ({sent[r]} sent to replica {r}, "
+                    f"{stuck.acked} acked): {reason}")
+        if on_batch(end, combined):
+            break
+    return combined.outputs

@@ -25,7 +25,9 @@ typedef enum {
                                  layer): label index = first_index + (key & ~mask) */
     REGION_OPTIMIZER = 8,     /* zeroed optimizer state: slots x weights layout */
     /* A layer kind's own parameters, if it has any (Dense has none) */
-    REGION_KIND_PARAMS = 9
+    REGION_KIND_PARAMS = 9,
+    /* Training with replicas only: replica_params_t (absent otherwise) */
+    REGION_REPLICAS = 10
 } layer_region_t;
 
 typedef enum {
@@ -101,6 +103,32 @@ typedef struct {
                                    sends go round the previous layer's
                                    slices, one value to each in turn       */
 } training_params_t;
+
+/* The gradient exchange of one core with the cores holding the same slice
+ * in the other replicas (layer/gradient_exchange.h): partial sums go along
+ * the chain of replicas 0 -> 1 -> ... -> R-1, the last one multicasts the
+ * totals back. Value j of a stream has key base + j. */
+typedef struct {
+    uint32_t n_replicas;
+    uint32_t replica;       /* this core's replica, 0 .. n_replicas - 1      */
+    uint32_t n_values;      /* gradient sums exchanged (the kind's)          */
+    uint32_t chain_key;     /* partial sums to the next replica (not last)   */
+    uint32_t ready_key;     /* "send me your sums" to the previous (not 0)   */
+    uint32_t total_key;     /* the last replica's totals to all the others   */
+    uint32_t chain_in_key;  /* partial sums from the previous replica        */
+    uint32_t chain_in_mask;
+    uint32_t ready_in_key;  /* the next replica is ready                     */
+    uint32_t ready_in_mask;
+    uint32_t total_in_key;  /* totals from the last replica                  */
+    uint32_t total_in_mask;
+    uint32_t gap_us;        /* pause after each value sent                   */
+    /* Every layer updates at once; the first layer acks the batch's last
+     * example once every layer has: a core tells the layer before (not
+     * the first layer) when it and every core after it are updated. */
+    uint32_t updated_key;      /* to every core of the previous layer        */
+    uint32_t updated_in_key;   /* from every core of the next layer          */
+    uint32_t updated_in_mask;
+} replica_params_t;
 
 typedef struct {
     uint32_t key;       /* partial error of input lo_atom + j: key + j,

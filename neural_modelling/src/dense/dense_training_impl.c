@@ -8,6 +8,7 @@
 #include "../common/work.h"
 #include "../layer/training_maths.h"
 #include "../common/regions.h"
+#include "../layer/gradient_exchange.h"
 
 static const training_params_t *training;
 static weight_t *gradient_sums;
@@ -46,4 +47,10 @@ void kind_update(uint32_t batch_examples)
     spin1_memcpy(dense.sdram_weights, dense.parameters,
             dense.n_parameters * sizeof(weight_t));
     work_add(WORK_SDRAM_WORD, dense.n_parameters);
+}
+
+weight_t *kind_gradient_sums(uint32_t *n_values)
+{
+    *n_values = dense.n_parameters;
+    return gradient_sums;
 }

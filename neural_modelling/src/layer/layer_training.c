@@ -30,6 +30,7 @@
 #include "layer.h"
 #include "layer_kind.h"
 #include "training_maths.h"
+#include "gradient_exchange.h"
 #include "../common/regions.h"
 #include "../common/softmax_exchange.h"
 #include "../common/paced_send.h"
@@ -59,19 +60,87 @@ static uint32_t batch_done;          /* examples of the batch finished    */
 
 /* ---- step 5: batches ------------------------------------------------------- */
 
-static void end_of_example(void)
+static uint32_t batch_size_now(void)
 {
     uint32_t left = training.n_examples - batch_start;
-    uint32_t size = training.batch_size < left ? training.batch_size : left;
-    if (++batch_done < size) {
-        return;
-    }
+    return training.batch_size < left ? training.batch_size : left;
+}
+
+static void update(void)
+{
+    uint32_t size = batch_size_now();
     kind_update(size);
     batch_done = 0;
     batch_start += size;
     if (batch_start >= training.n_examples) {
         batch_start = 0;  /* next epoch */
     }
+}
+
+/* With replicas the batch's examples are dealt round them (example i of
+ * the batch to replica i % R): this core sees its replica's share, and
+ * updates once the replicas' sums are combined (gradient_exchange.h). */
+static uint32_t share_of_batch(uint32_t size)
+{
+    uint32_t replicas = gradient_exchange_replicas();
+    uint32_t replica = gradient_exchange_replica();
+    return size > replica ? (size - replica - 1) / replicas + 1 : 0;
+}
+
+static void example_sent_on(uint32_t parity);
+static void send_partial_errors(uint32_t parity);
+static uint32_t deferred_parity;
+
+/* With replicas every layer exchanges and updates at once: the batch's
+ * last partial errors go back before the update, and "updated" tokens go
+ * from the output layer towards the first, each core passing one on once
+ * it has updated and heard from every core of the next layer; the first
+ * layer's ack then still means the whole network is done. */
+static bool own_updated;
+static uint32_t updated_tokens;
+
+static void release_if_updated(uint unused0, uint unused1)
+{
+    use(unused0);
+    use(unused1);
+    uint32_t expected = training.loss != LOSS_NONE ? 0
+            : training.next_layer_cores;
+    if (!own_updated || updated_tokens < expected) {
+        return;
+    }
+    own_updated = false;
+    updated_tokens = 0;
+    if (training.is_first_layer) {
+        example_sent_on(deferred_parity);   /* the ack */
+    } else {
+        send_word(gradient_exchange_params()->updated_key, 0);
+    }
+}
+
+static void exchange_done(void)
+{
+    update();
+    own_updated = true;
+    release_if_updated(0, 0);
+}
+
+/* Returns true when the example's sends are done here or wait for the
+ * exchange. */
+static bool end_of_example(uint32_t parity)
+{
+    if (++batch_done < share_of_batch(batch_size_now())) {
+        return false;
+    }
+    if (gradient_exchange_active()) {
+        deferred_parity = parity;
+        if (!training.is_first_layer) {
+            send_partial_errors(parity);
+        }
+        gradient_exchange_start(exchange_done);
+        return true;
+    }
+    update();
+    return false;
 }
 
 /* ---- steps 4 and 6 --------------------------------------------------------- */
@@ -112,8 +181,15 @@ static void finish_example(uint32_t parity)
     kind_backward(layer.inputs[parity], delta,
             training.is_first_layer ? NULL : partial_errors);
     reset_errors(delta, layer.params.n_atoms);
-    end_of_example();
+    if (!end_of_example(parity)) {
+        example_sent_on(parity);
+    }
+}
 
+/* The example is done here, update included: ack it or send its partial
+ * errors back. */
+static void example_sent_on(uint32_t parity)
+{
     if (training.is_first_layer) {
         spin1_delay_us(layer.params.send_phase_us);
         send_word(training.ack_key, parity);
@@ -188,6 +264,17 @@ void layer_training_forward_done(uint32_t parity)
 bool layer_training_receive(uint32_t key, uint32_t payload)
 {
     uint32_t parity, index;
+    if (gradient_exchange_receive(key, payload)) {
+        return true;
+    }
+    if (gradient_exchange_active() && training.loss == LOSS_NONE) {
+        const replica_params_t *replicas = gradient_exchange_params();
+        if ((key & replicas->updated_in_mask) == replicas->updated_in_key) {
+            updated_tokens++;
+            layer_schedule(release_if_updated, 0);
+            return true;
+        }
+    }
     int32_t status = input_streams_receive(&errors_in, key, &parity, &index);
     if (status >= 0) {
         /* One add per partial error, here rather than storing every
@@ -273,6 +360,9 @@ void layer_training_init(data_specification_metadata_t *regions)
         output_parts[p] = 0;
     }
     partial_errors = allocate(layer.params.n_inputs * sizeof(value_t));
+    gradient_exchange_init(regions);
+    own_updated = false;
+    updated_tokens = 0;
     batch_start = 0;
     batch_done = 0;
 }

@@ -1,0 +1,314 @@
+"""The mapping objective "throughput": how many copies of a model, and how
+many cores per layer, give the most examples per second (docs/packing.md,
+"Mapping objectives"). Pure maths on top of spinndl.packing, used by the
+graph, by summary() and by the property tests.
+
+The objective "cores" is packing's densest plan: fewest cores. "throughput"
+searches replica counts R and, for each, spreads every replica's layers
+over an equal share of the free cores so that per-core work balances: it
+starts from the densest plan and gives one more core to the layer whose
+cores are busiest per example, while the share lasts and the cores still
+fit their DTCM, SDRAM and neighbour tables. The work model counts, per core
+and example, the ARM968 cycles the emulator's cost table charges
+(src/common/work.h) for the big items: received packets, multiply-
+accumulates, per-atom work, sends and their pacing waits, and in training
+the partial errors, gradients and the batch-end update. A replica finishes
+examples at ``min(1 / slowest core, EXAMPLES_IN_FLIGHT / latency)``; R
+replicas at R times that, capped by what the host link can stream.
+"""
+
+import math
+from dataclasses import dataclass
+from typing import List, Optional, Sequence, Tuple
+
+from . import host_link
+from .packing import (
+    EXAMPLES_IN_FLIGHT, INPUT_SOURCE_CORES, LABEL_SOURCE_CORES,
+    OUTPUT_GATHERER_CORES_PER_BOARD, SPINN5_BUDGET, CapacityError,
+    CoreBudget, LayerSpec, MachineTooSmallError, NetworkPlan, plan_network)
+from .wire_format import (
+    GRADIENT_GAP_US, NS_PER_CYCLE, backward_gap_us, receive_ns, send_gap_us)
+
+OBJECTIVES = ("cores", "throughput")
+DATA_SOURCES = ("host", "board")
+
+#: ARM968 cycles of the work model (the emulator's table, work.h).
+FORWARD_MAC_CYCLES = 98
+FORWARD_ATOM_CYCLES = 110 + 77       # bias and max, a relu-sized activation
+SEND_CYCLES = 121
+PARTIAL_ERROR_MAC_CYCLES = 96
+GRADIENT_MAC_CYCLES = 99
+#: per parameter and batch, by optimizer slots (SGD, momentum, Adam)
+UPDATE_CYCLES = {0: 128, 1: 184, 2: 1246}
+CYCLES_PER_US = 1000 // NS_PER_CYCLE
+#: Application cores per board "throughput" leaves free: the toolchain's
+#: placer puts each layer's cores on neighbouring chips and can fail to
+#: place a board filled to the last core (measured: 757 of 759 failed for
+#: six 784-512-512-10 training replicas). One chip's worth.
+PLACEMENT_SLACK_CORES = 17
+
+
+def check_objective(objective: str) -> str:
+    if objective not in OBJECTIVES:
+        raise ValueError(f"mapping_objective must be one of {OBJECTIVES}, "
+                         f"got {objective!r}")
+    return objective
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How a model is laid out on the machine (docs/packing.md, "Mapping
+    objectives"): the objective "cores" (densest packing, the default) or
+    "throughput" (spread and replicate for examples per second), and the
+    number of replicas (None: 1 for "cores", the work model's best for
+    "throughput")."""
+    objective: str = "cores"
+    replicas: Optional[int] = None
+    #: where predict's inputs come from: "host" (streamed over Ethernet to
+    #: a live input) or "board" (written to a data source core's SDRAM at
+    #: load time, docs/streaming.md)
+    data_source: str = "host"
+
+    def __post_init__(self):
+        check_objective(self.objective)
+        if self.data_source not in DATA_SOURCES:
+            raise ValueError(f"data_source must be one of {DATA_SOURCES}, "
+                             f"got {self.data_source!r}")
+        if self.replicas is not None and (
+                isinstance(self.replicas, bool)
+                or not isinstance(self.replicas, int) or self.replicas < 1):
+            raise ValueError(f"replicas must be a positive int or None, "
+                             f"got {self.replicas!r}")
+
+
+def layer_core_cycles(plan: NetworkPlan, index: int, batch_size: int = 32,
+                      optimizer_slots: int = 0) -> Tuple[float, float]:
+    """(forward, backward) ARM968 cycles per example of the busiest core of
+    layer ``index`` in ``plan`` (an all-to-all layer: every core receives
+    every input)."""
+    layers = plan.layers
+    layer = layers[index]
+    k, n_inputs = layer.packing.atoms_per_core, layer.spec.n_inputs
+    cores = layer.packing.cores
+    sources = layer.n_sources
+    receive = n_inputs * receive_ns(sources) / NS_PER_CYCLE
+    forward = (receive + k * n_inputs * FORWARD_MAC_CYCLES
+               + k * FORWARD_ATOM_CYCLES
+               + k * (SEND_CYCLES
+                      + send_gap_us(cores, plan.training) * CYCLES_PER_US))
+    if not plan.training:
+        return forward, 0.0
+    backward = k * n_inputs * GRADIENT_MAC_CYCLES
+    if index + 1 < len(layers):
+        next_cores = layers[index + 1].packing.cores
+        backward += next_cores * k * receive_ns(
+            next_cores, partial_error=True) / NS_PER_CYCLE
+    if index > 0:
+        previous_cores = layers[index - 1].packing.cores
+        backward += k * n_inputs * PARTIAL_ERROR_MAC_CYCLES
+        backward += n_inputs * (SEND_CYCLES + backward_gap_us(
+            cores, previous_cores) * CYCLES_PER_US)
+    return forward, backward
+
+
+def replica_examples_per_second(plan: NetworkPlan, batch_size: int = 32,
+                                optimizer_slots: int = 0) -> float:
+    """Examples a second one copy of ``plan`` finishes, by the work model:
+    the slowest core bounds the rate, and with EXAMPLES_IN_FLIGHT examples
+    in flight so does the latency through every layer and back."""
+    costs = [layer_core_cycles(plan, i, batch_size, optimizer_slots)
+             for i in range(len(plan.layers))]
+    slowest = max(f + b for f, b in costs)
+    latency = sum(f + b for f, b in costs)
+    per_second = 1e9 / NS_PER_CYCLE
+    return min(per_second / slowest,
+               EXAMPLES_IN_FLIGHT * per_second / latency)
+
+
+def batch_end_seconds(plan: NetworkPlan, replicas: int,
+                      optimizer_slots: int = 0) -> float:
+    """The batch-end latency of training: each layer's update on its
+    busiest core (per parameter: UPDATE_CYCLES), with replicas after the
+    gradient exchange (gradient_exchange.c: pipelined, so about a core's
+    sums times GRADIENT_GAP_US). One copy updates layer after layer (a
+    layer sends the batch's last partial errors once updated); replicas
+    update every layer at once ("updated" tokens keep the acks honest),
+    so the slowest layer counts."""
+    if not plan.training:
+        return 0.0
+    cycles = UPDATE_CYCLES.get(optimizer_slots, UPDATE_CYCLES[2])
+    per_layer = []
+    for layer in plan.layers:
+        k, n_inputs = layer.packing.atoms_per_core, layer.spec.n_inputs
+        parameters = k * n_inputs + k
+        seconds = parameters * cycles * NS_PER_CYCLE * 1e-9
+        if replicas > 1:
+            seconds += (parameters + replicas) * GRADIENT_GAP_US * 1e-6
+        per_layer.append(seconds)
+    return max(per_layer) if replicas > 1 else sum(per_layer)
+
+
+def examples_per_second(plan: NetworkPlan, replicas: int,
+                        batch_size: int = 32,
+                        optimizer_slots: int = 0) -> float:
+    """R copies of ``plan``: in training each replica runs its share of
+    every batch, then they exchange their gradient sums and update."""
+    rate = replica_examples_per_second(plan, batch_size, optimizer_slots)
+    if not plan.training:
+        return replicas * rate
+    share = math.ceil(batch_size / replicas)
+    return batch_size / (share / rate + batch_end_seconds(
+        plan, replicas, optimizer_slots))
+
+
+@dataclass(frozen=True)
+class ThroughputPlan:
+    """What a mapping objective chose: the plan of one replica, how many
+    replicas, and the work model's rate (examples per second)."""
+    objective: str
+    network: NetworkPlan
+    replicas: int
+    #: atoms per core per layer, None where the densest packing is used
+    max_atoms: Tuple[Optional[int], ...]
+    predicted_examples_per_second: Optional[float]
+
+    @property
+    def replica_cores(self) -> int:
+        """Application cores of one replica: its layers and sources."""
+        return (self.network.layer_cores + INPUT_SOURCE_CORES
+                + (LABEL_SOURCE_CORES if self.network.training else 0))
+
+    def cores_on(self, boards: int) -> int:
+        return (self.replicas * self.replica_cores
+                + OUTPUT_GATHERER_CORES_PER_BOARD * boards)
+
+
+def _plan(specs, training, slots, budget, caps) -> Optional[NetworkPlan]:
+    try:
+        return plan_network(specs, training, slots, budget, caps)
+    except CapacityError:
+        return None
+
+
+def spread(specs: Sequence[LayerSpec], core_share: int, training: bool,
+           optimizer_slots: int = 0, batch_size: int = 32,
+           budget: CoreBudget = SPINN5_BUDGET, replicas: int = 1
+           ) -> Tuple[NetworkPlan, Tuple[Optional[int], ...]]:
+    """One replica's plan within ``core_share`` layer cores: from the
+    densest, one more core at a time to the busiest layer while it fits
+    and helps (inference: that layer got faster and no core slower than
+    the slowest was; training: the rate of ``replicas`` copies, batch-end
+    exchange and updates included, went up). Returns (plan, caps)."""
+    plan = plan_network(specs, training, optimizer_slots, budget)
+    caps: List[Optional[int]] = [None] * len(specs)
+    # Training: a later layer's cores send their partial errors to a core
+    # of the layer before at about the same time (the backward pass is not
+    # staggered as the forward sends are), so a layer wider than any the
+    # densest plan has makes bursts that outrun the receiver and the
+    # router drops them. Layers after the first stay within that width;
+    # the first sends no partial errors.
+    burst_limit = max((layer.packing.cores for layer in plan.layers[1:]),
+                      default=1) if training else None
+    blocked: set = set()
+    fixed: set = set()
+    while True:
+        costs = [sum(layer_core_cycles(plan, i, batch_size,
+                                       optimizer_slots))
+                 for i in range(len(specs))]
+        candidates = [i for i in range(len(specs)) if i not in blocked]
+        if not candidates:
+            return plan, tuple(caps)
+        busiest = max(candidates, key=lambda i: costs[i])
+        layer = plan.layers[busiest].packing
+        if layer.atoms_per_core == 1:
+            blocked.add(busiest)
+            continue
+        # the next cap that makes one more slice
+        cap = min(math.ceil(specs[busiest].n_atoms / (layer.cores + 1)),
+                  layer.atoms_per_core - 1)
+        trial_caps = list(caps)
+        trial_caps[busiest] = cap
+        trial = _plan(specs, training, optimizer_slots, budget, trial_caps)
+        if trial is not None and burst_limit is not None and busiest > 0 \
+                and trial.layers[busiest].packing.cores > burst_limit:
+            trial = None
+        if trial is None or trial.layer_cores > core_share:
+            blocked.add(busiest)
+            continue
+        trial_costs = [sum(layer_core_cycles(trial, i, batch_size,
+                                             optimizer_slots))
+                       for i in range(len(specs))]
+        if training:
+            better = examples_per_second(
+                trial, replicas, batch_size, optimizer_slots) > \
+                examples_per_second(plan, replicas, batch_size,
+                                    optimizer_slots)
+        else:
+            better = trial_costs[busiest] < costs[busiest] and \
+                max(trial_costs) <= max(costs)
+        if not better:
+            blocked.add(busiest)
+            continue
+        plan, caps = trial, trial_caps
+        blocked = set(fixed)   # the others' costs changed with it
+
+
+def plan_throughput(specs: Sequence[LayerSpec], available_cores: int,
+                    boards: int = 1, training: bool = False,
+                    optimizer_slots: int = 0, batch_size: int = 32,
+                    budget: CoreBudget = SPINN5_BUDGET,
+                    replicas: Optional[int] = None,
+                    host_streamed: bool = True,
+                    machine: str = "the machine",
+                    max_replicas: Optional[int] = None) -> ThroughputPlan:
+    """The replica count (``replicas``, else the best the work model
+    finds) and per-layer spreading that give the most examples a second on
+    ``available_cores`` application cores of ``boards`` boards. Inputs
+    streamed from the host are capped by the host link
+    (spinndl.host_link). Raises MachineTooSmallError when not even one
+    (or the asked number of) replica fits."""
+    dense = plan_network(specs, training, optimizer_slots, budget)
+    per_replica_sources = INPUT_SOURCE_CORES + (
+        LABEL_SOURCE_CORES if training else 0)
+    usable = available_cores - OUTPUT_GATHERER_CORES_PER_BOARD * boards
+    free = usable - PLACEMENT_SLACK_CORES * boards
+    replica_size = dense.layer_cores + per_replica_sources
+    # the slack only limits copies and spreading: one densest copy that
+    # fits the machine is always offered
+    most = max(free // replica_size, 1 if usable >= replica_size else 0)
+    if replicas is None and max_replicas is not None:
+        most = min(most, max_replicas)
+    if most < 1 or (replicas is not None and replicas > most):
+        raise MachineTooSmallError(
+            dense, available_cores, machine, boards) if most < 1 else \
+            CapacityError(
+                f"replicas={replicas}: one replica needs "
+                f"{dense.layer_cores + per_replica_sources} application "
+                f"cores ({dense.breakdown(boards)}), so {machine} with "
+                f"{available_cores} holds at most {most}")
+    link_cap = host_link.max_examples_per_second(
+        specs[0].n_inputs) if host_streamed else math.inf
+    best = None
+    for count in ([replicas] if replicas is not None
+                  else range(1, most + 1)):
+        share = max(free // count - per_replica_sources, dense.layer_cores)
+        plan, caps = spread(specs, share, training, optimizer_slots,
+                            batch_size, budget, count)
+        rate = min(link_cap, examples_per_second(
+            plan, count, batch_size, optimizer_slots))
+        # more replicas only when the model says they are faster
+        if best is None or rate > best.predicted_examples_per_second * 1.001:
+            best = ThroughputPlan("throughput", plan, count, caps, rate)
+    return best
+
+
+def plan_cores(specs: Sequence[LayerSpec], training: bool = False,
+               optimizer_slots: int = 0, batch_size: int = 32,
+               budget: CoreBudget = SPINN5_BUDGET,
+               replicas: int = 1) -> ThroughputPlan:
+    """The objective "cores": the densest packing, ``replicas`` copies."""
+    plan = plan_network(specs, training, optimizer_slots, budget)
+    return ThroughputPlan(
+        "cores", plan, replicas, (None,) * len(specs),
+        examples_per_second(plan, replicas, batch_size, optimizer_slots))
+

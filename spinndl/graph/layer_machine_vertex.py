@@ -167,11 +167,11 @@ class LayerMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
             # one key per parameter
             return self.app_vertex.parameter_count(self.vertex_slice)
         if partition_id.startswith(BACKWARD_PARTITION_PREFIX):
-            # partial errors for each value of the target slice, per parity
+            # partial errors for each value of the target slice, per example slot
             previous = self.app_vertex.previous
             return KEYS_PER_VALUE * previous.value_slice(previous.slices()[
                 backward_target_slice(partition_id)]).n_atoms
-        # forward: one key per value and example parity
+        # forward: one key per value and example slot
         return KEYS_PER_VALUE * self.n_values
 
     @property

@@ -24,7 +24,7 @@ from spinndl.packing import (
 from spinndl.wire_format import (
     FORWARD_PARTITION, KEYS_PER_VALUE, PARAMS_REGION_BYTES, SOFTMAX_KEYS_PER_CORE,
     SOFTMAX_PARTITION, LayerParams, Region,
-    decode_key_table, key_table_bytes, send_phase_us)
+    decode_key_table, evenly_spaced, key_table_bytes, send_phase_us)
 from spinndl.training.config import default_config
 
 USER_CFG = ".spiNNakerGraphFrontEnd.cfg"
@@ -208,8 +208,15 @@ def check_layer_regions(db, vertex, source, kernel, bias, training):
         table = decode_key_table(regions[Region.KEY_TABLE])
         assert [(e.key, e.mask, e.first_index, e.n_atoms)
                 for e in table] == source_rows
+        # The C finds a packet's row by subtract and shift, and the send
+        # gaps (wire_format.receive_ns) count on that: zoned keys give
+        # one layer's slices evenly spaced keys.
+        assert evenly_spaced(table)
+        backward_in = decode_key_table(regions[Region.BACKWARD_IN]) \
+            if training else []
+        assert evenly_spaced(backward_in) or not backward_in
         # Decode every packet the sources send, as the C program does:
-        # key + parity * values + offset.
+        # key + slot * values + offset.
         seen = np.zeros((KEYS_PER_VALUE, layer.n_inputs), dtype=int)
         for s in sources:
             s_info = forward_info(s)
@@ -221,9 +228,8 @@ def check_layer_regions(db, vertex, source, kernel, bias, training):
                     assert len(matches) == 1, f"key {key:#x}: {matches}"
                     entry = matches[0]
                     value = key & ~entry.mask & 0xFFFFFFFF
-                    got_parity = int(value >= entry.n_atoms)
-                    index = entry.first_index + value \
-                        - got_parity * entry.n_atoms
+                    got_parity, offset_in = divmod(value, entry.n_atoms)
+                    index = entry.first_index + offset_in
                     assert (got_parity, index) == (parity, lo_value + offset)
                     seen[parity, index] += 1
         assert np.all(seen == 1), "input indices not covered exactly once"

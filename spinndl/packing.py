@@ -16,7 +16,10 @@ time than the arithmetic). SDRAM holds the data regions the host writes
 from dataclasses import dataclass, field, replace
 from typing import Callable, List, Optional, Sequence, Tuple
 
-from .wire_format import BYTES_PER_WORD, PARAMS_REGION_BYTES
+# EXAMPLES_IN_FLIGHT: examples a layer core buffers at once, one per slot
+# (wire_format's: the keys carry the slot; docs/streaming.md).
+from .wire_format import (
+    BYTES_PER_WORD, EXAMPLES_IN_FLIGHT, PARAMS_REGION_BYTES)
 
 # --- What the runtime takes from a core's 64 KB of DTCM ---------------------
 # Measured on the ARM build of a minimal program at the 7.4.1 tags
@@ -35,10 +38,6 @@ HEAP_HEADER_BYTES = 32
 BYTES_PER_ALLOCATION = 8
 #: Our programs' own globals and one newlib errno block if libm is linked.
 PROGRAM_STATIC_BYTES = 2048
-
-#: Examples a layer core buffers at once: one being computed while the next
-#: arrives (see docs/streaming.md).
-EXAMPLES_IN_FLIGHT = 2
 
 #: A key table row as a core keeps it in DTCM: the entry (key, mask, first
 #: index, atoms). A packet's key says its example (docs/streaming.md): no

@@ -23,9 +23,16 @@ FORWARD_PARTITION = "forward"
 #: A softmax layer's own partition, from every core to every core of the
 #: layer, for the max and sum statistics (docs/wire_format.md).
 SOFTMAX_PARTITION = "softmax"
-#: Keys per core on the softmax partition: (round << 1) | example parity;
-#: rounds 0 (max) and 1 (sum) forward, 2 (sum of y·g) backward.
-SOFTMAX_KEYS_PER_CORE = 8
+#: Examples a layer core holds at once, one per slot (an example's slot is
+#: its number modulo this; docs/streaming.md). A power of two: softmax keys
+#: carry the slot in their low EXAMPLE_SLOT_BITS bits. 2: 4 is faster but
+#: needs DTCM the widest layers lack (docs/streaming.md, "How many in flight").
+EXAMPLES_IN_FLIGHT = 2
+EXAMPLE_SLOT_BITS = 1
+#: Keys per core on the softmax partition: (round << EXAMPLE_SLOT_BITS) |
+#: example slot; rounds 0 (max) and 1 (sum) forward, 2 (sum of y·g)
+#: backward (room for 4 rounds).
+SOFTMAX_KEYS_PER_CORE = 4 * EXAMPLES_IN_FLIGHT
 #: Labels from the label source to the output layer (training).
 LABELS_PARTITION = "labels"
 #: Partial errors from every core of a layer to core s of the previous
@@ -282,12 +289,18 @@ class LayerParams:
 PARAMS_REGION_BYTES = LayerParams.N_WORDS * BYTES_PER_WORD
 
 
-#: Keys per value a sender sends: value i of an example of parity p goes
+#: Keys per value a sender sends: value i of an example in slot p goes
 #: with key + p * values + i, so a receiver knows the example of every
 #: packet whatever order packets arrive in (docs/streaming.md). Every
 #: partition that carries per-example values asks the toolchain's allocator
 #: for this many keys per value.
-KEYS_PER_VALUE = 2
+KEYS_PER_VALUE = EXAMPLES_IN_FLIGHT
+
+
+def value_key(base_key: int, n_values: int, example: int, value: int) -> int:
+    """The key of value ``value`` of example number ``example`` from a
+    sender of ``n_values`` values whose keys start at ``base_key``."""
+    return base_key + (example % KEYS_PER_VALUE) * n_values + value
 
 
 def send_phase_us(core_index: int, layer_cores: int = 1,
@@ -302,12 +315,15 @@ def send_phase_us(core_index: int, layer_cores: int = 1,
 
 
 #: ARM968 cycles a layer core spends on one received value: spin1's packet
-#: interrupt, filing the value and a binary search of its key table, whose
-#: steps cost KEY_SEARCH_STEP_CYCLES each; a partial error adds a float add.
-#: From the cost table, src/common/work.h (WORK_CYCLES_PACKET_INTERRUPT +
-#: WORK_PACKET_FILED, WORK_KEY_SEARCH_STEP, WORK_PARTIAL_ERROR_FILED);
+#: interrupt and filing the value, plus finding its key table entry: by
+#: subtract and shift (KEY_INDEXED_CYCLES) in an evenly spaced table, else
+#: a binary search whose steps cost KEY_SEARCH_STEP_CYCLES each; a partial
+#: error adds a float add. From the cost table, src/common/work.h
+#: (WORK_CYCLES_PACKET_INTERRUPT + WORK_PACKET_FILED, WORK_KEY_INDEXED,
+#: WORK_KEY_SEARCH_STEP, WORK_PARTIAL_ERROR_FILED);
 #: unit_tests/test_wire_format.py checks they are the table's.
 RECEIVE_CYCLES = 182
+KEY_INDEXED_CYCLES = 11
 KEY_SEARCH_STEP_CYCLES = 15
 PARTIAL_ERROR_EXTRA_CYCLES = 40
 NS_PER_CYCLE = 5
@@ -318,11 +334,16 @@ INFERENCE_RECEIVE_SHARE = 0.8
 TRAINING_RECEIVE_SHARE = 0.4
 
 
-def receive_ns(senders: int, partial_error: bool = False) -> int:
+def receive_ns(senders: int, partial_error: bool = False,
+               evenly_spaced: bool = True) -> int:
     """Simulated ns a core spends on one packet from a key table of
-    ``senders`` entries (a binary search takes bit_length steps)."""
-    cycles = RECEIVE_CYCLES + KEY_SEARCH_STEP_CYCLES * max(
-        1, senders.bit_length())
+    ``senders`` entries. The layers' pacing takes evenly spaced tables:
+    a layer core's senders are the slices of one layer, keyed by the
+    toolchain's zoned allocator (integration_tests/test_mapping.py checks
+    the mapped tables); otherwise a binary search takes bit_length steps."""
+    cycles = RECEIVE_CYCLES + (
+        KEY_INDEXED_CYCLES if evenly_spaced
+        else KEY_SEARCH_STEP_CYCLES * max(1, senders.bit_length()))
     if partial_error:
         cycles += PARTIAL_ERROR_EXTRA_CYCLES
     return cycles * NS_PER_CYCLE
@@ -358,6 +379,24 @@ class KeyTableEntry:
     mask: int
     first_index: int
     n_atoms: int
+
+
+def evenly_spaced(entries) -> bool:
+    """Whether a key table (sorted by key) lets the C find a packet's entry
+    by (key - first key) >> key bits, as input_streams.c's find_spacing
+    decides: every entry with one mask ~0 << bits (bits > 0), entry e's
+    key the first's + e << bits, the first key aligned."""
+    if not entries:
+        return False
+    mask = entries[0].mask
+    bits = 0
+    while bits < 31 and not (mask >> bits) & 1:
+        bits += 1
+    if bits == 0 or mask != (0xFFFFFFFF << bits) & 0xFFFFFFFF \
+            or entries[0].key & ~mask & 0xFFFFFFFF:
+        return False
+    return all(e.mask == mask and e.key == entries[0].key + (i << bits)
+               for i, e in enumerate(entries))
 
 
 KEY_TABLE_ENTRY_WORDS = 4

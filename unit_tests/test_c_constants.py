@@ -101,6 +101,9 @@ def test_streaming_constants_match():
         packing.EXAMPLES_IN_FLIGHT
     assert int(define(streams, "KEYS_PER_VALUE")) == \
         wire_format.KEYS_PER_VALUE
+    assert int(define(streams, "EXAMPLE_SLOT_BITS")) == \
+        wire_format.EXAMPLE_SLOT_BITS
+    assert 1 << wire_format.EXAMPLE_SLOT_BITS == packing.EXAMPLES_IN_FLIGHT
 
 
 def test_softmax_keys_match():
@@ -108,8 +111,9 @@ def test_softmax_keys_match():
     keys = int(define(softmax, "SOFTMAX_KEYS_PER_CORE"))
     rounds = int(define(softmax, "SOFTMAX_ROUNDS"))
     assert keys == wire_format.SOFTMAX_KEYS_PER_CORE
-    # key = base + (round << 1) + parity stays within the core's keys
-    assert ((rounds - 1) << 1) + 1 < keys
+    # key = base + (round << slot bits) + slot stays within the core's keys
+    slot_bits = wire_format.EXAMPLE_SLOT_BITS
+    assert ((rounds - 1) << slot_bits) + (1 << slot_bits) - 1 < keys
 
 
 def test_clip_epsilon_is_keras():

@@ -190,6 +190,7 @@ def test_pacing_costs_are_the_cost_tables():
     assert wire_format.RECEIVE_CYCLES == (
         fixed["WORK_CYCLES_PACKET_INTERRUPT"] + table["WORK_PACKET_FILED"])
     assert wire_format.KEY_SEARCH_STEP_CYCLES == table["WORK_KEY_SEARCH_STEP"]
+    assert wire_format.KEY_INDEXED_CYCLES == table["WORK_KEY_INDEXED"]
     assert wire_format.PARTIAL_ERROR_EXTRA_CYCLES == \
         table["WORK_PARTIAL_ERROR_FILED"]
 
@@ -226,3 +227,25 @@ def test_send_phases_spread_a_layer_over_one_gap():
             if cores > 1:
                 assert (phases[-1] - phases[0]) * 1000 / (cores - 1) >= \
                     receive_ns(cores)
+
+
+def test_evenly_spaced_key_tables():
+    """The C indexes a key table instead of searching it only when its
+    entries are one block size apart with one mask (input_streams.c)."""
+    from spinndl.wire_format import KeyTableEntry, evenly_spaced
+
+    def table(keys, mask=0xFFFFFF00):
+        return [KeyTableEntry(k, mask, 4 * i, 4) for i, k in enumerate(keys)]
+    assert evenly_spaced(table([0x1000, 0x1100, 0x1200]))
+    assert evenly_spaced(table([0x1000]))
+    assert not evenly_spaced([])
+    assert not evenly_spaced(table([0x1000, 0x1100, 0x1300]))   # a gap
+    assert not evenly_spaced(table([0x1000, 0x1200], 0xFFFFFF00))
+    assert not evenly_spaced(table([0x1080], 0xFFFFFF00))     # unaligned
+    assert not evenly_spaced(table([0x1000], 0xFFFFFFFF))     # no key bits
+    mixed = table([0x1000, 0x1100])
+    mixed[1] = KeyTableEntry(0x1100, 0xFFFFFF80, 4, 4)
+    assert not evenly_spaced(mixed)
+    # a search costs more than indexing for any table of 2+ senders
+    from spinndl.wire_format import receive_ns
+    assert receive_ns(2) < receive_ns(2, evenly_spaced=False)

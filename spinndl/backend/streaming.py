@@ -3,16 +3,17 @@
 Shared by the emulator and the board: the host sends each example's inputs
 as (atom, float bits) events to the input source and collects the output
 layer's (atom, float bits) events. At most ``window`` examples are
-outstanding (sent, output not yet complete): every layer core double
-buffers, so with a window of EXAMPLES_IN_FLIGHT no core ever receives an
-example it has no buffer for, and queues cannot overflow
+outstanding (sent, output not yet complete): every layer core has one
+buffer per example slot, so with a window of EXAMPLES_IN_FLIGHT no core ever
+receives an example it has no buffer for, and queues cannot overflow
 (docs/streaming.md).
 
-Every value travels with one of two keys, by its example's parity
-(wire_format.KEYS_PER_VALUE): input atom i of an example of parity p is sent
-as atom p * width + i, and output atom a comes back as atom p * n_outputs +
-a. With at most two examples outstanding the parity names the example, so
-values may arrive in any order (a board's monitors re-inject dropped
+Every value travels with one of KEYS_PER_VALUE keys, by its example's slot
+(the example's number modulo EXAMPLES_IN_FLIGHT; "parity" below, from when
+there were two): input atom i of an example in slot p is sent as atom
+p * width + i, and output atom a comes back as atom p * n_outputs + a. With
+at most EXAMPLES_IN_FLIGHT examples outstanding the slot names the example,
+so values may arrive in any order (a board's monitors re-inject dropped
 packets late).
 """
 
@@ -33,9 +34,9 @@ class MachineError(RuntimeError):
 
 class ExampleSlots:
     """Which of the n_slots values of each example have arrived, when a
-    value says only its example's parity and its slot (output atom, or
-    first-layer core for acks). The example of a value is the outstanding
-    one with its parity; anything else is recorded as an error (callbacks
+    value says only its example's slot ("parity") and its place (output
+    atom, or first-layer core for acks). The example of a value is the
+    outstanding one in that slot; anything else is recorded as an error (callbacks
     may run on a connection's thread: the streaming loop raises it)."""
 
     def __init__(self, n_examples: int, n_slots: int, what: str):
@@ -52,9 +53,8 @@ class ExampleSlots:
 
     def file(self, parity: int, slot: int) -> Optional[int]:
         """The example this value belongs to, or None (error recorded)."""
-        example = self.complete if self.complete % 2 == parity \
-            else self.complete + 1
-        if example >= self.sent:
+        example = self.complete + (parity - self.complete) % KEYS_PER_VALUE
+        if not 0 <= parity < KEYS_PER_VALUE or example >= self.sent:
             self.error = (f"{self.what} {slot} of an example of parity "
                           f"{parity} arrived with no such example "
                           f"outstanding ({self.sent} sent, {self.complete} "

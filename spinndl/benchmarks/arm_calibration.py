@@ -30,6 +30,11 @@ from pathlib import Path
 
 import numpy as np
 
+from ..wire_format import EXAMPLE_SLOT_BITS, SOFTMAX_KEYS_PER_CORE
+
+#: Room for an input_streams_t (common/input_streams.h) and more.
+STREAMS_BYTES = 256
+
 REPO = Path(__file__).resolve().parents[2]
 NM = REPO / "neural_modelling"
 WORK_HEADER = NM / "src" / "common" / "work.h"
@@ -396,6 +401,11 @@ class Calibration:
         self._run("sample weight", "atom", [("scale", (pg, 0.75, n))],
                   check_scale)
 
+        def check_reset(_values):
+            assert not self.m.get(pg, n).any()
+        self._run("errors reset", "atom", [("reset_errors", (pg, n))],
+                  check_reset)
+
     def activations_backward(self, n: int = 32):
         y = self.rng.uniform(-0.9, 0.9, n).astype(np.float32)
         g = self.rng.normal(0, 1, n).astype(np.float32)
@@ -488,25 +498,38 @@ class Calibration:
                       [("optimizer_update",
                         (pt, powers, pw, pg, ps, n, examples))], check)
 
-    def _streams(self, n_entries: int, atoms_per_entry: int):
-        """A key table of n_entries senders in an input_streams_t."""
+    @staticmethod
+    def _sender_keys(n_entries: int, evenly_spaced: bool = True) -> list:
+        """Senders' base keys, 0x1000 apart; not evenly_spaced: the last
+        one a block further (the program then searches its table)."""
+        keys = [0x1000 * (e + 1) for e in range(n_entries)]
+        if not evenly_spaced:
+            keys[-1] += 0x1000
+        return keys
+
+    def _streams(self, n_entries: int, atoms_per_entry: int,
+                 evenly_spaced: bool = True):
+        """An input_streams_t over a key table of n_entries senders, set
+        up by the program's own input_streams_init (not measured)."""
         entries = []
-        for e in range(n_entries):
-            entries += [0x1000 * (e + 1), 0xFFFFF000, e * atoms_per_entry,
+        for e, key in enumerate(self._sender_keys(n_entries, evenly_spaced)):
+            entries += [key, 0xFFFFF000, e * atoms_per_entry,
                         atoms_per_entry]
-        table = self.m.words(*entries)
-        streams = self.m.words(table, n_entries,
-                               n_entries * atoms_per_entry, 0, 0)
+        table = self.m.words(n_entries, *entries)
+        streams = self.m.alloc(STREAMS_BYTES)
+        self.m.call("input_streams_init", streams, table)
         return streams
 
     def packet_filing(self):
-        for n_entries in (1, 8, 64):
+        for n_entries, evenly_spaced in ((1, True), (8, True), (64, True),
+                                         (8, False), (64, False)):
             atoms = 4
-            streams = self._streams(n_entries, atoms)
+            streams = self._streams(n_entries, atoms, evenly_spaced)
             n_inputs = n_entries * atoms
             buffers = [self.m.alloc(4 * n_inputs) for _ in range(2)]
             pbuffers = self.m.words(*buffers)
-            keys = [0x1000 * (e + 1) + a for e in range(n_entries)
+            keys = [base + a
+                    for base in self._sender_keys(n_entries, evenly_spaced)
                     for a in range(atoms)]
             order = self.rng.permutation(len(keys))[:32]
             payloads = {k: int(self.rng.integers(0, 2**32)) for k in keys}
@@ -517,7 +540,9 @@ class Calibration:
                 for i in order:
                     assert got[i] == payloads[keys[i]]
                 assert all(v in (0, 1) for v in values)
-            self._run(f"file forward packet ({n_entries} senders)", "packet",
+            table = "evenly spaced" if evenly_spaced else "searched"
+            self._run(f"file forward packet ({n_entries} senders, {table})",
+                      "packet",
                       [("cal_file_input",
                         (streams, keys[i], payloads[keys[i]], pbuffers))
                        for i in order], check)
@@ -539,9 +564,11 @@ class Calibration:
                               0xFFFFFF00, cores, 1, 0)
         self.m.call("softmax_exchange_init", params)
         values = self.rng.normal(0, 1, cores).astype(np.float32)
-        # round 1 (sum), parity 0: key = base + (1 << 1)
+        # round 1 (sum), slot 0: key = base + (1 << EXAMPLE_SLOT_BITS)
         calls = [("softmax_exchange_receive",
-                  (0x8000 + 0x10 * c + 2, int(values[c].view(np.uint32)),
+                  (0x8000 + SOFTMAX_KEYS_PER_CORE * c
+                   + (1 << EXAMPLE_SLOT_BITS),
+                   int(values[c].view(np.uint32)),
                    self.m.alloc(4))) for c in range(cores)]
 
         def check(results):

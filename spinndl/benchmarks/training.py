@@ -30,11 +30,13 @@ xor (deliveries per training example)
     1. After mapping, every (sending machine vertex, partition) the
        toolchain gave keys to (``FecDataView.get_routing_infos()``) is
        listed with the keys it sends per example, as the protocol fixes
-       them (docs/training.md): the input and label sources one key per
-       atom; a layer core one forward key per atom, on ``backward:s`` one
-       key per atom of slice s of the previous layer, one ``ack`` key (the
-       first layer), and on ``softmax`` the keys of rounds 0 and 1 (forward)
-       and 2 (backward), the example's parity in bit 0.
+       them (docs/training.md, docs/streaming.md): the input and label
+       sources one packet per value (their slices count KEYS_PER_VALUE
+       atoms per value); a layer core one forward packet per atom, on
+       ``backward:s`` one per atom of slice s of the previous layer, one
+       ``ack`` (the first layer), and on ``softmax`` the statistics of
+       rounds 0 and 1 (forward) and 2 (backward); every value's key says
+       its example's slot (wire_format.value_key).
     2. Each key is routed through the toolchain's routing tables (the
        uncompressed tables the emulator itself loads, with default routing
        on chips without an entry), giving the cores it is delivered to.
@@ -150,18 +152,24 @@ def _route(routes, links, location: Location, key: int) -> List[Location]:
 def _sent_keys(graph, vertex, partition: str, key: int,
                n_examples: int) -> List[Tuple[int, str]]:
     """(key, kind) of every packet a machine vertex sends on a partition
-    over n_examples examples (docs/training.md)."""
+    over n_examples examples (docs/training.md, docs/streaming.md): value
+    i of example e with key wire_format.value_key(key, values, e, i)."""
     from ..wire_format import (
-        ACK_PARTITION, BACKWARD_PARTITION_PREFIX, FORWARD_PARTITION,
-        LABELS_PARTITION, SOFTMAX_PARTITION, backward_target_slice)
+        ACK_PARTITION, BACKWARD_PARTITION_PREFIX, EXAMPLE_SLOT_BITS,
+        FORWARD_PARTITION, KEYS_PER_VALUE, LABELS_PARTITION,
+        SOFTMAX_PARTITION, backward_target_slice, value_key)
     if partition in (FORWARD_PARTITION, LABELS_PARTITION):
         kind = "forward" if partition == FORWARD_PARTITION else "labels"
         n = vertex.vertex_slice.n_atoms
-        return [(key + i, kind) for i in range(n)] * n_examples
+        if vertex.app_vertex in graph.source_vertices:
+            # a live source has KEYS_PER_VALUE atoms (keys) per value
+            n //= KEYS_PER_VALUE
+        return [(value_key(key, n, e, i), kind) for e in range(n_examples)
+                for i in range(n)]
     if partition == ACK_PARTITION:
         return [(key, "ack")] * n_examples
     if partition == SOFTMAX_PARTITION:
-        return [(key + (r << 1) + e % 2,
+        return [(key + (r << EXAMPLE_SLOT_BITS) + e % KEYS_PER_VALUE,
                  "softmax_forward" if r < 2 else "softmax_backward")
                 for e in range(n_examples) for r in range(3)]
     if partition.startswith(BACKWARD_PARTITION_PREFIX):
@@ -169,7 +177,8 @@ def _sent_keys(graph, vertex, partition: str, key: int,
         slices = sorted(previous.splitter.get_in_coming_slices(),
                         key=lambda s: s.lo_atom)
         n = slices[backward_target_slice(partition)].n_atoms
-        return [(key + i, "backward") for i in range(n)] * n_examples
+        return [(value_key(key, n, e, i), "backward")
+                for e in range(n_examples) for i in range(n)]
     raise ValueError(f"unexpected partition {partition!r}")
 
 
@@ -177,7 +186,8 @@ def _is_used(graph, sender, partition, key, base_key, receiver) -> bool:
     """Whether the receiving machine vertex has a use for the packet."""
     from ..wire_format import (
         ACK_PARTITION, BACKWARD_PARTITION_PREFIX, FORWARD_PARTITION,
-        LABELS_PARTITION, SOFTMAX_PARTITION, backward_target_slice)
+        KEYS_PER_VALUE, LABELS_PARTITION, SOFTMAX_PARTITION,
+        backward_target_slice)
     from ..graph.network import OUTPUT_LABEL
     app = sender.app_vertex
     target = getattr(receiver, "app_vertex", None)
@@ -194,7 +204,9 @@ def _is_used(graph, sender, partition, key, base_key, receiver) -> bool:
     if partition == SOFTMAX_PARTITION:
         return target is app
     if partition == LABELS_PARTITION:
-        atom = sender.vertex_slice.lo_atom + key - base_key
+        # the label source is one core: value = (key - base) mod values
+        values = sender.vertex_slice.n_atoms // KEYS_PER_VALUE
+        atom = sender.vertex_slice.lo_atom + (key - base_key) % values
         return target is layers[-1] and \
             receiver.vertex_slice.lo_atom <= atom <= \
             receiver.vertex_slice.hi_atom

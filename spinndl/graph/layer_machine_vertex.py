@@ -160,11 +160,11 @@ class LayerMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
                             GRADIENT_TOTAL_PARTITION):
             return self.app_vertex.parameter_count(self.vertex_slice)
         if partition_id.startswith(BACKWARD_PARTITION_PREFIX):
-            # partial errors for each atom of the target slice, per parity
+            # partial errors for each atom of the target slice, per example slot
             targets = self.app_vertex.previous.slices()
             return KEYS_PER_VALUE * targets[
                 backward_target_slice(partition_id)].n_atoms
-        # forward: one key per atom and example parity
+        # forward: one key per atom and example slot
         return KEYS_PER_VALUE * self.vertex_slice.n_atoms
 
     # --- regions ------------------------------------------------------------------------

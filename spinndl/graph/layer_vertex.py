@@ -238,7 +238,7 @@ class LayerVertex(ApplicationVertex, HasCustomAtomKeyMap):
                          routing_info: RoutingInfo
                          ) -> Iterable[Tuple[int, int]]:
         """Atoms the live output reports for our keys: output atom a of an
-        example of parity p is atom a + p * layer_atoms (its key is
+        example in slot p is atom a + p * layer_atoms (its key is
         key + p * slice atoms + i); a core's acks are atom
         KEYS_PER_VALUE * layer_atoms + its slice index, beyond every output,
         so the host never mistakes one for the other."""

@@ -1,11 +1,11 @@
 """Examples and labels through the training layout, batch by batch.
 
-Within a batch two examples are outstanding at most (as in inference); an
+Within a batch EXAMPLES_IN_FLIGHT examples are outstanding at most (as in inference); an
 example is finished when every first-layer core has acked it, which happens
 only after every layer has done its backward pass and any update for it
 (docs/training.md). A batch end is a barrier: the next batch starts once the
 whole batch is acked, so no example meets half-updated weights. Outputs and
-acks say their example's parity (outputs by key, acks by payload), so they
+acks say their example's slot (outputs by key, acks by payload), so they
 may arrive in any order.
 """
 
@@ -23,7 +23,7 @@ from ..wire_format import KEYS_PER_VALUE
 class TrainingCollector:
     """The output layer's forward outputs (for loss and metrics on the host)
     and the first layer's acks (atom KEYS_PER_VALUE * layer_atoms + core
-    index, payload the example's parity)."""
+    index, payload the example's slot)."""
 
     def __init__(self, n_examples: int, n_outputs: int, output_label: str,
                  first_label: str, first_atoms: int, first_cores: int,
@@ -42,8 +42,8 @@ class TrainingCollector:
 
     def __call__(self, label: str, atom: int, payload) -> None:
         if label == self._first_label and atom >= self._first_ack_atom:
-            if payload not in (0, 1):
-                self.acks.error = f"ack with payload {payload}, not a parity"
+            if not 0 <= payload < KEYS_PER_VALUE:
+                self.acks.error = f"ack with payload {payload}, not a slot"
                 return
             self.acks.file(int(payload), atom - self._first_ack_atom)
         elif label == self._output_label:

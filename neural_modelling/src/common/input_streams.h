@@ -2,12 +2,13 @@
  * Incoming streams of values keyed by a key table (docs/streaming.md):
  * the forward inputs, the labels, the partial errors of the backward pass.
  *
- * Every sender has two keys per value it sends (the toolchain allocates
- * 2 x atoms keys per partition): value i of an example of parity p (0/1)
- * goes with key + p * n_atoms + i. So the key alone tells which of the two
+ * Every sender has KEYS_PER_VALUE keys per value it sends, one per example
+ * slot (the toolchain allocates KEYS_PER_VALUE x atoms keys per partition):
+ * value i of an example in slot s (its number modulo EXAMPLES_IN_FLIGHT)
+ * goes with key + s * n_atoms + i. So the key alone tells which of the
  * examples in flight a packet belongs to, whatever order packets arrive in
  * (a re-injected packet may overtake others). Called from the
- * packet-received callback (FIQ): a binary search and counters, no float
+ * packet-received callback (FIQ): a key lookup and counters, no float
  * maths.
  */
 #ifndef SPINNDL_INPUT_STREAMS_H
@@ -17,8 +18,11 @@
 #include "layer_regions.h"
 #include "startup.h"
 
+/* Examples a core holds at once, each in its slot (docs/streaming.md);
+ * a power of two (softmax keys carry the slot in their low bits). */
 #define EXAMPLES_IN_FLIGHT 2
-/* Keys per value a sender sends: one per example parity. */
+#define EXAMPLE_SLOT_BITS 1
+/* Keys per value a sender sends: one per example slot. */
 #define KEYS_PER_VALUE 2
 
 typedef struct {
@@ -26,6 +30,12 @@ typedef struct {
     uint32_t n_entries;
     uint32_t per_example;      /* packets of one example, all senders   */
     uint32_t received[EXAMPLES_IN_FLIGHT];
+    /* Evenly spaced tables (one app vertex's slices, as the toolchain's
+     * zoned keys give them): entry e's key is first_key + e << key_bits,
+     * so a packet's entry is (key - first_key) >> key_bits, no search.
+     * key_bits 0: search (key_lookup.h). */
+    uint32_t first_key;
+    uint32_t key_bits;
 } input_streams_t;
 
 /* Copies a key table into DTCM; every sender at its first example. */
@@ -33,7 +43,8 @@ STARTUP void input_streams_init(input_streams_t *streams,
                                 const key_table_t *table);
 
 /* Counts one packet. Returns -1 when no entry matches key (or the key is
- * past the entry's 2 x n_atoms keys); otherwise sets *parity and *index
+ * past the entry's KEYS_PER_VALUE x n_atoms keys); otherwise sets *parity
+ * (the example's slot) and *index
  * (first_index + the value's number) and returns 1 when the packet
  * completed its example on these streams, else 0. */
 int32_t input_streams_receive(input_streams_t *streams, uint32_t key,

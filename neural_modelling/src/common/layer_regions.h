@@ -60,13 +60,13 @@ typedef struct {
     uint32_t layer_atoms;   /* atoms in the whole layer                    */
     uint32_t n_inputs;      /* input values per example                    */
     uint32_t activation;    /* activation_t                                */
-    uint32_t forward_key;   /* atom a of an example of parity p sends its
+    uint32_t forward_key;   /* atom a of an example in slot p sends its
                                output with forward_key + p * n_atoms + a   */
     uint32_t forward_mask;
     uint32_t training;      /* 1: also run backpropagation                 */
     /* Softmax only: statistics go out on the layer's "softmax" partition. */
-    uint32_t softmax_key;       /* this core's base key there (8 keys:
-                                   round << 1 | parity; rounds 0 max,
+    uint32_t softmax_key;       /* this core's base key there (4 x slots
+                                   keys: round << slot bits | slot; 0 max,
                                    1 sum, 2 sum of y*g in training)        */
     uint32_t softmax_layer_key; /* key & mask of every core of the layer   */
     uint32_t softmax_layer_mask;
@@ -132,7 +132,7 @@ typedef struct {
 
 typedef struct {
     uint32_t key;       /* partial error of input lo_atom + j: key + j,
-                           + n_atoms for an example of parity 1          */
+                           + p * n_atoms for an example in slot p        */
     uint32_t lo_atom;   /* a slice of the previous layer               */
     uint32_t n_atoms;
 } backward_target_t;

@@ -33,15 +33,15 @@ bool softmax_exchange_owns(uint32_t key)
 
 void softmax_exchange_send(uint32_t round, uint32_t parity, value_t value)
 {
-    send_value(own_key + (round << 1) + parity, value);
+    send_value(own_key + (round << EXAMPLE_SLOT_BITS) + parity, value);
 }
 
 int32_t softmax_exchange_receive(uint32_t key, uint32_t payload,
                                  uint32_t *parity)
 {
     value_t value = value_from_bits(payload);
-    uint32_t p = key & 1;
-    uint32_t round = (key >> 1) & 3;
+    uint32_t p = key & (EXAMPLES_IN_FLIGHT - 1);
+    uint32_t round = (key >> EXAMPLE_SLOT_BITS) & 3;
     if (round >= SOFTMAX_ROUNDS) {
         return -1;
     }

@@ -1,7 +1,7 @@
 /*
  * Softmax statistics shared by every core of a layer on the layer's
- * "softmax" partition: key = own base key + (round << 1) + parity, 8 keys
- * per core. Round 0: each core's max of z (combined by max); round 1: each
+ * "softmax" partition: key = own base key + (round << EXAMPLE_SLOT_BITS)
+ * + slot, SOFTMAX_KEYS_PER_CORE keys per core. Round 0: each core's max of z (combined by max); round 1: each
  * core's sum of exp(z - M) (summed); round 2 (training): each core's sum of
  * y * g (summed). A round of an example is complete when all layer_cores
  * values are in.
@@ -13,13 +13,15 @@
 #include <stdint.h>
 #include "layer_regions.h"
 #include "numeric.h"
+#include "input_streams.h"
 #include "startup.h"
 
 #define SOFTMAX_ROUND_MAX 0
 #define SOFTMAX_ROUND_SUM 1
 #define SOFTMAX_ROUND_DOT 2
 #define SOFTMAX_ROUNDS 3
-/* Keys per core on the softmax partition: (round << 1) | parity. */
+/* Keys per core on the softmax partition: (round << EXAMPLE_SLOT_BITS) |
+ * slot, 4 rounds' room (input_streams.h). */
 #define SOFTMAX_KEYS_PER_CORE 8
 
 /* Keys and core count from the layer's PARAMS. */

@@ -34,6 +34,7 @@
     X(WORK_LOSS_CCE, 226)                                                   \
     X(WORK_LOSS_SPARSE_CCE, 29)   /* class index label, per atom         */ \
     X(WORK_SAMPLE_WEIGHT, 44)     /* g *= the example's weight, per atom */ \
+    X(WORK_ERRORS_RESET, 6)       /* a slot's g sums back to 0, per atom */ \
     X(WORK_BACKWARD_LINEAR, 14)   /* g *= f'(y) per atom                 */ \
     X(WORK_BACKWARD_RELU, 74)                                               \
     X(WORK_BACKWARD_SIGMOID, 150)                                           \
@@ -48,6 +49,8 @@
     X(WORK_UPDATE_ADAM, 1246)                                               \
     X(WORK_PACKET_FILED, 82)      /* a received value filed, per packet  */ \
     X(WORK_KEY_SEARCH_STEP, 15)   /* key table binary search, per step   */ \
+    X(WORK_KEY_INDEXED, 11)       /* evenly spaced table's entry by      */ \
+                                  /* subtract and shift, per packet      */ \
     X(WORK_PARTIAL_ERROR_FILED, 40) /* the float add of a partial error  */ \
     X(WORK_SOFTMAX_STAT_FILED, 104)  /* a softmax statistic combined      */ \
     X(WORK_SDRAM_WORD, 8)         /* a word copied to SDRAM without DMA  */ \

@@ -8,10 +8,12 @@
  * input arrives, the example is computed in a queued callback: the kind's
  * z, the activation, one output packet per atom with forward_key + atom.
  *
- * Streaming: EXAMPLES_IN_FLIGHT (2) examples may be in the pipeline at
- * once. A packet's key says which (its parity: every sender has two keys
- * per value); the host never has more than two examples outstanding
- * (docs/streaming.md), so two buffers suffice and nothing is overwritten
+ * Streaming: EXAMPLES_IN_FLIGHT examples may be in the pipeline at once,
+ * each in its slot (its number modulo EXAMPLES_IN_FLIGHT; the code calls it
+ * "parity", from when there were two). A packet's key says which (every
+ * sender has KEYS_PER_VALUE keys per value); the host never has more than
+ * EXAMPLES_IN_FLIGHT examples outstanding (docs/streaming.md), so one
+ * buffer per slot suffices and nothing is overwritten
  * (common/input_streams.h). Outputs start after the core's send phase and
  * are paced by its send gap, so a receiving core gets about one packet per
  * microsecond however many cores send to it.

@@ -1,6 +1,6 @@
 /*
  * The training half of the layer program (docs/training.md), for every
- * layer kind. Per example, by its parity slot:
+ * layer kind. Per example, by its slot ("parity" in the code):
  *  1. forward exactly as inference (layer_main.c), keeping the inputs x and
  *     outputs y of the example;
  *  2. g = dLoss/dy: on the output layer from y and the labels (the label
@@ -14,12 +14,12 @@
  *  5. at the last example of a batch, the kind's update (the Keras
  *     optimizer, the weights copied back to the WEIGHTS region);
  *  6. the partial errors go back, paced, to each linked slice of the
- *     previous layer (keys from BACKWARD_OUT, + atoms for parity 1); the
- *     first layer sends one ack instead, its payload the example's parity.
+ *     previous layer (keys from BACKWARD_OUT, + slot x atoms); the
+ *     first layer sends one ack instead, its payload the example's slot.
  * Everything of an example, update included, is done before anything of it
  * leaves backwards, so the first layer's acks mean the whole network is
- * done with the example; the host keeps at most two examples un-acked, so
- * the two parity slots are never overwritten while in use.
+ * done with the example; the host keeps at most EXAMPLES_IN_FLIGHT examples
+ * un-acked, so the slots are never overwritten while in use.
  *
  * All float work runs in queued callbacks of one priority (which never
  * preempt each other); the packet-received callback only files values,
@@ -180,9 +180,7 @@ static void finish_example(uint32_t parity)
     value_t *delta = errors[parity];
     kind_backward(layer.inputs[parity], delta,
             training.is_first_layer ? NULL : partial_errors);
-    for (uint32_t a = 0; a < layer.params.n_atoms; a++) {
-        delta[a] = VALUE_ZERO;  /* the slot's g sums start again from 0 */
-    }
+    reset_errors(delta, layer.params.n_atoms);
     if (!end_of_example(parity)) {
         example_sent_on(parity);
     }

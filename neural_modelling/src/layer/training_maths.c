@@ -65,6 +65,14 @@ void scale(value_t *g, value_t w, uint32_t n)
     }
 }
 
+void reset_errors(value_t *g, uint32_t n)
+{
+    work_add(WORK_ERRORS_RESET, n);
+    for (uint32_t a = 0; a < n; a++) {
+        g[a] = VALUE_ZERO;
+    }
+}
+
 void activation_backward(uint32_t activation, const value_t *y, value_t *g,
                          uint32_t n)
 {

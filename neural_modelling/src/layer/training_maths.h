@@ -25,6 +25,9 @@ void sparse_loss_gradient(const value_t *y, uint32_t label, uint32_t lo_atom,
 /* g *= w in place (an example's sample weight). */
 void scale(value_t *g, value_t w, uint32_t n);
 
+/* g = 0 (a slot's sums start again for its next example). */
+void reset_errors(value_t *g, uint32_t n);
+
 /* g *= f'(y) in place, f' from the output y (not softmax). */
 void activation_backward(uint32_t activation, const value_t *y, value_t *g,
                          uint32_t n);

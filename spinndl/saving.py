@@ -78,6 +78,10 @@ def save_model(model, path) -> None:
     config = {
         "format": MODEL_FORMAT, "format_version": FORMAT_VERSION,
         "name": model.name, "numerics": model.numerics,
+        # how the model is laid out on the machine (spinndl.throughput)
+        "mapping_objective": model.layout.objective,
+        "replicas": model.layout.replicas,
+        "data_source": model.layout.data_source,
         "layers": [{"class_name": type(layer).__name__,
                     "config": layer.get_config()} for layer in model.layers],
         "compile": None, "optimizer_state": None}
@@ -110,8 +114,12 @@ def load_model(path, compile=True):  # pylint: disable=redefined-builtin
     from .training.config import OptimizerState
     config, arrays = _read(path, MODEL_FORMAT)
     classes = _layer_classes()
+    # files written before the layout was saved: the defaults
     model = Model(name=config.get("name"),
-                  numerics=config.get("numerics", "float"))
+                  numerics=config.get("numerics", "float"),
+                  mapping_objective=config.get("mapping_objective", "cores"),
+                  replicas=config.get("replicas"),
+                  data_source=config.get("data_source", "host"))
     for entry in config["layers"]:
         if entry["class_name"] not in classes:
             raise ValueError(f"{path}: unknown layer class "

@@ -19,7 +19,7 @@ replicas at R times that, capped by what the host link can stream.
 
 import math
 from dataclasses import dataclass
-from typing import List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from . import host_link
 from .packing import (
@@ -27,19 +27,52 @@ from .packing import (
     OUTPUT_GATHERER_CORES_PER_BOARD, SPINN5_BUDGET, CapacityError,
     CoreBudget, LayerSpec, MachineTooSmallError, NetworkPlan, plan_network)
 from .wire_format import (
-    GRADIENT_GAP_US, NS_PER_CYCLE, backward_gap_us, receive_ns, send_gap_us)
+    GRADIENT_GAP_US, NS_PER_CYCLE, PARTIAL_ERROR_EXTRA_CYCLES,
+    backward_gap_us, receive_ns, send_gap_us)
 
 OBJECTIVES = ("cores", "throughput")
 DATA_SOURCES = ("host", "board")
 
-#: ARM968 cycles of the work model (the emulator's table, work.h).
-FORWARD_MAC_CYCLES = 98
-FORWARD_ATOM_CYCLES = 110 + 77       # bias and max, a relu-sized activation
-SEND_CYCLES = 121
-PARTIAL_ERROR_MAC_CYCLES = 96
-GRADIENT_MAC_CYCLES = 99
-#: per parameter and batch, by optimizer slots (SGD, momentum, Adam)
-UPDATE_CYCLES = {0: 128, 1: 184, 2: 1246}
+@dataclass(frozen=True)
+class WorkCosts:
+    """ARM968 cycles of the work model for one number format: the
+    emulator's table, src/common/work.h (WORK_* for float, WORK_FIXED_* for
+    numerics="fixed"); unit_tests/test_throughput_plan.py checks they are
+    the table's."""
+    forward_mac: int
+    #: bias and max, plus a relu-sized activation, per atom
+    forward_atom: int
+    partial_error_mac: int
+    gradient_mac: int
+    #: the add of a received partial error (on top of wire_format's
+    #: RECEIVE_CYCLES, which counts the float one)
+    partial_error_filed: int
+    #: per parameter and batch, by optimizer slots (SGD, momentum, Adam)
+    update: Dict[int, int]
+    #: a send is spin1's, the same in every format
+    send: int = 121
+
+
+FLOAT_COSTS = WorkCosts(forward_mac=98, forward_atom=110 + 77,
+                        partial_error_mac=96, gradient_mac=99,
+                        partial_error_filed=40,
+                        update={0: 128, 1: 184, 2: 1246})
+FIXED_COSTS = WorkCosts(forward_mac=11, forward_atom=40 + 21,
+                        partial_error_mac=13, gradient_mac=26,
+                        partial_error_filed=22,
+                        update={0: 61, 1: 88, 2: 896})
+WORK_COSTS = {"float": FLOAT_COSTS, "fixed": FIXED_COSTS}
+
+
+def work_costs(numerics: str = "float") -> WorkCosts:
+    """The work model's costs for a numerics name ("float", "fixed")."""
+    try:
+        return WORK_COSTS[numerics]
+    except KeyError:
+        raise ValueError(f"no work model costs for numerics {numerics!r}; "
+                         f"known: {sorted(WORK_COSTS)}") from None
+
+
 CYCLES_PER_US = 1000 // NS_PER_CYCLE
 #: Application cores per board "throughput" leaves free: the toolchain's
 #: placer puts each layer's cores on neighbouring chips and can fail to
@@ -82,7 +115,9 @@ class Layout:
 
 
 def layer_core_cycles(plan: NetworkPlan, index: int, batch_size: int = 32,
-                      optimizer_slots: int = 0) -> Tuple[float, float]:
+                      optimizer_slots: int = 0,
+                      costs: WorkCosts = FLOAT_COSTS
+                      ) -> Tuple[float, float]:
     """(forward, backward) ARM968 cycles per example of the busiest core of
     layer ``index`` in ``plan`` (an all-to-all layer: every core receives
     every input)."""
@@ -92,43 +127,46 @@ def layer_core_cycles(plan: NetworkPlan, index: int, batch_size: int = 32,
     cores = layer.packing.cores
     sources = layer.n_sources
     receive = n_inputs * receive_ns(sources) / NS_PER_CYCLE
-    forward = (receive + k * n_inputs * FORWARD_MAC_CYCLES
-               + k * FORWARD_ATOM_CYCLES
-               + k * (SEND_CYCLES
+    forward = (receive + k * n_inputs * costs.forward_mac
+               + k * costs.forward_atom
+               + k * (costs.send
                       + send_gap_us(cores, plan.training) * CYCLES_PER_US))
     if not plan.training:
         return forward, 0.0
-    backward = k * n_inputs * GRADIENT_MAC_CYCLES
+    backward = k * n_inputs * costs.gradient_mac
     if index + 1 < len(layers):
         next_cores = layers[index + 1].packing.cores
-        backward += next_cores * k * receive_ns(
+        backward += next_cores * k * (receive_ns(
             next_cores, partial_error=True) / NS_PER_CYCLE
+            + costs.partial_error_filed - PARTIAL_ERROR_EXTRA_CYCLES)
     if index > 0:
         previous_cores = layers[index - 1].packing.cores
-        backward += k * n_inputs * PARTIAL_ERROR_MAC_CYCLES
-        backward += n_inputs * (SEND_CYCLES + backward_gap_us(
+        backward += k * n_inputs * costs.partial_error_mac
+        backward += n_inputs * (costs.send + backward_gap_us(
             cores, previous_cores) * CYCLES_PER_US)
     return forward, backward
 
 
 def replica_examples_per_second(plan: NetworkPlan, batch_size: int = 32,
-                                optimizer_slots: int = 0) -> float:
+                                optimizer_slots: int = 0,
+                                costs: WorkCosts = FLOAT_COSTS) -> float:
     """Examples a second one copy of ``plan`` finishes, by the work model:
     the slowest core bounds the rate, and with EXAMPLES_IN_FLIGHT examples
     in flight so does the latency through every layer and back."""
-    costs = [layer_core_cycles(plan, i, batch_size, optimizer_slots)
-             for i in range(len(plan.layers))]
-    slowest = max(f + b for f, b in costs)
-    latency = sum(f + b for f, b in costs)
+    cycles = [layer_core_cycles(plan, i, batch_size, optimizer_slots, costs)
+              for i in range(len(plan.layers))]
+    slowest = max(f + b for f, b in cycles)
+    latency = sum(f + b for f, b in cycles)
     per_second = 1e9 / NS_PER_CYCLE
     return min(per_second / slowest,
                EXAMPLES_IN_FLIGHT * per_second / latency)
 
 
 def batch_end_seconds(plan: NetworkPlan, replicas: int,
-                      optimizer_slots: int = 0) -> float:
+                      optimizer_slots: int = 0,
+                      costs: WorkCosts = FLOAT_COSTS) -> float:
     """The batch-end latency of training: each layer's update on its
-    busiest core (per parameter: UPDATE_CYCLES), with replicas after the
+    busiest core (per parameter: the costs' update), with replicas after the
     gradient exchange (gradient_exchange.c: pipelined, so about a core's
     sums times GRADIENT_GAP_US). One copy updates layer after layer (a
     layer sends the batch's last partial errors once updated); replicas
@@ -136,7 +174,7 @@ def batch_end_seconds(plan: NetworkPlan, replicas: int,
     so the slowest layer counts."""
     if not plan.training:
         return 0.0
-    cycles = UPDATE_CYCLES.get(optimizer_slots, UPDATE_CYCLES[2])
+    cycles = costs.update.get(optimizer_slots, costs.update[2])
     per_layer = []
     for layer in plan.layers:
         k, n_inputs = layer.packing.atoms_per_core, layer.spec.n_inputs
@@ -150,15 +188,17 @@ def batch_end_seconds(plan: NetworkPlan, replicas: int,
 
 def examples_per_second(plan: NetworkPlan, replicas: int,
                         batch_size: int = 32,
-                        optimizer_slots: int = 0) -> float:
+                        optimizer_slots: int = 0,
+                        costs: WorkCosts = FLOAT_COSTS) -> float:
     """R copies of ``plan``: in training each replica runs its share of
     every batch, then they exchange their gradient sums and update."""
-    rate = replica_examples_per_second(plan, batch_size, optimizer_slots)
+    rate = replica_examples_per_second(plan, batch_size, optimizer_slots,
+                                       costs)
     if not plan.training:
         return replicas * rate
     share = math.ceil(batch_size / replicas)
     return batch_size / (share / rate + batch_end_seconds(
-        plan, replicas, optimizer_slots))
+        plan, replicas, optimizer_slots, costs))
 
 
 @dataclass(frozen=True)
@@ -192,7 +232,8 @@ def _plan(specs, training, slots, budget, caps) -> Optional[NetworkPlan]:
 
 def spread(specs: Sequence[LayerSpec], core_share: int, training: bool,
            optimizer_slots: int = 0, batch_size: int = 32,
-           budget: CoreBudget = SPINN5_BUDGET, replicas: int = 1
+           budget: CoreBudget = SPINN5_BUDGET, replicas: int = 1,
+           costs: WorkCosts = FLOAT_COSTS
            ) -> Tuple[NetworkPlan, Tuple[Optional[int], ...]]:
     """One replica's plan within ``core_share`` layer cores: from the
     densest, one more core at a time to the busiest layer while it fits
@@ -212,13 +253,13 @@ def spread(specs: Sequence[LayerSpec], core_share: int, training: bool,
     blocked: set = set()
     fixed: set = set()
     while True:
-        costs = [sum(layer_core_cycles(plan, i, batch_size,
-                                       optimizer_slots))
+        loads = [sum(layer_core_cycles(plan, i, batch_size,
+                                       optimizer_slots, costs))
                  for i in range(len(specs))]
         candidates = [i for i in range(len(specs)) if i not in blocked]
         if not candidates:
             return plan, tuple(caps)
-        busiest = max(candidates, key=lambda i: costs[i])
+        busiest = max(candidates, key=lambda i: loads[i])
         layer = plan.layers[busiest].packing
         if layer.atoms_per_core == 1:
             blocked.add(busiest)
@@ -235,17 +276,17 @@ def spread(specs: Sequence[LayerSpec], core_share: int, training: bool,
         if trial is None or trial.layer_cores > core_share:
             blocked.add(busiest)
             continue
-        trial_costs = [sum(layer_core_cycles(trial, i, batch_size,
-                                             optimizer_slots))
+        trial_loads = [sum(layer_core_cycles(trial, i, batch_size,
+                                             optimizer_slots, costs))
                        for i in range(len(specs))]
         if training:
             better = examples_per_second(
-                trial, replicas, batch_size, optimizer_slots) > \
+                trial, replicas, batch_size, optimizer_slots, costs) > \
                 examples_per_second(plan, replicas, batch_size,
-                                    optimizer_slots)
+                                    optimizer_slots, costs)
         else:
-            better = trial_costs[busiest] < costs[busiest] and \
-                max(trial_costs) <= max(costs)
+            better = trial_loads[busiest] < loads[busiest] and \
+                max(trial_loads) <= max(loads)
         if not better:
             blocked.add(busiest)
             continue
@@ -260,7 +301,8 @@ def plan_throughput(specs: Sequence[LayerSpec], available_cores: int,
                     replicas: Optional[int] = None,
                     host_streamed: bool = True,
                     machine: str = "the machine",
-                    max_replicas: Optional[int] = None) -> ThroughputPlan:
+                    max_replicas: Optional[int] = None,
+                    costs: WorkCosts = FLOAT_COSTS) -> ThroughputPlan:
     """The replica count (``replicas``, else the best the work model
     finds) and per-layer spreading that give the most examples a second on
     ``available_cores`` application cores of ``boards`` boards. Inputs
@@ -293,9 +335,9 @@ def plan_throughput(specs: Sequence[LayerSpec], available_cores: int,
                   else range(1, most + 1)):
         share = max(free // count - per_replica_sources, dense.layer_cores)
         plan, caps = spread(specs, share, training, optimizer_slots,
-                            batch_size, budget, count)
+                            batch_size, budget, count, costs)
         rate = min(link_cap, examples_per_second(
-            plan, count, batch_size, optimizer_slots))
+            plan, count, batch_size, optimizer_slots, costs))
         # more replicas only when the model says they are faster
         if best is None or rate > best.predicted_examples_per_second * 1.001:
             best = ThroughputPlan("throughput", plan, count, caps, rate)
@@ -305,10 +347,12 @@ def plan_throughput(specs: Sequence[LayerSpec], available_cores: int,
 def plan_cores(specs: Sequence[LayerSpec], training: bool = False,
                optimizer_slots: int = 0, batch_size: int = 32,
                budget: CoreBudget = SPINN5_BUDGET,
-               replicas: int = 1) -> ThroughputPlan:
+               replicas: int = 1,
+               costs: WorkCosts = FLOAT_COSTS) -> ThroughputPlan:
     """The objective "cores": the densest packing, ``replicas`` copies."""
     plan = plan_network(specs, training, optimizer_slots, budget)
     return ThroughputPlan(
         "cores", plan, replicas, (None,) * len(specs),
-        examples_per_second(plan, replicas, batch_size, optimizer_slots))
+        examples_per_second(plan, replicas, batch_size, optimizer_slots,
+                            costs))
 

@@ -75,6 +75,38 @@ def test_save_and_load_model_round_trip(tmp_path):
                    "epsilon": 1e-7}}
 
 
+def test_layout_round_trip(tmp_path):
+    """mapping_objective, replicas and data_source come back as saved; a
+    file without them (written before they were saved) loads with the
+    defaults."""
+    model = Model(name="spread", mapping_objective="throughput",
+                  replicas=3, data_source="board")
+    model.add(Input(5))
+    model.add(Dense(2))
+    model.save(tmp_path / "m")
+    loaded = spinndl.load_model(tmp_path / "m")
+    assert loaded.layout == model.layout
+    assert (loaded.layout.objective, loaded.layout.replicas,
+            loaded.layout.data_source) == ("throughput", 3, "board")
+    default = Model(name="plain")
+    default.add(Input(5))
+    default.add(Dense(2))
+    default.save(tmp_path / "d")
+    assert spinndl.load_model(tmp_path / "d").layout == default.layout
+    # an older file: no layout keys at all
+    with zipfile.ZipFile(tmp_path / "m") as archive:
+        config = json.loads(archive.read("config.json"))
+        weights = archive.read("weights.npz")
+    for key in ("mapping_objective", "replicas", "data_source"):
+        del config[key]
+    with zipfile.ZipFile(tmp_path / "old", "w") as archive:
+        archive.writestr("config.json", json.dumps(config))
+        archive.writestr("weights.npz", weights)
+    old = spinndl.load_model(tmp_path / "old")
+    assert (old.layout.objective, old.layout.replicas,
+            old.layout.data_source) == ("cores", None, "host")
+
+
 def test_load_without_compiling(tmp_path):
     model = compiled_model()
     model.save(tmp_path / "m")

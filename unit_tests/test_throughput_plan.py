@@ -11,8 +11,9 @@ from spinndl.packing import (
     INPUT_SOURCE_CORES, LABEL_SOURCE_CORES, SPINN5_BUDGET, CapacityError,
     LayerSpec, pack, plan_network)
 from spinndl.throughput import (
-    ThroughputPlan, check_objective, layer_core_cycles, plan_cores,
-    plan_throughput, replica_examples_per_second)
+    FIXED_COSTS, FLOAT_COSTS, ThroughputPlan, check_objective,
+    layer_core_cycles, plan_cores, plan_throughput,
+    replica_examples_per_second, work_costs)
 
 PROPERTY = settings(deadline=None, max_examples=60)
 
@@ -76,6 +77,67 @@ def test_throughput_plans_fit_and_beat_the_densest(widths, available,
         limited = plan_throughput(specs, available, 1, training, slots,
                                   max_replicas=2)
         assert limited.replicas <= 2
+
+
+@PROPERTY
+@given(widths=mlp_widths, available=st.integers(40, 2000),
+       training=st.booleans())
+def test_fixed_point_plans_fit_and_beat_the_densest(widths, available,
+                                                    training):
+    """The same promises with the fixed-point kernels' costs."""
+    specs = specs_of(widths)
+    slots = 2 if training else 0
+    try:
+        choice = plan_throughput(specs, available, 1, training, slots,
+                                 costs=FIXED_COSTS)
+    except CapacityError:
+        dense = plan_network(specs, training, slots)
+        assert dense.layer_cores + INPUT_SOURCE_CORES + 1 + (
+            LABEL_SOURCE_CORES if training else 0) > available
+        return
+    check_plan(choice, specs, available, training)
+    densest = plan_cores(specs, training, slots, costs=FIXED_COSTS)
+    cap = host_link.max_examples_per_second(widths[0])
+    assert choice.predicted_examples_per_second >= min(
+        cap, densest.predicted_examples_per_second) * 0.999
+
+
+@PROPERTY
+@given(widths=mlp_widths, training=st.booleans())
+def test_fixed_point_cores_are_never_slower_than_float(widths, training):
+    """Every fixed-point charge is at most the float one (work.h), so on
+    the same plan the work model never predicts a fixed-point core busier
+    than a float one; its MACs are cheaper, so a layer's cores are faster
+    whenever they multiply anything."""
+    plan = plan_network(specs_of(widths), training, 2 if training else 0)
+    for i in range(len(plan.layers)):
+        fixed = sum(layer_core_cycles(plan, i, costs=FIXED_COSTS))
+        float_ = sum(layer_core_cycles(plan, i, costs=FLOAT_COSTS))
+        assert fixed < float_
+
+
+def test_work_model_costs_are_the_cost_tables():
+    """Both formats' charges are the emulator's table, work.h (WORK_* and
+    WORK_FIXED_*); a send is spin1's own (WORK_CYCLES_PACKET_SEND)."""
+    from spinndl.benchmarks.arm_calibration import cost_table, fixed_costs
+    table, spin1 = cost_table(), fixed_costs()
+    for costs, prefix in ((FLOAT_COSTS, "WORK_"), (FIXED_COSTS,
+                                                    "WORK_FIXED_")):
+        assert costs.forward_mac == table[prefix + "FORWARD_MAC"]
+        assert costs.forward_atom == (table[prefix + "FORWARD_ATOM"]
+                                      + table[prefix + "RELU"])
+        assert costs.partial_error_mac == table[prefix + "PARTIAL_ERROR_MAC"]
+        assert costs.gradient_mac == table[prefix + "GRADIENT_MAC"]
+        assert costs.partial_error_filed == \
+            table[prefix + "PARTIAL_ERROR_FILED"]
+        assert costs.update == {0: table[prefix + "UPDATE_SGD"],
+                                1: table[prefix + "UPDATE_MOMENTUM"],
+                                2: table[prefix + "UPDATE_ADAM"]}
+        assert costs.send == spin1["WORK_CYCLES_PACKET_SEND"]
+    assert work_costs("fixed") is FIXED_COSTS
+    assert work_costs("float") is FLOAT_COSTS
+    with pytest.raises(ValueError, match="'posit'"):
+        work_costs("posit")
 
 
 @PROPERTY

@@ -27,7 +27,9 @@ calibration.max_relative_error, calibration.kernels_checked
     runs; the fraction of the layer cores' cycles spent on multiply-
     accumulates over the inference run (1: every layer core did nothing but
     MACs). training_cores and training_mac_utilisation give the training
-    run's; replicas the copies the inference run used.
+    run's; replicas the copies the on-board inference run used,
+    host_streamed_replicas the host-streamed one's (the link caps it, so
+    the work model may choose fewer); every replica gets --examples.
 <model>.<numerics>.inference_busy_wait_fraction, .training_busy_wait_fraction
     The fraction of the layer cores' time spent in spin1_delay_us (send
     pacing) over each run; training_max_busy_wait_us_per_example the most
@@ -121,14 +123,17 @@ def model_figures(report, name: str, numerics: str, examples: int,
     model = build(name, numerics)
     shape = model.layers[0].output_shape
     width = model.layers[-1].output_shape[-1]
-    replicas = model.mapping().replicas
-    n = examples * replicas
+    on_board = build(name, numerics, "board")
+    # every replica of either mapping gets ``examples`` examples (the host
+    # link caps the streamed model, so it may have fewer replicas)
+    streamed_replicas = model.mapping().replicas
+    replicas = on_board.mapping().replicas
+    n = examples * max(replicas, streamed_replicas)
     x = rng.uniform(-1, 1, (n,) + shape).astype(np.float32)
     y = np.eye(width, dtype=np.float32)[rng.integers(0, width, n)]
 
     model.predict(x)
     streamed = model.last_run
-    on_board = build(name, numerics, "board")
     on_board.predict(x)
     inference = on_board.last_run
     model.compile("categorical_crossentropy", Adam(learning_rate=0.001))
@@ -144,6 +149,7 @@ def model_figures(report, name: str, numerics: str, examples: int,
     report(f"{prefix}.drops", inference.drops + training.drops)
     report(f"{prefix}.mac_utilisation", f"{inference.mac_utilisation:.3f}")
     report(f"{prefix}.replicas", replicas)
+    report(f"{prefix}.host_streamed_replicas", streamed_replicas)
     report(f"{prefix}.inference_host_streamed_examples_per_second",
            f"{n / (streamed.simulated_ns * 1e-9):.1f}")
     report(f"{prefix}.host_streamed_drops", streamed.drops)

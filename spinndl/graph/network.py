@@ -18,7 +18,8 @@ from ..packing import (
     CapacityError, CoreBudget, LayerSpec, NetworkPlan, check_fits_machine,
     plan_network)
 from ..throughput import (
-    Layout, ThroughputPlan, examples_per_second, plan_throughput)
+    Layout, ThroughputPlan, examples_per_second, plan_throughput,
+    work_costs)
 from ..wire_format import (
     ACK_PARTITION, FORWARD_PARTITION, GRADIENT_CHAIN_PARTITION,
     GRADIENT_READY_PARTITION, GRADIENT_TOTAL_PARTITION, KEYS_PER_VALUE,
@@ -108,9 +109,12 @@ def check_numerics(layers: Sequence[Layer], numerics=None):
     return numerics
 
 def choose_layout(session, layers: Sequence[Layer], training_config=None,
-                  layout: Layout = Layout()) -> ThroughputPlan:
+                  layout: Layout = Layout(),
+                  numerics_name: str = "float") -> ThroughputPlan:
     """The plan of one replica, the replica count and the atoms-per-core
-    caps the objective asks for, every limit checked before mapping."""
+    caps the objective asks for, every limit checked before mapping; the
+    work model counts the cycles of ``numerics_name``'s kernels."""
+    costs = work_costs(numerics_name)
     plan = check_capacity(session, layers, training_config)
     training = training_config is not None
     slots = training_config.optimizer_slots if training else 0
@@ -151,7 +155,7 @@ def choose_layout(session, layers: Sequence[Layer], training_config=None,
         chosen = ThroughputPlan(
             "cores", plan, replicas or 1, (None,) * len(core_layers(layers)),
             None if plan is None else examples_per_second(
-                plan, replicas or 1, batch, slots))
+                plan, replicas or 1, batch, slots, costs))
     else:
         # a real machine: its nominal size (its placer checks the rest)
         available, boards, machine_name = \
@@ -159,7 +163,8 @@ def choose_layout(session, layers: Sequence[Layer], training_config=None,
         chosen = plan_throughput(
             layer_specs(layers), available, boards, training, slots, batch,
             machine_budget(), replicas, machine=machine_name,
-            max_replicas=most, host_streamed=layout.data_source == "host")
+            max_replicas=most, host_streamed=layout.data_source == "host",
+            costs=costs)
     capacity = session.capacity()
     if capacity is not None and chosen.replicas > 1:
         available, boards, machine_name = capacity
@@ -233,7 +238,7 @@ class NetworkGraph:
         self.layout = layout or Layout()
         #: what the objective chose: replicas, caps, predicted rate
         self.choice = choose_layout(session, self.layers, training_config,
-                                    self.layout)
+                                    self.layout, self.numerics.name)
         #: every layer's packing (of one replica), as planned before mapping
         self.plan = self.choice.network
         #: wall time of the toolchain's mapping (set by mapped_network)

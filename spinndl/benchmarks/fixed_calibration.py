@@ -35,6 +35,11 @@ class FixedCalibration(Calibration):
     def _get(self, address, count):
         return self.m.get(address, count, np.int32).astype(np.int64)
 
+    def windows(self):
+        """None here: the window kinds (conv, pooling, the kernel
+        reduction) have no fixed-point programs yet (docs/numerics.md);
+        the float calibration measures their kernels."""
+
     def forward(self, n_atoms: int, n_inputs: int, zeros: float = 0.0):
         w = self._weights(self.rng.normal(0, 0.5, (n_atoms, n_inputs)))
         b = self._weights(self.rng.normal(0, 0.5, n_atoms))

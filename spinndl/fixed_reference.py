@@ -7,6 +7,13 @@ cores with it.
 
 Integers are int64 numpy arrays holding int32 values (raw: value * 2^15
 for values, weight * 2^24 for weights).
+
+Saturation is counted as the cores count it (docs/numerics.md,
+"Saturation"): inside ``counting(counts)`` every result a function clips
+to the int32 range adds one to ``counts[where]``, ``where`` being the
+(layer, wire_format.SaturationKind) set by ``count_as``; only results the
+cores compute are counted (a branch the C does not take is not).
+FixedNetwork counts its predict and fit into ``saturations``.
 """
 
 import math
@@ -18,11 +25,68 @@ import numpy as np
 from .numerics import (
     INT32_MAX, INT32_MIN, VALUE_FRACTION_BITS as VF, VALUE_SCALE,
     WEIGHT_FRACTION_BITS as WF, WEIGHT_SCALE, from_fixed, to_fixed)
+from .wire_format import SATURATION_COUNTERS, SaturationKind
+
+FORWARD, BACKWARD, UPDATE = (SaturationKind.FORWARD, SaturationKind.BACKWARD,
+                             SaturationKind.UPDATE)
+
+
+# --- saturation counting -------------------------------------------------------------
+class _Counting:
+    counts: Optional[np.ndarray] = None   # (layers, SATURATION_COUNTERS)
+    where = (0, int(FORWARD))
+
+
+@contextmanager
+def counting(counts: np.ndarray):
+    """Within the block, clipped results are counted into counts
+    (an int64 array (layers, SATURATION_COUNTERS)) at count_as's place."""
+    saved = _Counting.counts, _Counting.where
+    _Counting.counts, _Counting.where = counts, (0, int(FORWARD))
+    try:
+        yield counts
+    finally:
+        _Counting.counts, _Counting.where = saved
+
+
+def count_as(layer: int, kind: SaturationKind) -> None:
+    """What is computed from now on: the layer (its index) and the kind,
+    as a core's SATURATION_PHASE sets it."""
+    _Counting.where = (layer, int(kind))
+
+
+def _count(n) -> None:
+    if _Counting.counts is not None:
+        _Counting.counts[_Counting.where] += int(n)
+
+
+def _clip(x):
+    return np.clip(np.asarray(x, dtype=np.int64), INT32_MIN, INT32_MAX)
+
+
+def _outside(x):
+    return (x > INT32_MAX) | (x < INT32_MIN)
 
 
 # --- fixed_maths.h / fixed_maths.c ---------------------------------------------
 def saturate(x):
-    return np.clip(np.asarray(x, dtype=np.int64), INT32_MIN, INT32_MAX)
+    x = np.asarray(x, dtype=np.int64)
+    _count(np.count_nonzero(_outside(x)))
+    return _clip(x)
+
+
+def saturating_sum(terms, axis: int = -1):
+    """value_add(... value_add(value_add(0, t0), t1) ..., tn) along axis:
+    the cores' running sums, which saturate at every add that leaves the
+    range (each counted), not once at the end."""
+    terms = np.moveaxis(np.asarray(terms, dtype=np.int64), axis, -1)
+    running = np.cumsum(terms, axis=-1)
+    if not np.count_nonzero(_outside(running)):
+        return running[..., -1] if terms.shape[-1] else running.sum(-1)
+    total = np.zeros(terms.shape[:-1], dtype=np.int64)
+    for k in range(terms.shape[-1]):
+        total = saturate(total + terms[..., k])
+    return total
 
 
 def round_shift(x, shift: int):
@@ -37,8 +101,11 @@ def divide(a, b, fraction_bits: int):
     safe = np.where(d == 0, 1, d)
     q = (n + (safe >> 1)) // safe
     q = np.where((a < 0) != (b < 0), -q, q)
+    # a division by zero saturates (counted) without dividing
+    _count(np.count_nonzero(d == 0)
+           + np.count_nonzero((d != 0) & _outside(q)))
     return np.where(d == 0, np.where(a >= 0, INT32_MAX, INT32_MIN),
-                    saturate(q))
+                    _clip(q))
 
 
 def mul_wide(x, c, shift: int):
@@ -52,7 +119,10 @@ def _sqrt_rounded(x: int) -> int:
     root = math.isqrt(int(x))
     if x - root * root > root:
         root += 1
-    return min(root, INT32_MAX)
+    if root > INT32_MAX:
+        _count(1)
+        return INT32_MAX
+    return root
 
 
 def sqrt64(x):
@@ -77,12 +147,17 @@ def exp_fixed(x):
     for k in range(5, -1, -1):
         p = _INVERSE_FACTORIAL[k] + ((p * u) >> 30)
     shift = 30 - VF - n
-    left = saturate(p << np.maximum(-shift, 0))
-    right = saturate((p + (np.int64(1) << np.maximum(shift - 1, 0)))
-                     >> np.maximum(shift, 0))
+    left = p << np.maximum(-shift, 0)
+    right = (p + (np.int64(1) << np.maximum(shift - 1, 0))) \
+        >> np.maximum(shift, 0)
     result = np.where(shift <= 0, left, right)
+    # counted where the C computes: at and above the upper clamp, and a
+    # result in between that leaves the range (none below -12)
+    inside = (x < _EXP_LIMIT) & (x > -_EXP_LIMIT)
+    _count(np.count_nonzero(x >= _EXP_LIMIT)
+           + np.count_nonzero(inside & _outside(result)))
     return np.where(x >= _EXP_LIMIT, INT32_MAX,
-                    np.where(x <= -_EXP_LIMIT, 0, result))
+                    np.where(x <= -_EXP_LIMIT, 0, _clip(result)))
 
 
 def sigmoid_fixed(x):
@@ -155,15 +230,20 @@ def loss_gradient(loss: str, y, t):
     """dLoss/dy of one example (training_maths.c's loss_gradient): y, t
     raw s16.15; the width the means divide by is y's last axis."""
     width = y.shape[-1] << VF
-    clipped = (y <= 0) | (y >= VALUE_SCALE)
+    y, t = np.broadcast_arrays(np.asarray(y, np.int64),
+                               np.asarray(t, np.int64))
+    # the cross-entropies compute (and may saturate) where not clipped only
+    kept = ~((y <= 0) | (y >= VALUE_SCALE))
     if loss in ("mse", "mean_squared_error"):
         return value_div(value_mul(2 * VALUE_SCALE, y - t), width)
+    g = np.zeros(y.shape, dtype=np.int64)
     if loss == "binary_crossentropy":
-        g = value_div(saturate(value_div(-t, y) + value_div(
-            VALUE_SCALE - t, VALUE_SCALE - y)), width)
-        return np.where(clipped, 0, g)
+        g[kept] = value_div(saturate(value_div(-t[kept], y[kept]) + value_div(
+            VALUE_SCALE - t[kept], VALUE_SCALE - y[kept])), width)
+        return g
     if loss == "categorical_crossentropy":
-        return np.where(clipped, 0, value_div(-t, np.where(clipped, 1, y)))
+        g[kept] = value_div(-t[kept], y[kept])
+        return g
     raise ValueError(f"no fixed-point reference for loss {loss!r}")
 
 
@@ -215,7 +295,25 @@ def dense_forward(w, b, x):
     return round_shift(acc, WF)
 
 
-def activate(activation: str, z):
+def _per_core(n_atoms: int, per_core: Optional[int]):
+    """The (lo, hi) atoms of each core of a layer of n_atoms."""
+    per_core = per_core or n_atoms
+    return [(lo, min(lo + per_core, n_atoms))
+            for lo in range(0, n_atoms, per_core)]
+
+
+def layer_sum(terms, per_core: Optional[int] = None):
+    """A softmax statistic's layer-wide sum along the last axis: each
+    core's running sum of its atoms' terms, then the cores' sums added
+    in core order as they arrive (the first taken as it is)."""
+    parts = [saturating_sum(terms[..., lo:hi])
+             for lo, hi in _per_core(terms.shape[-1], per_core)]
+    return saturating_sum(np.stack(parts, axis=-1))
+
+
+def activate(activation: str, z, per_core: Optional[int] = None):
+    """per_core: the atoms of each of the layer's cores (softmax sums its
+    statistics core by core)."""
     if activation == "relu":
         return np.where(z > 0, z, 0)
     if activation == "sigmoid":
@@ -225,7 +323,7 @@ def activate(activation: str, z):
     if activation == "softmax":
         top = z.max(axis=-1, keepdims=True)
         e = exp_fixed(z - top)
-        total = saturate(e.sum(axis=-1, keepdims=True))
+        total = layer_sum(e, per_core)[..., None]
         return value_div(e, total)
     return z
 
@@ -245,6 +343,10 @@ class FixedNetwork:
                         for layer in layers]
         self.biases = [to_fixed(layer.get_weights()[1], WF).astype(np.int64)
                        for layer in layers]
+        #: results clipped by the last predict or fit, by layer and
+        #: SaturationKind, as the cores count them
+        self.saturations = np.zeros((len(layers), SATURATION_COUNTERS),
+                                    dtype=np.int64)
 
     def weights(self) -> List[np.ndarray]:
         """Keras-layout float32 arrays, as get_weights returns them."""
@@ -256,19 +358,24 @@ class FixedNetwork:
     def forward(self, x_raw) -> List[np.ndarray]:
         """Every layer's outputs (raw) for inputs x_raw (raw s16.15)."""
         outputs = [np.asarray(x_raw, dtype=np.int64)]
-        for kernel, bias, activation in zip(self.kernels, self.biases,
-                                            self.activations):
-            outputs.append(activate(activation,
-                                    dense_forward(kernel, bias, outputs[-1])))
+        for index, (kernel, bias, activation) in enumerate(zip(
+                self.kernels, self.biases, self.activations)):
+            count_as(index, FORWARD)
+            outputs.append(activate(
+                activation, dense_forward(kernel, bias, outputs[-1]),
+                self.atoms_per_core[index]))
         return outputs
 
     def predict(self, x) -> np.ndarray:
-        return from_fixed(self.forward(to_fixed(x, VF))[-1], VF)
+        self.saturations[...] = 0
+        with counting(self.saturations):
+            return from_fixed(self.forward(to_fixed(x, VF))[-1], VF)
 
     # --- training ---------------------------------------------------------
     def _backward_example(self, outputs, g, sums):
         """One example's gradients into sums (in place), from dLoss/dy g."""
         for index in range(len(self.kernels) - 1, -1, -1):
+            count_as(index, BACKWARD)
             y, x = outputs[index + 1], outputs[index]
             activation = self.activations[index]
             if activation == "relu":
@@ -278,7 +385,7 @@ class FixedNetwork:
             elif activation == "tanh":
                 g = value_mul(g, VALUE_SCALE - value_mul(y, y))
             elif activation == "softmax":
-                dot = saturate(np.sum(value_mul(y, g)))
+                dot = layer_sum(value_mul(y, g), self.atoms_per_core[index])
                 g = value_mul(y, g - dot)
             delta = g
             kernel_sums, bias_sums = sums[index]
@@ -288,11 +395,14 @@ class FixedNetwork:
                 delta * (WEIGHT_SCALE // VALUE_SCALE)))
             if index > 0:
                 kernel = self.kernels[index]
-                per_core = self.atoms_per_core[index] or len(delta)
-                g = saturate(sum(
-                    round_shift(kernel[:, lo:lo + per_core]
-                                @ delta[lo:lo + per_core], WF)
-                    for lo in range(0, len(delta), per_core)))
+                # each core's share rounded (and saturated) by that core,
+                # then filed by the previous layer's cores, which add the
+                # shares as they arrive (in core order here)
+                shares = [round_shift(kernel[:, lo:hi] @ delta[lo:hi], WF)
+                          for lo, hi in _per_core(
+                              len(delta), self.atoms_per_core[index])]
+                count_as(index - 1, BACKWARD)
+                g = saturating_sum(np.stack(shares, axis=-1))
 
     def fit(self, x, y, loss: str, optimizer, batch_size: int,
             epochs: int = 1, sample_weight=None):
@@ -312,28 +422,41 @@ class FixedNetwork:
                   zip(self.kernels, self.biases)]
         powers = [WEIGHT_SCALE, WEIGHT_SCALE]
         outputs_seen = []
-        n = len(x)
-        for _ in range(epochs):
-            for start in range(0, n, batch_size):
-                end = min(start + batch_size, n)
-                sums = [[np.zeros_like(k), np.zeros_like(b)] for k, b in
-                        zip(self.kernels, self.biases)]
-                for i in range(start, end):
-                    outputs = self.forward(x_raw[i])
-                    outputs_seen.append(outputs[-1])
-                    g = loss_gradient(loss, outputs[-1], t_raw[i])
-                    if w_raw is not None:
-                        g = value_mul(g, w_raw[i])
-                    self._backward_example(outputs, g, sums)
-                powers = self._update(code, hyper, powers, sums, slots,
-                                      slots2, end - start)
+        self.saturations[...] = 0
+        with counting(self.saturations):
+            for _ in range(epochs):
+                powers = self._epoch(x_raw, t_raw, w_raw, loss, code, hyper,
+                                     powers, slots, slots2, batch_size,
+                                     outputs_seen)
         return from_fixed(np.array(outputs_seen), VF)
 
+    def _epoch(self, x_raw, t_raw, w_raw, loss, code, hyper, powers, slots,
+               slots2, batch_size, outputs_seen):
+        """One epoch of fit; returns Adam's powers after it."""
+        n = len(x_raw)
+        output_layer = len(self.kernels) - 1
+        for start in range(0, n, batch_size):
+            end = min(start + batch_size, n)
+            sums = [[np.zeros_like(k), np.zeros_like(b)] for k, b in
+                    zip(self.kernels, self.biases)]
+            for i in range(start, end):
+                outputs = self.forward(x_raw[i])
+                outputs_seen.append(outputs[-1])
+                count_as(output_layer, BACKWARD)
+                g = loss_gradient(loss, outputs[-1], t_raw[i])
+                if w_raw is not None:
+                    g = value_mul(g, w_raw[i])
+                self._backward_example(outputs, g, sums)
+            powers = self._update(code, hyper, powers, sums, slots,
+                                  slots2, end - start)
+        return powers
+
     def _update(self, code, hyper, powers, sums, slots, slots2, examples):
-        alpha = None
-        if code == 2:
-            powers, alpha = adam_powers(hyper, powers)
+        alpha, stepped = None, powers
         for index in range(len(self.kernels)):
+            count_as(index, UPDATE)
+            if code == 2:   # every core steps its own powers
+                stepped, alpha = adam_powers(hyper, powers)
             params = [self.kernels[index], self.biases[index]]
             for which in range(2):
                 params[which][...], slots[index][which], \
@@ -341,7 +464,7 @@ class FixedNetwork:
                         code, hyper, params[which], sums[index][which],
                         slots[index][which], slots2[index][which],
                         examples, alpha)
-        return powers
+        return stepped
 
 
 @contextmanager

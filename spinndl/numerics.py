@@ -56,6 +56,9 @@ class Numerics:
     name = "float"
     #: appended to a kind's program names (dense -> dense_fixed)
     binary_suffix = ""
+    #: the cores count the results they clip to the format's range in a
+    #: SATURATION region (floats do not saturate)
+    counts_saturations = False
 
     # --- checks, before mapping ---------------------------------------------
     def check_values(self, array: np.ndarray, what: str) -> None:
@@ -111,6 +114,7 @@ class FixedNumerics(Numerics):
 
     name = "fixed"
     binary_suffix = "_fixed"
+    counts_saturations = True
 
     def check_values(self, array, what: str) -> None:
         outside = _first_outside(array, VALUE_LIMIT)

@@ -94,6 +94,22 @@ class Region(IntEnum):
     REDUCTION = 10      # kernel-gradient reduction keys (docs/conv.md)
     # Training with replicas only: ReplicaParams (absent with one copy)
     REPLICAS = 11
+    # Fixed-point programs only: SATURATION_COUNTERS words, one per
+    # SaturationKind, written as zeros, counted up by the core and read
+    # back after the run (docs/numerics.md, "Saturation")
+    SATURATION = 12
+
+
+class SaturationKind(IntEnum):
+    """Where a fixed-point core clipped a result to its range: the
+    SATURATION region's words, in this order."""
+    FORWARD = 0     # z, activations, softmax
+    BACKWARD = 1    # loss gradients, deltas, partial errors, gradient sums
+    UPDATE = 2      # parameters and optimizer state
+
+
+#: Words of the SATURATION region.
+SATURATION_COUNTERS = len(SaturationKind)
 
 
 class Loss(IntEnum):

@@ -11,9 +11,8 @@ import pytest
 
 from spinndl import activations, losses, packing, wire_format
 from spinndl.wire_format import (
-    BackwardTarget, KeyTableEntry, LayerParams, Loss, Optimizer, Region,
-    ReplicaParams,
-    TrainingParams)
+    SATURATION_COUNTERS, BackwardTarget, KeyTableEntry, LayerParams, Loss,
+    Optimizer, Region, ReplicaParams, SaturationKind, TrainingParams)
 
 SRC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
     __file__))), "neural_modelling", "src")
@@ -68,6 +67,8 @@ REGIONS_H = header("common", "layer_regions.h")
     ("optimizer_t", "OPTIMIZER_", {o.name: int(o) for o in Optimizer}),
     ("activation_t", "ACTIVATION_",
      {name.upper(): code for name, code in activations.CODES.items()}),
+    ("saturation_kind_t", "SATURATION_",
+     {kind.name: int(kind) for kind in SaturationKind}),
 ])
 def test_enums_match_the_header(c_enum, prefix, python):
     assert enum(REGIONS_H, c_enum, prefix) == python
@@ -93,6 +94,12 @@ def test_region_structs_are_the_python_words(c_struct, python):
             name
     if hasattr(python, "N_WORDS"):
         assert python.N_WORDS == len(fields)
+
+
+def test_saturation_region_words_match():
+    """The SATURATION region (fixed point): one counter per kind."""
+    assert int(define(REGIONS_H, "SATURATION_COUNTERS")) == \
+        SATURATION_COUNTERS == len(SaturationKind)
 
 
 def test_streaming_constants_match():

@@ -93,8 +93,8 @@ int32_t cal_file_partial_error(input_streams_t *streams, uint32_t key,
     uint32_t parity, index;
     int32_t status = input_streams_receive(streams, key, &parity, &index);
     if (status >= 0) {
-        buffers[parity][index] = value_add(buffers[parity][index],
-                value_from_bits(payload));
+        buffers[parity][index] = value_add_counting(buffers[parity][index],
+                value_from_bits(payload), SATURATION_BACKWARD);
         work_add(NUMERIC_WORK(PARTIAL_ERROR_FILED), 1);
     }
     return status;

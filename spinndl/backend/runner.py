@@ -4,7 +4,7 @@ or on a configured SpiNNaker machine, with the same streaming job."""
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Dict, Optional, Sequence, TypeVar
+from typing import Callable, Dict, List, Optional, Sequence, TypeVar
 
 from spinn_front_end_common.data import FecDataView
 from spinn_front_end_common.interface.ds import DsSqlliteDatabase
@@ -16,6 +16,7 @@ from ..faults import Faults, apply_to_emulator, resolve
 from ..graph.data_source import DataSourceVertex
 from ..graph.network import BINARY_FOLDER, OUTPUT_LABEL, NetworkGraph
 from ..layers import Layer
+from ..saturation import read_saturations, warn_saturated
 from .diagnosis import (
     busy_cores, describe_drops, diagnose_emulator,
     read_board_router_provenance)
@@ -83,6 +84,11 @@ class RunStats:
     busy_wait_fraction: Optional[float] = None
     #: the most simulated ns any one core spent busy-waiting
     max_busy_wait_ns: Optional[int] = None
+    #: fixed point: results the cores clipped to the format's range, by
+    #: layer name (spinndl.saturation.Saturations; None for float cores,
+    #: which do not saturate), and every core's counts
+    saturations: Optional[Dict[str, object]] = None
+    saturated_cores: List[object] = field(default_factory=list)
 
 
 @dataclass
@@ -118,13 +124,33 @@ def run_network(layers: Sequence[Layer], training_config,
         raise TypeError(f"timeouts must be a spinndl Timeouts, got "
                         f"{timeouts!r}")
     faults = resolve(faults)
+
+    def job_then_saturations(run: NetworkRun):
+        """The job, then (once it is done: every example's work, updates
+        included, is over) the fixed-point cores' saturation counters."""
+        result = job(run)
+        return result, read_saturations(run.graph, run.read_region,
+                                        _placement_of)
+
     with ToolchainSession(BINARY_FOLDER, machine) as session:
         graph = NetworkGraph(session, layers, training_config,
                              numerics=numerics, layout=layout,
                              board_inputs=board_inputs)
         if session.virtual:
-            return _run_in_emulator(session, graph, job, faults, timeouts)
-        return _run_on_board(session, graph, job, timeouts)
+            (result, saturations), stats = _run_in_emulator(
+                session, graph, job_then_saturations, faults, timeouts)
+        else:
+            (result, saturations), stats = _run_on_board(
+                session, graph, job_then_saturations, timeouts)
+    if saturations is not None:
+        stats.saturations, stats.saturated_cores = saturations
+        warn_saturated(stats.saturated_cores, stacklevel=3)
+    return result, stats
+
+
+def _placement_of(machine_vertex):
+    placement = FecDataView.get_placement_of_vertex(machine_vertex)
+    return placement.x, placement.y, placement.p
 
 
 def _core_locator(graph):
@@ -166,9 +192,8 @@ def _run_in_emulator(session, graph, job, faults, timeouts):
         emulator.start()
 
         def read_region(machine_vertex, region):
-            placement = FecDataView.get_placement_of_vertex(machine_vertex)
-            return emulator.read_region(placement.x, placement.y,
-                                        placement.p, region)
+            return emulator.read_region(*_placement_of(machine_vertex),
+                                        region)
 
         def diagnose(example, sent, replica=0):
             return diagnose_emulator(

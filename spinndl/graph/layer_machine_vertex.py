@@ -28,7 +28,8 @@ from ..wire_format import (
     GRADIENT_READY_PARTITION, GRADIENT_TOTAL_PARTITION, UPDATED_PARTITION,
     ReplicaParams, KEYS_PER_VALUE, LABELS_PARTITION,
     REDUCE_PARTITION, REDUCE_TOTAL_PARTITION, REDUCTION_PARAMS_WORDS,
-    PARAMS_REGION_BYTES, SOFTMAX_KEYS_PER_CORE, SOFTMAX_PARTITION,
+    PARAMS_REGION_BYTES, SATURATION_COUNTERS, SOFTMAX_KEYS_PER_CORE,
+    SOFTMAX_PARTITION,
     BackwardTarget, KeyTableEntry, LayerParams, Loss, Region, TrainingParams,
     backward_partition, backward_target_slice, backward_targets_bytes,
     encode_backward_targets, encode_key_table, key_table_bytes,
@@ -145,6 +146,8 @@ class LayerMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
             if len(vertex.replica_peers) > 1:
                 sizes[Region.REPLICAS] = ReplicaParams.N_WORDS * \
                     BYTES_PER_WORD
+        if vertex.numerics.counts_saturations:
+            sizes[Region.SATURATION] = SATURATION_COUNTERS * BYTES_PER_WORD
         sizes.update(vertex.kind_region_sizes(self))
         return sizes
 
@@ -377,6 +380,9 @@ class LayerMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
             if len(vertex.replica_peers) > 1:
                 regions.append((Region.REPLICAS,
                                 self.replica_params().encode()))
+        if vertex.numerics.counts_saturations:
+            regions.append((Region.SATURATION,
+                            np.zeros(SATURATION_COUNTERS, dtype="<u4")))
         regions += vertex.kind_regions(self)
         sizes = self.region_sizes()
         for region, words in regions:

@@ -2,10 +2,18 @@
  * binaries do not carry them in ITCM. */
 #ifdef SPINNDL_FIXED
 #include "fixed_maths.h"
+#include "layer_regions.h"
+
+/* Counts before the program attaches the SATURATION region (and in the
+ * ARM calibration, which has none). */
+static uint32_t unattached_counters[SATURATION_COUNTERS];
+uint32_t *fixed_saturation_counters = unattached_counters;
+uint32_t *fixed_saturations = unattached_counters;
 
 int32_t fixed_divide(int32_t a, int32_t b, uint32_t fraction_bits)
 {
     if (b == 0) {
+        fixed_count_saturation(FIXED_COUNTER_NOW);
         return a >= 0 ? INT32_MAX : INT32_MIN;
     }
     int negative = (a < 0) != (b < 0);
@@ -49,7 +57,11 @@ uint32_t fixed_sqrt64(uint64_t x)
     if (remainder > root) {
         root++;
     }
-    return root > INT32_MAX ? INT32_MAX : (uint32_t) root;
+    if (root > INT32_MAX) {
+        fixed_count_saturation(FIXED_COUNTER_NOW);
+        return INT32_MAX;
+    }
+    return (uint32_t) root;
 }
 
 #define LOG2_E_Q30 1549082005        /* log2(e) 2^30 */
@@ -61,6 +73,7 @@ uint32_t fixed_sqrt64(uint64_t x)
 int32_t exp_fixed(int32_t x)
 {
     if (x >= EXP_LIMIT) {
+        fixed_count_saturation(FIXED_COUNTER_NOW);
         return INT32_MAX;                /* e^12 > 65536: saturated */
     }
     if (x <= -EXP_LIMIT) {

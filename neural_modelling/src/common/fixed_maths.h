@@ -16,10 +16,59 @@
 #define VALUE_SCALE (1 << VALUE_FRACTION_BITS)
 #define WEIGHT_SCALE (1 << WEIGHT_FRACTION_BITS)
 
+/* Saturation is counted (docs/numerics.md, "Saturation"): every function
+ * here that clips a result to its range adds one to a counter, on the
+ * clipping path only. The counters are the SATURATION region's words
+ * (common/layer_regions.h: saturation_kind_t), in SDRAM, where the host
+ * reads them after the run; until the program attaches them, a DTCM
+ * stand-in. fixed_saturations points at the counter of what the core
+ * computes now (forward, backward or update): the compute callbacks set
+ * it (SATURATION_PHASE, numeric.h); a packet callback names its counter
+ * (the _counting variants). */
+extern uint32_t *fixed_saturation_counters;
+extern uint32_t *fixed_saturations;
+
+/* One more saturation; a counter stays at its largest value. */
+static inline void fixed_count_saturation(uint32_t *counter)
+{
+    uint32_t n = *counter + 1;
+    if (n != 0) {
+        *counter = n;
+    }
+}
+
+/* The pointers read as volatile: the compiler may not hoist the read out
+ * of the clipping branch into a kernel's loop set-up, where it would cost
+ * a register and a load on every call of the common path. */
+#define FIXED_COUNTER_NOW (*(uint32_t *volatile *) &fixed_saturations)
+#define FIXED_COUNTERS (*(uint32_t *volatile *) &fixed_saturation_counters)
+
 static inline int32_t fixed_saturate(int64_t x)
 {
-    return x > INT32_MAX ? INT32_MAX : x < INT32_MIN ? INT32_MIN
-            : (int32_t) x;
+    if (x > INT32_MAX) {
+        fixed_count_saturation(FIXED_COUNTER_NOW);
+        return INT32_MAX;
+    }
+    if (x < INT32_MIN) {
+        fixed_count_saturation(FIXED_COUNTER_NOW);
+        return INT32_MIN;
+    }
+    return (int32_t) x;
+}
+
+/* The same, counted as saturation kind `kind` (a packet callback's sums,
+ * which may interrupt a compute callback of another kind). */
+static inline int32_t fixed_saturate_counting(int64_t x, uint32_t kind)
+{
+    if (x > INT32_MAX) {
+        fixed_count_saturation(&FIXED_COUNTERS[kind]);
+        return INT32_MAX;
+    }
+    if (x < INT32_MIN) {
+        fixed_count_saturation(&FIXED_COUNTERS[kind]);
+        return INT32_MIN;
+    }
+    return (int32_t) x;
 }
 
 /* x / 2^shift rounded to nearest (half up), saturated; shift >= 1. */

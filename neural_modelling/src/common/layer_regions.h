@@ -30,8 +30,22 @@ typedef enum {
      * over several cores): reduction_params of window/kernel_reduction.h */
     REGION_REDUCTION = 10,
     /* Training with replicas only: replica_params_t (absent otherwise) */
-    REGION_REPLICAS = 11
+    REGION_REPLICAS = 11,
+    /* Fixed-point programs only: SATURATION_COUNTERS uint32_t, one per
+     * saturation_kind_t, zeroed by the host, counted up by the core
+     * (docs/numerics.md, "Saturation"); read back after every run */
+    REGION_SATURATION = 12
 } layer_region_t;
+
+/* Where a fixed-point result was clipped to its range: the SATURATION
+ * region's counters, in this order. */
+typedef enum {
+    SATURATION_FORWARD = 0,   /* z, activations, softmax                 */
+    SATURATION_BACKWARD = 1,  /* loss gradients, deltas, partial errors,
+                                 gradient sums                           */
+    SATURATION_UPDATE = 2     /* parameters and optimizer state          */
+} saturation_kind_t;
+#define SATURATION_COUNTERS 3
 
 typedef enum {
     LOSS_NONE = 0,

@@ -36,6 +36,13 @@ typedef float batch_divisor_t;
 /* Soft float multiplies and adds a zero faster (dense_maths.c counts). */
 #define NUMERIC_ZERO_INPUTS_ARE_CHEAPER 1
 
+/* Floats do not saturate: nothing is counted (numeric.h's fixed half). */
+#define SATURATION_PHASE(kind) ((void) 0)
+static inline void saturation_attach(uint32_t *counters)
+{
+    (void) counters;
+}
+
 /* A constant in the value format. */
 #define VALUE(x) ((value_t) (x))
 #define WEIGHT(x) ((weight_t) (x))
@@ -60,6 +67,14 @@ static inline int value_is_zero(value_t x)
 
 static inline value_t value_add(value_t a, value_t b)
 {
+    return a + b;
+}
+
+/* a + b in a packet callback, its saturation (fixed point) counted as
+ * saturation_kind_t kind. */
+static inline value_t value_add_counting(value_t a, value_t b, uint32_t kind)
+{
+    (void) kind;
     return a + b;
 }
 
@@ -119,6 +134,13 @@ static inline weight_t weight_from_value(value_t x)
 
 static inline weight_t weight_add(weight_t a, weight_t b)
 {
+    return a + b;
+}
+
+static inline weight_t weight_add_counting(weight_t a, weight_t b,
+                                           uint32_t kind)
+{
+    (void) kind;
     return a + b;
 }
 
@@ -188,6 +210,19 @@ typedef uint32_t batch_divisor_t;  /* 2^32 / examples, rounded */
 /* An integer multiply costs the same whatever the operand. */
 #define NUMERIC_ZERO_INPUTS_ARE_CHEAPER 0
 
+/* What the core computes from now on (a saturation_kind_t of
+ * common/layer_regions.h): its saturations are counted as that kind. Set
+ * by each compute callback before its arithmetic. */
+#define SATURATION_PHASE(kind) \
+    (fixed_saturations = &fixed_saturation_counters[kind])
+
+/* The SATURATION region's counters (zeroed by the host). */
+static inline void saturation_attach(uint32_t *counters)
+{
+    fixed_saturation_counters = counters;
+    fixed_saturations = counters;
+}
+
 /* Constants only: the conversion is folded at compile time. */
 #define FIXED_ROUND(x, scale) \
     ((int32_t) ((x) * (scale) + ((x) >= 0 ? 0.5 : -0.5)))
@@ -202,8 +237,11 @@ typedef uint32_t batch_divisor_t;  /* 2^32 / examples, rounded */
 
 static inline value_t value_from_int(uint32_t n)
 {
-    return n >= (1u << (31 - VALUE_FRACTION_BITS)) ? INT32_MAX
-            : (value_t) (n << VALUE_FRACTION_BITS);
+    if (n >= (1u << (31 - VALUE_FRACTION_BITS))) {
+        fixed_count_saturation(FIXED_COUNTER_NOW);
+        return INT32_MAX;
+    }
+    return (value_t) (n << VALUE_FRACTION_BITS);
 }
 
 static inline int value_is_zero(value_t x)
@@ -214,6 +252,11 @@ static inline int value_is_zero(value_t x)
 static inline value_t value_add(value_t a, value_t b)
 {
     return fixed_saturate((int64_t) a + b);
+}
+
+static inline value_t value_add_counting(value_t a, value_t b, uint32_t kind)
+{
+    return fixed_saturate_counting((int64_t) a + b, kind);
 }
 
 static inline value_t value_mul(value_t a, value_t b)
@@ -275,6 +318,12 @@ static inline weight_t weight_from_value(value_t x)
 static inline weight_t weight_add(weight_t a, weight_t b)
 {
     return fixed_saturate((int64_t) a + b);
+}
+
+static inline weight_t weight_add_counting(weight_t a, weight_t b,
+                                           uint32_t kind)
+{
+    return fixed_saturate_counting((int64_t) a + b, kind);
 }
 
 static inline weight_t weight_sub(weight_t a, weight_t b)

@@ -51,7 +51,10 @@ int32_t softmax_exchange_receive(uint32_t key, uint32_t payload,
     if (state->count == 0) {
         state->value = value;
     } else if (round != SOFTMAX_ROUND_MAX) {
-        state->value = value_add(state->value, value);
+        /* the sum of y g (round 2) is training's backward pass */
+        state->value = value_add_counting(state->value, value,
+                round == SOFTMAX_ROUND_DOT ? SATURATION_BACKWARD
+                                           : SATURATION_FORWARD);
     } else if (value > state->value) {
         state->value = value;
     }

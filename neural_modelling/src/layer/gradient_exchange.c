@@ -157,7 +157,8 @@ bool gradient_exchange_receive(uint32_t key, uint32_t payload)
             forwarding = is_last() || next_ready;
             chain_sent = forwarding;
         }
-        sums[j] = weight_add(sums[j], weight_from_bits(payload));
+        sums[j] = weight_add_counting(sums[j], weight_from_bits(payload),
+                SATURATION_BACKWARD);
         work_add(WORK_PACKET_FILED, 1);
         work_add(WORK_PARTIAL_ERROR_FILED, 1);
         if (forwarding) {

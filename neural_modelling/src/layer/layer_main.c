@@ -60,6 +60,7 @@ static void forward_done(uint32_t parity)
 static void compute_forward(uint parity, uint unused)
 {
     use(unused);
+    SATURATION_PHASE(SATURATION_FORWARD);
     value_t local_max = kind_forward(layer.inputs[parity],
             layer.outputs[parity]);
     if (layer.params.activation == ACTIVATION_SOFTMAX) {
@@ -75,6 +76,7 @@ static void compute_forward(uint parity, uint unused)
 static void share_softmax_sum(uint parity, uint unused)
 {
     use(unused);
+    SATURATION_PHASE(SATURATION_FORWARD);
     softmax_exchange_share_sum(layer.outputs[parity], layer.params.n_atoms,
             parity);
 }
@@ -82,6 +84,7 @@ static void share_softmax_sum(uint parity, uint unused)
 static void finish_softmax_forward(uint parity, uint unused)
 {
     use(unused);
+    SATURATION_PHASE(SATURATION_FORWARD);
     softmax_exchange_normalise(layer.outputs[parity], layer.params.n_atoms,
             parity);
     forward_done(parity);
@@ -120,6 +123,10 @@ STARTUP void c_main(void)
 {
     data_specification_metadata_t *regions =
             layer_program_start(APPLICATION_NAME_HASH);
+#ifdef SPINNDL_FIXED
+    saturation_attach(data_specification_get_region(
+            REGION_SATURATION, regions));
+#endif
     spin1_memcpy(&layer.params, data_specification_get_region(
             REGION_PARAMS, regions), sizeof(layer.params));
     input_streams_init(&inputs_in,

@@ -76,6 +76,7 @@ static uint32_t batch_size_now(void)
 static void update(void)
 {
     uint32_t size = batch_size_now();
+    SATURATION_PHASE(SATURATION_UPDATE);
     kind_update(size);
     batch_done = 0;
     batch_start += size;
@@ -228,6 +229,7 @@ static void example_sent_on(uint32_t parity)
 void layer_training_softmax_dot(uint parity, uint unused)
 {
     use(unused);
+    SATURATION_PHASE(SATURATION_BACKWARD);
     softmax_delta(layer.outputs[parity], errors[parity],
             softmax_exchange_result(SOFTMAX_ROUND_DOT, parity),
             layer.params.n_atoms);
@@ -239,6 +241,7 @@ void layer_training_softmax_dot(uint parity, uint unused)
 static void backward(uint parity, uint unused)
 {
     use(unused);
+    SATURATION_PHASE(SATURATION_BACKWARD);
     const value_t *y = layer.outputs[parity];
     value_t *g = errors[parity];
     if (layer.params.activation == ACTIVATION_SOFTMAX) {
@@ -258,6 +261,7 @@ static void output_part_ready(uint32_t parity)
         return;
     }
     output_parts[parity] = 0;
+    SATURATION_PHASE(SATURATION_BACKWARD);
     if (training.loss == LOSS_SPARSE_CATEGORICAL_CROSSENTROPY) {
         sparse_loss_gradient(layer.outputs[parity], label_class[parity],
                 layer.params.lo_atom, errors[parity], layer.params.n_atoms);
@@ -313,8 +317,8 @@ bool layer_training_receive(uint32_t key, uint32_t payload)
          * slot): on the board a soft-float add (~100 cycles) lengthens
          * this callback, acceptable for the backward stream, which is no
          * denser than the forward one. */
-        errors[parity][index] = value_add(errors[parity][index],
-                value_from_bits(payload));
+        errors[parity][index] = value_add_counting(errors[parity][index],
+                value_from_bits(payload), SATURATION_BACKWARD);
         work_add(NUMERIC_WORK(PARTIAL_ERROR_FILED), 1);
         if (status > 0) {
             layer_schedule(backward, parity);

@@ -10,6 +10,8 @@ layer, the cores (chip x, y, p and atom range) and the counts. Float cores
 do not saturate and have no counters.
 """
 
+import os
+import sys
 import warnings
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Tuple
@@ -133,14 +135,24 @@ def describe(layer: str, cores: List[CoreSaturations]) -> str:
     return "\n".join(lines)
 
 
-def warn_saturated(cores: List[CoreSaturations], stacklevel: int = 2
-                   ) -> None:
-    """One SaturationWarning per layer with a saturated core; none if
-    nothing saturated."""
+def _caller_outside_spinndl() -> int:
+    """The stacklevel of warnings.warn, called here, that names the first
+    caller outside the spinndl package (the user's predict or fit)."""
+    package = os.path.dirname(os.path.abspath(__file__)) + os.sep
+    frame, level = sys._getframe(1), 1  # pylint: disable=protected-access
+    while frame is not None and os.path.abspath(
+            frame.f_code.co_filename).startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def warn_saturated(cores: List[CoreSaturations]) -> None:
+    """One SaturationWarning per layer with a saturated core, shown at the
+    user's call; none if nothing saturated."""
     layers: Dict[str, List[CoreSaturations]] = {}
     for core in cores:
         if core.counts.total:
             layers.setdefault(core.layer, []).append(core)
     for layer, saturated in layers.items():
         warnings.warn(SaturationWarning(describe(layer, saturated)),
-                      stacklevel=stacklevel + 1)
+                      stacklevel=_caller_outside_spinndl())

@@ -45,9 +45,12 @@ def test_forward_saturation_warns_naming_the_layer_and_counts_exactly():
     with pytest.warns(SaturationWarning) as caught:
         outputs = model.predict(x)
     assert model.last_run.drops == 0
-    messages = [str(w.message) for w in caught
-                if issubclass(w.category, SaturationWarning)]
+    saturation = [w for w in caught
+                  if issubclass(w.category, SaturationWarning)]
+    messages = [str(w.message) for w in saturation]
     assert len(messages) == 1, messages
+    # shown at the user's call, not inside spinndl
+    assert saturation[0].filename == __file__
     assert "layer 'big'" in messages[0] and "'out'" not in messages[0]
     assert "forward 4" in messages[0]
     assert "atoms 0..2" in messages[0] and "chip (" in messages[0]

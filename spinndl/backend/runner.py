@@ -144,7 +144,7 @@ def run_network(layers: Sequence[Layer], training_config,
                 session, graph, job_then_saturations, timeouts)
     if saturations is not None:
         stats.saturations, stats.saturated_cores = saturations
-        warn_saturated(stats.saturated_cores, stacklevel=3)
+        warn_saturated(stats.saturated_cores)
     return result, stats
 
 

@@ -141,3 +141,44 @@ def test_float_runs_have_no_counters():
         model.predict(np.full((2, 4), 1e4, np.float32))
     assert model.last_run.saturations is None
     assert model.last_run.saturated_cores == []
+
+
+def test_each_core_of_a_split_layer_reports_its_own_atoms():
+    """A layer over several cores: each core's record names its atoms and
+    counts exactly the clipped z of those atoms (from the reference's
+    integer z), and the layer's total is their sum."""
+    from spinndl import fixed_reference as ref
+    from spinndl.numerics import VALUE_FRACTION_BITS, WEIGHT_FRACTION_BITS
+    from spinndl.numerics import to_fixed
+    model = Model([Input(shape=(400,)), Dense(300, name="wide"),
+                   Dense(2, name="out")], seed=4, numerics="fixed")
+    rng = np.random.default_rng(5)
+    bias = model.layers[1].get_weights()[1]
+    # z of atom a ~ 20,000 x (0.2 .. 4 rising with a): the last fifth or
+    # so of the atoms leave +65,536, the first cores' do not
+    kernel = rng.uniform(0, 2, (400, 300)) * np.linspace(0.2, 4, 300)
+    model.layers[1].set_weights([kernel.astype(np.float32), bias])
+    kernel2, bias2 = model.layers[2].get_weights()
+    model.layers[2].set_weights([kernel2 * 1e-5, bias2])
+    x = rng.uniform(0, 100, (3, 400)).astype(np.float32)
+    with pytest.warns(SaturationWarning, match="layer 'wide'"):
+        model.predict(x)
+    cores = sorted((c for c in model.last_run.saturated_cores
+                    if c.layer == "wide"), key=lambda c: c.lo_atom)
+    assert len(cores) > 1
+    assert [c.lo_atom for c in cores][0] == 0 and cores[-1].hi_atom == 299
+    w = to_fixed(model.layers[1].get_weights()[0],
+                 WEIGHT_FRACTION_BITS).astype(np.int64)
+    b = to_fixed(model.layers[1].get_weights()[1],
+                 WEIGHT_FRACTION_BITS).astype(np.int64)
+    x_raw = to_fixed(x, VALUE_FRACTION_BITS).astype(np.int64)
+    z = (x_raw @ w + b * (1 << VALUE_FRACTION_BITS)
+         + (1 << (WEIGHT_FRACTION_BITS - 1))) >> WEIGHT_FRACTION_BITS
+    clipped = np.count_nonzero((z > ref.INT32_MAX) | (z < ref.INT32_MIN),
+                               axis=0)
+    for core in cores:
+        assert core.counts == type(core.counts)(
+            forward=int(clipped[core.lo_atom:core.hi_atom + 1].sum()))
+    assert model.last_run.saturations["wide"].forward == \
+        int(clipped.sum()) == sum(c.counts.forward for c in cores) > 0
+    assert cores[0].counts.total == 0 and cores[-1].counts.forward > 0

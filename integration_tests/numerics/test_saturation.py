@@ -182,3 +182,28 @@ def test_each_core_of_a_split_layer_reports_its_own_atoms():
     assert model.last_run.saturations["wide"].forward == \
         int(clipped.sum()) == sum(c.counts.forward for c in cores) > 0
     assert cores[0].counts.total == 0 and cores[-1].counts.forward > 0
+
+
+def test_replicas_report_their_own_cores_and_sum_by_layer():
+    """Examples dealt round two replicas (0, 2 to the first): only the
+    replica that got the saturating examples counts; the layer's total
+    is the reference's."""
+    model = Model([Input(shape=(4,)), Dense(3, name="big"),
+                   Dense(2, name="out")], seed=0, numerics="fixed",
+                  replicas=2)
+    kernel, bias = model.layers[1].get_weights()
+    model.layers[1].set_weights([np.full_like(kernel, 100.0), bias])
+    kernel2, bias2 = model.layers[2].get_weights()
+    model.layers[2].set_weights([kernel2 * 1e-4, bias2])
+    x = np.array([[1000] * 4, [1] * 4, [1000] * 4, [2] * 4], np.float32)
+    with pytest.warns(SaturationWarning, match=r"big, atoms 0\.\.2\): "
+                                               r"forward 6"):
+        model.predict(x)
+    reference = FixedNetwork(model.layers[1:])
+    reference.predict(x)
+    assert _counts(model) == _reference_counts(model, reference) == {
+        "big": (6, 0, 0), "out": (0, 0, 0)}
+    by_label = {c.label: c.counts.forward
+                for c in model.last_run.saturated_cores}
+    assert by_label == {"big": 6, "out": 0, "big.replica1": 0,
+                        "out.replica1": 0}

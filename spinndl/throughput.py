@@ -18,7 +18,6 @@ replicas at R times that, capped by what the host link can stream.
 """
 
 import math
-import os
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -250,7 +249,7 @@ def spread(specs: Sequence[LayerSpec], core_share: int, training: bool,
     # router drops them. Layers after the first stay within that width;
     # the first sends no partial errors.
     burst_limit = max((layer.packing.cores for layer in plan.layers[1:]),
-                      default=1) if training and not os.environ.get("NOBURST") else None
+                      default=1) if training else None
     blocked: set = set()
     fixed: set = set()
     while True:

@@ -444,7 +444,9 @@ class NetworkGraph:
                 keys=keys,
                 placements=[(p.x, p.y, p.p) for p in placements])
 
-        layers = [placed(self.input_vertex, "input", self.layers[0],
+        source_kind = "data source" if isinstance(
+            self.input_vertex, DataSourceVertex) else "input"
+        layers = [placed(self.input_vertex, source_kind, self.layers[0],
                          lambda _: None)]
         for vertex in self.layer_vertices:
             layers.append(placed(

@@ -68,11 +68,15 @@ class CallbackList:
     def has_batch_hooks(self) -> bool:
         """Whether any callback does something around batches (fit then
         reads the weights back after every batch for them)."""
-        return any(hook in vars(callback) or
-                   getattr(type(callback), hook) is not getattr(Callback,
-                                                                hook)
-                   for callback in self.callbacks
-                   for hook in self.BATCH_HOOKS)
+        return bool(self.batch_hooked())
+
+    def batch_hooked(self) -> List[Callback]:
+        """The callbacks that do something around batches."""
+        return [callback for callback in self.callbacks
+                if any(hook in vars(callback) or
+                       getattr(type(callback), hook) is not getattr(
+                           Callback, hook)
+                       for hook in self.BATCH_HOOKS)]
 
     # As Keras' CallbackList: logs always passed, positionally, {} if none.
     def on_train_begin(self, logs=None):

@@ -39,11 +39,13 @@ class Model:
     (None: one under "cores", the work model's choice under "throughput").
     fit's replicas combine their gradient sums on the machine at every
     batch end, so they apply the same update and keep the same weights
-    (docs/training.md, "Replicas"). ``data_source``: "host" (predict
-    streams its inputs over the board's Ethernet, the default) or "board"
-    (predict and evaluate write them to a data source core's SDRAM at load
-    time and it streams them on the board, beyond the Ethernet's rate;
-    docs/streaming.md).
+    (docs/training.md, "Replicas"). ``data_source``: "host" (the host
+    streams inputs, and in fit labels, over the board's Ethernet, the
+    default) or "board" (predict, evaluate and fit write them to a data
+    source core's SDRAM per replica at load time and it streams them on
+    the board, beyond the Ethernet's rate and without the host in the
+    loop; fit then runs one epoch per run and refuses batch callbacks;
+    docs/streaming.md, docs/training.md).
 
     As in Keras, a layer object may be in several models only with the
     same input shape, and then its weights are shared.

@@ -97,11 +97,3 @@ def test_on_board_inputs_name_the_sdram_limit_before_mapping():
                                             r"40000 examples of 784 values "
                                             r"need 125440000 B of SDRAM"):
         model.predict(huge)
-
-
-def test_fit_refuses_on_board_inputs_before_mapping():
-    base = mlp(8, 4, 2, seed=0)
-    model = Model(list(base.layers), data_source="board")
-    model.compile("mse", "sgd")
-    with pytest.raises(CapacityError, match="data_source='board': fit"):
-        model.fit(_x(4, 8), np.zeros((4, 2), np.float32), verbose=0)

@@ -49,3 +49,28 @@ def test_replicas_train_as_one_copy_and_as_keras(replicas, optimizer):
     np.testing.assert_allclose(history.history["loss"],
                                keras_history.history["loss"], rtol=0,
                                atol=TOLERANCE)
+
+
+def test_fixed_point_replicas_train_the_one_copy_bits_and_report_its_loss():
+    # Fixed-point adds are exact, so combining the replicas' gradient sums
+    # in another order gives the same sums: the weights are the one copy's
+    # bits, and the loss (decoded from the replicas' outputs) its numbers.
+    x = examples(6, 24, seed=3)
+    y = targets("categorical_crossentropy", 4, 24, seed=3)
+    runs = []
+    for replicas in (None, 3):
+        base = mlp(6, 9, 4, seed=5, hidden="relu", output="softmax")
+        model = Model(list(base.layers), replicas=replicas,
+                      numerics="fixed")
+        model.compile("categorical_crossentropy",
+                      optimizers.Adam(learning_rate=0.01))
+        history = model.fit(x, y, batch_size=6, epochs=2, shuffle=False,
+                            verbose=0)
+        assert model.last_run.drops == 0
+        runs.append((model.get_weights(), history.history["loss"]))
+    (one_copy, one_loss), (replicated, replicated_loss) = runs
+    for ours, alone in zip(replicated, one_copy):
+        np.testing.assert_array_equal(ours.view(np.uint32),
+                                      alone.view(np.uint32))
+    assert replicated_loss == one_loss
+    assert 0.5 < one_loss[0] < 3.0      # a cross-entropy of 4 classes

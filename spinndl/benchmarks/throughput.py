@@ -20,16 +20,22 @@ calibration.max_relative_error, calibration.kernels_checked
     modelled 100 Mbit/s link (host_streamed_drops its drops).
 <model>.<numerics>.training_board_examples_per_second
     fit of TRAIN_EXAMPLES examples (categorical cross-entropy, Adam, batch
-    32) under the same objective (one copy, spread: fit has no replicas
-    yet); examples / simulated run time.
+    32, one epoch) under the same objective (the work model's replicas,
+    whose gradients are combined on the machine at every batch end), the
+    examples and labels in each replica's data source core's SDRAM
+    (docs/training.md, "Examples from the board's SDRAM"); examples /
+    simulated run time. training_host_streamed_examples_per_second is the
+    same fit with the examples and labels streamed from the host.
 <model>.<numerics>.cores, .drops, .mac_utilisation
-    Cores of the inference layout (all replicas); packets dropped in both
-    runs; the fraction of the layer cores' cycles spent on multiply-
-    accumulates over the inference run (1: every layer core did nothing but
-    MACs). training_cores and training_mac_utilisation give the training
-    run's; replicas the copies the on-board inference run used,
-    host_streamed_replicas the host-streamed one's (the link caps it, so
-    the work model may choose fewer); every replica gets --examples.
+    Cores of the inference layout (all replicas); packets dropped in the
+    inference run and both training runs; the fraction of the layer cores'
+    cycles spent on multiply-accumulates over the inference run (1: every
+    layer core did nothing but MACs). training_cores and
+    training_mac_utilisation give the (on-board) training run's,
+    training_replicas its copies; replicas the copies the on-board
+    inference run used, host_streamed_replicas the host-streamed one's
+    (the link caps it, so the work model may choose fewer); every replica
+    gets --examples.
 <model>.<numerics>.inference_busy_wait_fraction, .training_busy_wait_fraction
     The fraction of the layer cores' time spent in spin1_delay_us (send
     pacing) over each run; training_max_busy_wait_us_per_example the most
@@ -136,23 +142,33 @@ def model_figures(report, name: str, numerics: str, examples: int,
     streamed = model.last_run
     on_board.predict(x)
     inference = on_board.last_run
-    model.compile("categorical_crossentropy", Adam(learning_rate=0.001))
-    model.fit(x[:train_examples], y[:train_examples], batch_size=BATCH,
-              epochs=1, shuffle=False, verbose=0)
-    training = model.last_run
+    trained = {}
+    for source, trainee in (("board", on_board), ("host", model)):
+        trainee.compile("categorical_crossentropy",
+                        Adam(learning_rate=0.001))
+        trainee.fit(x[:train_examples], y[:train_examples],
+                    batch_size=BATCH, epochs=1, shuffle=False, verbose=0)
+        trained[source] = trainee.last_run
+    training, host_training = trained["board"], trained["host"]
+    train_n = min(n, train_examples)
 
     report(f"{prefix}.inference_board_examples_per_second",
            f"{n / (inference.simulated_ns * 1e-9):.1f}")
     report(f"{prefix}.training_board_examples_per_second",
-           f"{min(n, train_examples) / (training.simulated_ns * 1e-9):.1f}")
+           f"{train_n / (training.simulated_ns * 1e-9):.1f}")
     report(f"{prefix}.cores", inference.cores)
-    report(f"{prefix}.drops", inference.drops + training.drops)
+    report(f"{prefix}.drops", inference.drops + training.drops
+           + host_training.drops)
     report(f"{prefix}.mac_utilisation", f"{inference.mac_utilisation:.3f}")
     report(f"{prefix}.replicas", replicas)
     report(f"{prefix}.host_streamed_replicas", streamed_replicas)
     report(f"{prefix}.inference_host_streamed_examples_per_second",
            f"{n / (streamed.simulated_ns * 1e-9):.1f}")
     report(f"{prefix}.host_streamed_drops", streamed.drops)
+    report(f"{prefix}.training_host_streamed_examples_per_second",
+           f"{train_n / (host_training.simulated_ns * 1e-9):.1f}")
+    report(f"{prefix}.training_replicas",
+           on_board.mapping(training=True).replicas)
     report(f"{prefix}.training_cores", training.cores)
     report(f"{prefix}.training_mac_utilisation",
            f"{training.mac_utilisation:.3f}")
@@ -161,7 +177,7 @@ def model_figures(report, name: str, numerics: str, examples: int,
     report(f"{prefix}.training_busy_wait_fraction",
            f"{training.busy_wait_fraction:.3f}")
     report(f"{prefix}.training_max_busy_wait_us_per_example",
-           f"{training.max_busy_wait_ns / min(n, train_examples) / 1000:.0f}")
+           f"{training.max_busy_wait_ns / train_n / 1000:.0f}")
 
 
 def main() -> None:

@@ -1,10 +1,13 @@
 """The on-board data source (docs/streaming.md, "Inputs from the board's
 SDRAM"): a core that holds one replica's examples in its DATA region and
 streams them to the first layer (neural_modelling/src/data_source), in
-place of the live input fed over Ethernet. One application vertex, one
-machine vertex; the host writes the examples once, at load time."""
+place of the live input fed over Ethernet; in fit also their labels, in
+place of the label source, batch by batch (docs/training.md). One
+application vertex, one machine vertex; the host writes the examples once,
+at load time."""
 
-from typing import List
+from dataclasses import dataclass
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -22,27 +25,92 @@ from spinn_front_end_common.utilities.utility_objs import ExecutableType
 
 from ..packing import SYSTEM_REGION_BYTES, CapacityError
 from ..wire_format import (
-    BYTES_PER_WORD, FORWARD_PARTITION, KEYS_PER_VALUE, KeyTableEntry,
-    encode_key_table, key_table_bytes, send_gap_us)
+    ACK_PARTITION, BYTES_PER_WORD, FORWARD_PARTITION, KEYS_PER_VALUE,
+    LABELS_PARTITION, KeyTableEntry, encode_key_table, key_table_bytes,
+    send_gap_us)
 
 BINARY = "data_source.aplx"
-#: Regions (data_source.c): SYSTEM, PARAMS, the output layer's key table,
-#: the examples.
-SYSTEM, PARAMS, OUTPUT_TABLE, DATA = range(4)
-PARAMS_WORDS = 4
+#: Regions (data_source.c): SYSTEM, PARAMS, the output layer's key table
+#: (predict), the examples; fit: their label words, this replica's
+#: examples of each batch, the first layer's ack keys.
+SYSTEM, PARAMS, OUTPUT_TABLE, DATA, LABELS, BATCHES, ACK_TABLE = range(7)
+PARAMS_WORDS = 7
 #: SDRAM a SpiN-5 chip offers applications (spinn_machine's Version5):
 #: one data source's examples must fit one chip.
 CHIP_SDRAM_BYTES = 123_469_792
 
 
-def check_fits_chip(examples: np.ndarray, label: str) -> None:
+@dataclass(frozen=True)
+class ReplicaData:
+    """What one replica's data source holds: its examples (the input
+    payloads' bits as float32, in the order it sends them), and in fit
+    their label words (wire_format.encode_labels) and how many of its
+    examples each batch has."""
+    examples: np.ndarray
+    labels: Optional[np.ndarray] = None
+    batch_shares: Optional[np.ndarray] = None
+
+    @property
+    def words(self) -> int:
+        return self.examples.size + (0 if self.labels is None else
+                                     self.labels.size)
+
+
+class BoardExamples:
+    """predict / evaluate: example i goes to replica i % R."""
+
+    def __init__(self, payloads: np.ndarray):
+        self.payloads = payloads
+
+    def deal(self, count: int) -> List[ReplicaData]:
+        return [ReplicaData(self.payloads[index::count])
+                for index in range(count)]
+
+
+def deal_batches(batches: Sequence[Tuple[int, int]], count: int
+                 ) -> List[List[int]]:
+    """Each replica's examples in order, when example j of every batch
+    (start, end) goes to replica (j - start) % count (docs/training.md,
+    "Replicas"); the host's stream and the data sources deal alike."""
+    order: List[List[int]] = [[] for _ in range(count)]
+    for start, end in batches:
+        for j in range(start, end):
+            order[(j - start) % count].append(j)
+    return order
+
+
+class BoardTraining:
+    """fit: the examples, their label words and the batches (start, end)
+    of the run, dealt round the replicas batch by batch."""
+
+    def __init__(self, payloads: np.ndarray, label_words: np.ndarray,
+                 batches: Sequence[Tuple[int, int]]):
+        self.payloads, self.label_words = payloads, label_words
+        self.batches = list(batches)
+
+    def deal(self, count: int) -> List[ReplicaData]:
+        data = []
+        for index, examples in enumerate(deal_batches(self.batches, count)):
+            rows = np.asarray(examples, dtype=np.int64)
+            shares = [len(range(start + index, end, count))
+                      for start, end in self.batches]
+            data.append(ReplicaData(
+                self.payloads[rows], self.label_words[rows],
+                np.asarray(shares, dtype=np.uint32)))
+        return data
+
+
+def check_fits_chip(data: ReplicaData, label: str) -> None:
     """A CapacityError naming the limit when a data source's examples do
     not fit one chip's SDRAM (before anything is mapped)."""
-    needed = examples.size * BYTES_PER_WORD
+    examples = data.examples
+    needed = data.words * BYTES_PER_WORD
     if needed > CHIP_SDRAM_BYTES - 4096:
+        labels = "" if data.labels is None else \
+            f" with {data.labels.shape[-1]} label words each"
         raise CapacityError(
             f"{label}: {len(examples)} examples of "
-            f"{int(np.prod(examples.shape[1:]))} values "
+            f"{int(np.prod(examples.shape[1:]))} values{labels} "
             f"need {needed} B of SDRAM on the data source's chip, over the "
             f"{CHIP_SDRAM_BYTES - 4096} B a chip offers; predict fewer "
             f"examples per call, or use more replicas (each holds its "
@@ -84,13 +152,27 @@ class DataSourceVertex(ApplicationVertex):
     """A replica's examples on the board. Atoms are keys, as the live
     input's: KEYS_PER_VALUE per input value."""
 
-    def __init__(self, label: str, examples: np.ndarray):
+    def __init__(self, label: str, data: ReplicaData,
+                 n_label_values: int = 0):
+        """n_label_values: label words per example (fit; 0: predict)."""
         super().__init__(label=label, splitter=DataSourceSplitter())
-        self.examples = np.ascontiguousarray(examples, dtype=np.float32)
+        self.examples = np.ascontiguousarray(data.examples,
+                                             dtype=np.float32)
         self.n_values = int(np.prod(self.examples.shape[1:]))
-        #: the output layer whose packets say an example is out (set by
-        #: the graph)
+        self.n_label_values = n_label_values
+        self.labels = np.zeros((len(self.examples), n_label_values),
+                               np.uint32) if data.labels is None else \
+            np.ascontiguousarray(data.labels, dtype=np.uint32)
+        self.batch_shares = np.zeros(0, np.uint32) \
+            if data.batch_shares is None else data.batch_shares
+        #: predict: the output layer whose packets say an example is out;
+        #: fit: the first layer, whose acks say so (set by the graph)
         self.output_vertex = None
+        self.first_vertex = None
+
+    @property
+    def training(self) -> bool:
+        return self.n_label_values > 0
 
     @property
     def n_atoms(self) -> int:
@@ -110,17 +192,28 @@ class DataSourceMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
         return output.machine_vertices_in_slice_order()
 
     def region_sizes(self):
-        return {SYSTEM: SYSTEM_REGION_BYTES,
-                PARAMS: PARAMS_WORDS * BYTES_PER_WORD,
-                OUTPUT_TABLE: key_table_bytes(len(
-                    self.app_vertex.output_vertex.slices())),
-                DATA: self.app_vertex.examples.size * BYTES_PER_WORD}
+        vertex = self.app_vertex
+        sizes = {SYSTEM: SYSTEM_REGION_BYTES,
+                 PARAMS: PARAMS_WORDS * BYTES_PER_WORD,
+                 DATA: vertex.examples.size * BYTES_PER_WORD}
+        if vertex.training:
+            sizes.update({
+                LABELS: vertex.labels.size * BYTES_PER_WORD,
+                BATCHES: vertex.batch_shares.size * BYTES_PER_WORD,
+                ACK_TABLE: key_table_bytes(len(
+                    vertex.first_vertex.slices()))})
+        else:
+            sizes[OUTPUT_TABLE] = key_table_bytes(len(
+                vertex.output_vertex.slices()))
+        return sizes
 
     @property
     def sdram_required(self) -> ConstantSDRAM:
         return ConstantSDRAM(sum(self.region_sizes().values()))
 
     def get_n_keys_for_partition(self, partition_id: str) -> int:
+        if partition_id == LABELS_PARTITION:
+            return KEYS_PER_VALUE * self.app_vertex.n_label_values
         return self.app_vertex.n_atoms
 
     def get_binary_file_name(self) -> str:
@@ -134,21 +227,27 @@ class DataSourceMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
         routing_infos = FecDataView.get_routing_infos()
         forward_key = routing_infos.get_info_from(
             self, FORWARD_PARTITION).key
-        outputs = []
-        for core in self._output_cores():
-            info = routing_infos.get_info_from(core, FORWARD_PARTITION)
-            outputs.append(KeyTableEntry(
-                key=info.key, mask=info.mask,
-                first_index=core.vertex_slice.lo_atom,
-                n_atoms=core.vertex_slice.n_atoms))
+        label_key = routing_infos.get_info_from(
+            self, LABELS_PARTITION).key if vertex.training else 0
+        # fit: the first layer gets the inputs while partial errors arrive
         params = np.array([len(vertex.examples), vertex.n_values,
-                           forward_key, send_gap_us(1)], dtype=np.uint32)
+                           forward_key, send_gap_us(1, vertex.training),
+                           vertex.n_label_values, label_key,
+                           len(vertex.batch_shares)], dtype=np.uint32)
+        assert len(params) == PARAMS_WORDS
         regions = [
             (SYSTEM, get_simulation_header_array(BINARY)),
             (PARAMS, params),
-            (OUTPUT_TABLE, encode_key_table(outputs)),
             (DATA, vertex.examples.reshape(-1).view(np.uint32)),
         ]
+        if vertex.training:
+            regions += [
+                (LABELS, vertex.labels.reshape(-1)),
+                (BATCHES, vertex.batch_shares),
+                (ACK_TABLE, encode_key_table(self._ack_table()))]
+        else:
+            regions.append((OUTPUT_TABLE, encode_key_table(
+                self._output_table())))
         sizes = self.region_sizes()
         for region, words in regions:
             if not sizes[region]:
@@ -157,3 +256,25 @@ class DataSourceMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
             spec.switch_write_focus(region)
             spec.write_array(words)
         spec.end_specification()
+
+    def _output_table(self) -> List[KeyTableEntry]:
+        """predict: the output layer's forward keys, by core."""
+        routing_infos = FecDataView.get_routing_infos()
+        rows = []
+        for core in self._output_cores():
+            info = routing_infos.get_info_from(core, FORWARD_PARTITION)
+            rows.append(KeyTableEntry(
+                key=info.key, mask=info.mask,
+                first_index=core.vertex_slice.lo_atom,
+                n_atoms=core.vertex_slice.n_atoms))
+        return rows
+
+    def _ack_table(self) -> List[KeyTableEntry]:
+        """fit: each first-layer core's ack key, sorted (key_lookup)."""
+        routing_infos = FecDataView.get_routing_infos()
+        rows = []
+        for core in self.app_vertex.first_vertex.machine_vertices:
+            info = routing_infos.get_info_from(core, ACK_PARTITION)
+            rows.append(KeyTableEntry(key=info.key, mask=info.mask,
+                                      first_index=0, n_atoms=1))
+        return sorted(rows, key=lambda row: row.key)

@@ -38,8 +38,9 @@ from .connectivity import Link
 
 
 def label_key_table(sources) -> List[KeyTableEntry]:
-    """One row per label source core: the keys the toolchain gave it and
-    the output atoms they carry (two keys per value)."""
+    """One row per label source core (a live label source, or an on-board
+    data source): the keys the toolchain gave it and the output atoms they
+    carry (two keys per value)."""
     routing_infos = FecDataView.get_routing_infos()
     rows = []
     for source in sources:
@@ -48,10 +49,15 @@ def label_key_table(sources) -> List[KeyTableEntry]:
             info = routing_infos.get_info_from(machine_vertex,
                                                LABELS_PARTITION)
             vertex_slice = machine_vertex.vertex_slice
+            # an on-board data source's atoms are its input keys; its
+            # labels partition carries its label values alone
+            on_board = getattr(source, "n_label_values", None)
             rows.append(KeyTableEntry(
                 key=info.key, mask=info.mask,
-                first_index=vertex_slice.lo_atom // KEYS_PER_VALUE,
-                n_atoms=vertex_slice.n_atoms // KEYS_PER_VALUE))
+                first_index=(0 if on_board else
+                             vertex_slice.lo_atom // KEYS_PER_VALUE),
+                n_atoms=(on_board if on_board else
+                         vertex_slice.n_atoms // KEYS_PER_VALUE)))
     return rows
 
 

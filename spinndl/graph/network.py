@@ -4,6 +4,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
+import numpy as np
+
 from pacman.model.partitioner_splitters import SplitterFixedLegacy
 from spinn_front_end_common.data import FecDataView
 from spinn_front_end_common.utility_models import (
@@ -26,7 +28,8 @@ from ..wire_format import (
     UPDATED_PARTITION,
     LABELS_PARTITION, REDUCE_PARTITION, REDUCE_TOTAL_PARTITION,
     SOFTMAX_PARTITION, backward_partition, label_keys)
-from .data_source import DataSourceVertex, check_fits_chip
+from .data_source import (
+    BoardExamples, DataSourceVertex, check_fits_chip)
 from .kinds import vertex_class
 from .layer_vertex import LayerVertex
 
@@ -121,11 +124,6 @@ def choose_layout(session, layers: Sequence[Layer], training_config=None,
     batch = training_config.batch_size if training else 32
     replicas = layout.replicas
     most = None
-    if training and layout.data_source != "host":
-        raise CapacityError(
-            f"data_source={layout.data_source!r}: fit streams its examples "
-            f"and labels from the host (an on-board source is implemented "
-            f"for predict and evaluate only)")
     if training:
         most = training_replicas_limit(training_config.n_examples, batch)
         shared = [layer for layer in core_layers(layers)
@@ -249,14 +247,18 @@ class NetworkGraph:
             message_type=EIEIOType.KEY_PAYLOAD_32_BIT,
             use_payload_prefix=False, payload_as_time_stamps=False,
             label=OUTPUT_LABEL)
+        if isinstance(board_inputs, np.ndarray):
+            board_inputs = BoardExamples(board_inputs)
         self.board_inputs = board_inputs
         if (board_inputs is None) != (self.layout.data_source == "host"):
             raise ValueError("board_inputs are needed exactly when "
                              "data_source is 'board'")
+        #: each replica's data source's examples (and labels, in fit)
+        self.board_data = None
         if board_inputs is not None:
-            for index in range(self.choice.replicas):
-                check_fits_chip(board_inputs[index::self.choice.replicas],
-                                f"data source of replica {index}")
+            self.board_data = board_inputs.deal(self.choice.replicas)
+            for index, data in enumerate(self.board_data):
+                check_fits_chip(data, f"data source of replica {index}")
         self.replicas: List[Replica] = [
             self._add_replica(session, index, training_config, budget)
             for index in range(self.choice.replicas)]
@@ -275,9 +277,10 @@ class NetworkGraph:
         # setting it now lets the layers' packing count their slices.
         # Two keys per value: one per example parity (docs/streaming.md).
         label = replica_label(self.layers[0].name, index)
-        if self.board_inputs is not None:
+        if self.board_data is not None:
             source = DataSourceVertex(
-                label, self.board_inputs[index::self.choice.replicas])
+                label, self.board_data[index], self._label_values(
+                    training_config) if self.training else 0)
         else:
             source = ReverseIpTagMultiCastSource(
                 n_keys=KEYS_PER_VALUE * self.layers[0].n_atoms, label=label,
@@ -305,7 +308,7 @@ class NetworkGraph:
             previous = vertex
         FecDataView.add_live_packet_gatherer_parameters(
             self.gatherer, previous, [FORWARD_PARTITION])
-        if self.board_inputs is not None:
+        if self.board_data is not None and not self.training:
             # the source sends on as the outputs of its examples come out
             replica.input_vertex.output_vertex = previous
             session.add_edge(previous, replica.input_vertex,
@@ -314,18 +317,25 @@ class NetworkGraph:
             self._add_training_parts(session, replica)
         return replica
 
+    def _label_values(self, training_config) -> int:
+        """Label words per example the output layer takes."""
+        return label_keys(training_config.loss_code,
+                          self.layers[-1].n_values,
+                          training_config.sample_weights)
+
     def _add_training_parts(self, session, replica: Replica) -> None:
         """The label source, the backward partitions (one per slice of the
         receiving layer) and the first layer's acks."""
         output = replica.layer_vertices[-1]
-        replica.labels_vertex = ReverseIpTagMultiCastSource(
-            n_keys=KEYS_PER_VALUE * label_keys(
-                output.training_config.loss_code, output.n_values,
-                output.training_config.sample_weights),
-            label=replica_label(LABELS_LABEL, replica.index),
-            splitter=SplitterFixedLegacy())
-        session.add_vertex(replica.labels_vertex)
-        session.add_edge(replica.labels_vertex, output, LABELS_PARTITION)
+        first = replica.layer_vertices[0]
+        if self.board_data is not None:
+            # the data source sends the labels and paces itself by the acks
+            source = replica.input_vertex
+            source.first_vertex = first
+            session.add_edge(source, output, LABELS_PARTITION)
+            session.add_edge(first, source, ACK_PARTITION)
+        else:
+            replica.labels_vertex = self._label_source(replica, output)
         for vertex in replica.layer_vertices[1:]:
             target = vertex.previous
             for index in range(len(target.splitter.get_in_coming_slices())):
@@ -335,7 +345,21 @@ class NetworkGraph:
                 session.add_edge(vertex, vertex, REDUCE_PARTITION)
                 session.add_edge(vertex, vertex, REDUCE_TOTAL_PARTITION)
         FecDataView.add_live_packet_gatherer_parameters(
-            self.gatherer, replica.layer_vertices[0], [ACK_PARTITION])
+            self.gatherer, first, [ACK_PARTITION])
+
+    def _label_source(self, replica: Replica, output) -> \
+            ReverseIpTagMultiCastSource:
+        """The live label source of a host-streamed fit."""
+        session = self.session
+        labels_vertex = ReverseIpTagMultiCastSource(
+            n_keys=KEYS_PER_VALUE * label_keys(
+                output.training_config.loss_code, output.n_values,
+                output.training_config.sample_weights),
+            label=replica_label(LABELS_LABEL, replica.index),
+            splitter=SplitterFixedLegacy())
+        session.add_vertex(labels_vertex)
+        session.add_edge(labels_vertex, output, LABELS_PARTITION)
+        return labels_vertex
 
     def _add_gradient_exchange(self, session) -> None:
         """Training replicas combine their gradient sums at every batch
@@ -420,7 +444,9 @@ class NetworkGraph:
                 keys=keys,
                 placements=[(p.x, p.y, p.p) for p in placements])
 
-        layers = [placed(self.input_vertex, "input", self.layers[0],
+        source_kind = "data source" if isinstance(
+            self.input_vertex, DataSourceVertex) else "input"
+        layers = [placed(self.input_vertex, source_kind, self.layers[0],
                          lambda _: None)]
         for vertex in self.layer_vertices:
             layers.append(placed(

@@ -10,10 +10,11 @@ from tqdm import tqdm
 from ..backend.runner import run_network
 from ..backend.streaming import MachineError
 from ..callbacks import CallbackList, History
+from ..graph.data_source import BoardTraining
 from ..graph.network import LABELS_LABEL
 from ..wire_format import encode_labels
 from .config import LOSS_CODES, SPARSE_LOSSES
-from .stream import stream_batches
+from .stream import collect_batches, stream_batches
 
 #: Keras' default batch size.
 DEFAULT_BATCH_SIZE = 32
@@ -270,11 +271,22 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto",
         model._numerics.check_values(weights, "sample_weight")
     words = encode_labels(LOSS_CODES[model.loss], y, weights,
                           model._numerics)
+    on_board = model.layout.data_source == "board"
+    if on_board and callback_list.has_batch_hooks:
+        hooked = type(callback_list.batch_hooked()[0]).__name__
+        raise ValueError(
+            f"callback {hooked} acts at batch ends, but with "
+            f"data_source='board' the data source streams a whole epoch "
+            f"on the machine without the host (docs/training.md); use "
+            f"data_source='host' for batch callbacks")
 
     # With validation one run per epoch (Keras validates each epoch's
-    # weights, and a run cannot start another); otherwise every epoch in
-    # one run, each finished from the stream as its last batch is acked.
-    epochs_per_run = 1 if validation_data is not None else epochs
+    # weights, and a run cannot start another), and with an on-board data
+    # source too (its SDRAM holds one epoch's order, and the host reads
+    # the weights back between runs); otherwise every epoch in one run,
+    # each finished from the stream as its last batch is acked.
+    epochs_per_run = 1 if validation_data is not None or on_board \
+        else epochs
     saved_weights = model.get_weights()
     saved_state = copy.deepcopy(model._optimizer_state)
     model.stop_training = False
@@ -437,13 +449,20 @@ def _train_run(model, x, label_words, batch_size, n_examples, run_epochs,
 
         reporter.epoch_begins(0)
         try:
-            stream_batches(run, x, label_words, batches, LABELS_LABEL,
-                           on_batch, run.diagnose)
+            if on_board:
+                collect_batches(run, batches, on_batch, run.diagnose)
+            else:
+                stream_batches(run, x, label_words, batches, LABELS_LABEL,
+                               on_batch, run.diagnose)
         finally:
             reporter.close_bar()
         read_back(run, model, config)
 
-    _, model.last_run = run_network(model.layers, config, job, faults,
-                                    timeouts, model.machine, model._numerics,
-                                    model._layout(True))
+    # data_source="board": the examples and labels of the run go to the
+    # data sources' SDRAM at load time
+    on_board = model.layout.data_source == "board"
+    _, model.last_run = run_network(
+        model.layers, config, job, faults, timeouts, model.machine,
+        model._numerics, model._layout(True),
+        BoardTraining(x, label_words, batches) if on_board else None)
     model._optimizer_state = config.state

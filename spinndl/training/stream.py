@@ -9,6 +9,7 @@ acks say their example's slot (outputs by key, acks by payload), so they
 may arrive in any order.
 """
 
+from bisect import bisect_left
 from typing import Callable, Iterable, Optional, Tuple
 
 import numpy as np
@@ -16,6 +17,7 @@ import numpy as np
 from ..backend.streaming import (
     ExampleSlots, MachineError, OutputCollector, input_events, stalled,
     word_events)
+from ..graph.data_source import deal_batches
 from ..packing import EXAMPLES_IN_FLIGHT
 from ..wire_format import KEYS_PER_VALUE
 
@@ -132,6 +134,32 @@ class ReplicaCollectors:
         return rows
 
 
+def _replica_collectors(run, order) -> ReplicaCollectors:
+    """A TrainingCollector per replica, listening to its output and first
+    layers; order[r]: the run's examples replica r gets, in its order."""
+    graph = run.graph
+    collectors = []
+    for replica, examples in zip(graph.replicas, order):
+        first = replica.layer_vertices[0]
+        collector = TrainingCollector(
+            len(examples), replica.layer_vertices[-1].n_values,
+            replica.output_layer_label, replica.first_layer_label,
+            first.n_values, len(first.splitter.get_out_going_slices()),
+            graph.numerics.decode_outputs)
+        run.transport.add_receive_callback(replica.output_layer_label,
+                                           collector)
+        if replica.first_layer_label != replica.output_layer_label:
+            run.transport.add_receive_callback(replica.first_layer_label,
+                                               collector)
+        collectors.append(collector)
+    n_examples = sum(len(examples) for examples in order)
+    combined = ReplicaCollectors(collectors, n_examples)
+    for replica, examples in enumerate(order):
+        combined.owner[examples] = replica
+        combined.local[examples] = np.arange(len(examples))
+    return combined
+
+
 def _stream_batches_to_replicas(run, x, label_words, batches, on_batch,
                                 diagnose) -> np.ndarray:
     """stream_batches for R replicas: example i of every batch goes to
@@ -142,39 +170,14 @@ def _stream_batches_to_replicas(run, x, label_words, batches, on_batch,
     graph = run.graph
     count = len(graph.replicas)
     batches = list(batches)
-    n_examples = batches[-1][1] if batches else 0
-    order = [[] for _ in range(count)]
-    combined = None
-    owner = np.zeros(n_examples, dtype=np.int64)
-    local = np.zeros(n_examples, dtype=np.int64)
-    for start, end in batches:
-        for j in range(start, end):
-            replica = (j - start) % count
-            owner[j], local[j] = replica, len(order[replica])
-            order[replica].append(j)
-    collectors = []
-    for replica, examples in zip(graph.replicas, order):
-        first = replica.layer_vertices[0]
-        collector = TrainingCollector(
-            len(examples), replica.layer_vertices[-1].n_atoms,
-            replica.output_layer_label, replica.first_layer_label,
-            first.n_atoms, len(first.splitter.get_out_going_slices()))
-        run.transport.add_receive_callback(replica.output_layer_label,
-                                           collector)
-        if replica.first_layer_label != replica.output_layer_label:
-            run.transport.add_receive_callback(replica.first_layer_label,
-                                               collector)
-        collectors.append(collector)
-    combined = ReplicaCollectors(collectors, n_examples)
-    combined.owner, combined.local = owner, local
+    order = deal_batches(batches, count)
+    combined = _replica_collectors(run, order)
+    collectors = combined.collectors
     sent = [0] * count
     for start, end in batches:
-        # each replica's examples up to this batch's end
-        targets = [sum(1 for j in order[r] if j < end)
-                   for r in range(count)]
+        targets = _acked_by(order, end)
         while any(c.acked < t for c, t in zip(collectors, targets)):
-            before = sum(c.acks.received + c.forward.received
-                         for c in collectors)
+            before = _progress(collectors)
             for r, (replica, collector) in enumerate(
                     zip(graph.replicas, collectors)):
                 while sent[r] < targets[r] and \
@@ -187,21 +190,69 @@ def _stream_batches_to_replicas(run, x, label_words, batches, on_batch,
                                        word_events(label_words[j], sent[r]))
                     sent[r] += 1
             run.advance()
-            for collector in collectors:
-                collector.check()
-            if sum(c.acks.received + c.forward.received
-                   for c in collectors) == before:
-                r = min((r for r in range(count)
-                         if collectors[r].acked < targets[r]),
-                        key=lambda r: order[r][collectors[r].acked])
-                stuck = collectors[r]
-                reason = diagnose(stuck.acked, sent[r], r) \
-                    if diagnose is not None else "the machine went quiet"
-                raise MachineError(
-                    f"example {order[r][stuck.acked]} (replica {r}'s "
-                    f"example {stuck.acked}) was never acked after the "
-                    f"machine went quiet ({sent[r]} sent to replica {r}, "
-                    f"{stuck.acked} acked): {reason}")
+            _check_progress(collectors, before, targets, order, sent,
+                            diagnose, "")
         if on_batch(end, combined):
             break
     return combined.outputs
+
+
+def collect_batches(run, batches: Iterable[Tuple[int, int]],
+                    on_batch: Callable[[int, "ReplicaCollectors"], bool],
+                    diagnose: Optional[Callable[..., str]] = None
+                    ) -> np.ndarray:
+    """fit with on-board data sources (docs/training.md, "Examples from
+    the board's SDRAM"): each replica's source holds its examples and
+    labels of the run, dealt as stream_batches deals them, and streams
+    them itself, batch barrier included; the host only collects the
+    outputs and acks, and calls on_batch as each batch is acked by every
+    replica. Returns the forward outputs, one row per example."""
+    count = len(run.graph.replicas)
+    batches = list(batches)
+    order = deal_batches(batches, count)
+    combined = _replica_collectors(run, order)
+    collectors = combined.collectors
+    for collector, examples in zip(collectors, order):
+        collector.sent(len(examples))   # the sources send on their own
+    for start, end in batches:
+        targets = _acked_by(order, end)
+        while any(c.acked < t for c, t in zip(collectors, targets)):
+            before = _progress(collectors)
+            run.advance()
+            _check_progress(collectors, before, targets, order,
+                            [len(examples) for examples in order], diagnose,
+                            ", from its on-board data source")
+        if on_batch(end, combined):
+            break
+    return combined.outputs
+
+
+def _acked_by(order, end: int):
+    """How many of each replica's examples come before the run's example
+    ``end``."""
+    return [bisect_left(examples, end) for examples in order]
+
+
+def _progress(collectors) -> int:
+    return sum(c.acks.received + c.forward.received for c in collectors)
+
+
+def _check_progress(collectors, before, targets, order, sent, diagnose,
+                    source: str) -> None:
+    """The collectors' errors, or a MachineError naming the first example
+    still unacked when nothing arrived since ``before``."""
+    for collector in collectors:
+        collector.check()
+    if _progress(collectors) != before:
+        return
+    count = len(collectors)
+    r = min((r for r in range(count) if collectors[r].acked < targets[r]),
+            key=lambda r: order[r][collectors[r].acked])
+    stuck = collectors[r]
+    reason = diagnose(stuck.acked, sent[r], r) \
+        if diagnose is not None else "the machine went quiet"
+    raise MachineError(
+        f"example {order[r][stuck.acked]} (replica {r}'s example "
+        f"{stuck.acked}{source}) was never acked after the machine went "
+        f"quiet ({sent[r]} sent to replica {r}, {stuck.acked} acked): "
+        f"{reason}")

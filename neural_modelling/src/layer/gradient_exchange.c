@@ -30,7 +30,11 @@ static void (*exchange_done)(void);
 
 /* This batch's progress */
 static bool own_done;        /* own sums final, start() was called        */
-static bool next_ready;      /* the next replica said it is ready         */
+/* The next replica said it is ready. Cleared when this batch's chain
+ * starts, not at the end: with on-board data sources a replica may start
+ * its next batch, and say it is ready again, before this one has all its
+ * totals. */
+static bool next_ready;
 static bool chain_sent;
 static bool forwarding;      /* partial sums go on as they arrive         */
 static uint32_t chain_in;    /* partial sums received from the previous   */
@@ -64,7 +68,6 @@ static bool is_last(void)
 static void finish(void)
 {
     own_done = false;
-    next_ready = false;
     chain_sent = false;
     forwarding = false;
     chain_in = 0;
@@ -125,6 +128,7 @@ static void progress(uint unused0, uint unused1)
     }
     if (next_ready && !chain_sent) {
         chain_sent = true;
+        next_ready = false;
         send_chain(0, 0);
     }
 }
@@ -156,6 +160,9 @@ bool gradient_exchange_receive(uint32_t key, uint32_t payload)
              * every value on as it arrives, else all at once later */
             forwarding = is_last() || next_ready;
             chain_sent = forwarding;
+            if (forwarding) {
+                next_ready = false;
+            }
         }
         sums[j] = weight_add_counting(sums[j], weight_from_bits(payload),
                 SATURATION_BACKWARD);

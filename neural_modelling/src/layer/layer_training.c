@@ -305,8 +305,11 @@ bool layer_training_receive(uint32_t key, uint32_t payload)
     if (gradient_exchange_active() && training.loss == LOSS_NONE) {
         const replica_params_t *replicas = gradient_exchange_params();
         if ((key & replicas->updated_in_mask) == replicas->updated_in_key) {
-            updated_tokens++;
-            layer_schedule(release_if_updated, 0);
+            /* one callback for the last token, not one per token: a wide
+             * next layer's tokens would overflow the task queue */
+            if (++updated_tokens == training.next_layer_cores) {
+                layer_schedule(release_if_updated, 0);
+            }
             return true;
         }
     }

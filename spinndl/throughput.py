@@ -27,7 +27,7 @@ from .packing import (
     OUTPUT_GATHERER_CORES_PER_BOARD, SPINN5_BUDGET, CapacityError,
     CoreBudget, LayerSpec, MachineTooSmallError, NetworkPlan, plan_network)
 from .wire_format import (
-    GRADIENT_GAP_US, NS_PER_CYCLE, PARTIAL_ERROR_EXTRA_CYCLES,
+    NS_PER_CYCLE, PARTIAL_ERROR_EXTRA_CYCLES, gradient_gaps_us,
     backward_gap_us, receive_ns, send_gap_us)
 
 OBJECTIVES = ("cores", "throughput")
@@ -166,22 +166,28 @@ def batch_end_seconds(plan: NetworkPlan, replicas: int,
                       optimizer_slots: int = 0,
                       costs: WorkCosts = FLOAT_COSTS) -> float:
     """The batch-end latency of training: each layer's update on its
-    busiest core (per parameter: the costs' update), with replicas after the
-    gradient exchange (gradient_exchange.c: pipelined, so about a core's
-    sums times GRADIENT_GAP_US). One copy updates layer after layer (a
-    layer sends the batch's last partial errors once updated); replicas
-    update every layer at once ("updated" tokens keep the acks honest),
-    so the slowest layer counts."""
+    busiest core (per parameter: the costs' update). Replicas each update
+    their segment (1/R of the parameters) between the gradient exchange's
+    two rounds of the ring (gradient_exchange.c: the sums of every segment
+    go round at once, one per sums gap, then the new weights, one per
+    weights gap). One copy updates layer after layer (a layer sends the
+    batch's last partial errors once updated); replicas update every layer
+    at once ("updated" tokens keep the acks honest), so the slowest layer
+    counts."""
     if not plan.training:
         return 0.0
     cycles = costs.update.get(optimizer_slots, costs.update[2])
+    sums_gap, weights_gap = gradient_gaps_us(replicas)
     per_layer = []
     for layer in plan.layers:
         k, n_inputs = layer.packing.atoms_per_core, layer.spec.n_inputs
         parameters = k * n_inputs + k
-        seconds = parameters * cycles * NS_PER_CYCLE * 1e-9
         if replicas > 1:
-            seconds += (parameters + replicas) * GRADIENT_GAP_US * 1e-6
+            segment = math.ceil(parameters / replicas)
+            seconds = (segment * cycles * NS_PER_CYCLE * 1e-9
+                       + segment * (sums_gap + weights_gap) * 1e-6)
+        else:
+            seconds = parameters * cycles * NS_PER_CYCLE * 1e-9
         per_layer.append(seconds)
     return max(per_layer) if replicas > 1 else sum(per_layer)
 

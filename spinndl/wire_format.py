@@ -11,7 +11,7 @@ board see the same bits.
 import math
 from dataclasses import astuple, dataclass
 from enum import IntEnum
-from typing import List, Sequence
+from typing import List, Sequence, Tuple
 
 import numpy as np
 
@@ -48,22 +48,17 @@ REDUCTION_PARAMS_WORDS = 9
 #: One packet per example from each first-layer core when its backward pass
 #: (and any update) is done (training).
 ACK_PARTITION = "ack"
-#: Training with replicas (docs/training.md, "Replicas"): each core's
-#: gradient sums to the same slice of the next replica, "ready" back to the
-#: previous one, and the last replica's totals to every other replica.
+#: Training with replicas (docs/training.md, "Replicas"): the cores of a
+#: slice form a ring of replicas r -> r + 1 (mod R); on the chain partition
+#: go the gradient sums of a segment towards its owner (keys base + j) and
+#: then the owner's new weights (keys base + n_values + j); "ready" goes
+#: back to r - 1.
 GRADIENT_CHAIN_PARTITION = "gradient_chain"
 GRADIENT_READY_PARTITION = "gradient_ready"
-GRADIENT_TOTAL_PARTITION = "gradient_total"
-GRADIENT_PARTITIONS = (GRADIENT_CHAIN_PARTITION, GRADIENT_READY_PARTITION,
-                       GRADIENT_TOTAL_PARTITION)
+GRADIENT_PARTITIONS = (GRADIENT_CHAIN_PARTITION, GRADIENT_READY_PARTITION)
 #: Training with replicas: every core of a layer to every core of the
 #: previous one, once it and every layer after it have updated.
 UPDATED_PARTITION = "updated"
-#: Microseconds between two gradient values a core sends: a receiving
-#: core files each (interrupt, key match, float add, and in the middle of
-#: the chain the send on: ~1.8 us) while the totals of earlier values may
-#: arrive too (~1.3 us each).
-GRADIENT_GAP_US = 4
 
 
 def backward_partition(target_slice: int) -> str:
@@ -168,6 +163,15 @@ def float_bits(value: float) -> int:
     return int(np.array([value], dtype="<f4").view("<u4")[0])
 
 
+def shard_bounds(n_values: int, n_replicas: int, replica: int
+                 ) -> Tuple[int, int]:
+    """(first, count) of the segment of a core's n_values parameters that
+    replica ``replica`` of ``n_replicas`` updates: near-equal contiguous
+    segments in replica order, together all the parameters."""
+    first = replica * n_values // n_replicas
+    return first, (replica + 1) * n_values // n_replicas - first
+
+
 @dataclass(frozen=True)
 class ReplicaParams:
     """The REPLICAS region (training with replicas > 1)."""
@@ -176,19 +180,23 @@ class ReplicaParams:
     n_values: int
     chain_key: int
     ready_key: int
-    total_key: int
     chain_in_key: int
     chain_in_mask: int
     ready_in_key: int
     ready_in_mask: int
-    total_in_key: int
-    total_in_mask: int
-    gap_us: int
+    own_first: int
+    own_count: int
+    start_first: int
+    start_count: int
+    next_first: int
+    next_count: int
+    sums_gap_us: int
+    weights_gap_us: int
     updated_key: int
     updated_in_key: int
     updated_in_mask: int
 
-    N_WORDS = 16
+    N_WORDS = 20
 
     def encode(self) -> np.ndarray:
         return np.array(astuple(self), dtype=np.uint32)
@@ -393,6 +401,30 @@ def backward_gap_us(sending_cores: int, target_slices: int) -> int:
     return max(1, math.ceil(
         sending_cores * receive_ns(sending_cores, partial_error=True)
         / (1000 * TRAINING_RECEIVE_SHARE * max(1, target_slices))))
+
+
+#: The share of a core's time the gradient exchange's packets may take: at
+#: a batch end a core has little else to do (its next batch waits for the
+#: exchange), but it sends its own segments meanwhile.
+EXCHANGE_RECEIVE_SHARE = 0.7
+#: spin1_send_mc_packet (WORK_CYCLES_PACKET_SEND): the exchange passes most
+#: of what it receives on.
+SEND_CYCLES = 121
+
+
+def gradient_gaps_us(n_replicas: int) -> Tuple[int, int]:
+    """(sums, weights): microseconds after each gradient sum a core starts
+    and after each new weight of its own segment. All segments go round the
+    ring at once, so each link carries up to R - 1 streams at a time (every
+    segment but the one its sender owns, or starts); a receiver files each
+    packet and passes most on (a sum: the add too)."""
+    streams = max(1, n_replicas - 1)
+
+    def gap(cycles):
+        return max(1, math.ceil(streams * cycles * NS_PER_CYCLE
+                                / (1000 * EXCHANGE_RECEIVE_SHARE)))
+    return (gap(RECEIVE_CYCLES + PARTIAL_ERROR_EXTRA_CYCLES + SEND_CYCLES),
+            gap(RECEIVE_CYCLES + SEND_CYCLES))
 
 
 @dataclass(frozen=True)

@@ -193,6 +193,7 @@ def test_pacing_costs_are_the_cost_tables():
     assert wire_format.KEY_INDEXED_CYCLES == table["WORK_KEY_INDEXED"]
     assert wire_format.PARTIAL_ERROR_EXTRA_CYCLES == \
         table["WORK_PARTIAL_ERROR_FILED"]
+    assert wire_format.SEND_CYCLES == fixed["WORK_CYCLES_PACKET_SEND"]
 
 
 def test_send_gaps_keep_receivers_under_their_share():
@@ -249,3 +250,43 @@ def test_evenly_spaced_key_tables():
     # a search costs more than indexing for any table of 2+ senders
     from spinndl.wire_format import receive_ns
     assert receive_ns(2) < receive_ns(2, evenly_spaced=False)
+
+
+# --- the replicas' gradient exchange ----------------------------------------------
+
+
+@PROPERTY
+@given(st.integers(0, 20000), st.integers(2, 64))
+def test_shard_bounds_cut_a_core_s_parameters_into_near_equal_segments(
+        n_values, replicas):
+    """Every parameter is updated by exactly one replica (segments in
+    replica order, contiguous, together all of them), and no replica gets
+    more than one parameter over another's share."""
+    from spinndl.wire_format import shard_bounds
+    segments = [shard_bounds(n_values, replicas, r) for r in range(replicas)]
+    assert segments[0][0] == 0
+    for (first, count), (after, _) in zip(segments, segments[1:]):
+        assert first + count == after
+    assert sum(count for _, count in segments) == n_values
+    counts = [count for _, count in segments]
+    assert max(counts) - min(counts) <= 1
+
+
+def test_gradient_gaps_keep_the_ring_s_receivers_under_their_share():
+    """Each link of the ring carries up to R - 1 segments' streams at once,
+    one value per gap each; a receiver files a sum (with its add) or a
+    weight and passes it on."""
+    from spinndl.wire_format import (
+        EXCHANGE_RECEIVE_SHARE, NS_PER_CYCLE, PARTIAL_ERROR_EXTRA_CYCLES,
+        RECEIVE_CYCLES, SEND_CYCLES, gradient_gaps_us)
+    sum_ns = (RECEIVE_CYCLES + PARTIAL_ERROR_EXTRA_CYCLES + SEND_CYCLES) \
+        * NS_PER_CYCLE
+    weight_ns = (RECEIVE_CYCLES + SEND_CYCLES) * NS_PER_CYCLE
+    for replicas in (2, 3, 5, 8, 32):
+        sums_gap, weights_gap = gradient_gaps_us(replicas)
+        streams = replicas - 1
+        assert streams * sum_ns / (sums_gap * 1000) <= EXCHANGE_RECEIVE_SHARE
+        assert streams * weight_ns / (weights_gap * 1000) <= \
+            EXCHANGE_RECEIVE_SHARE
+    # more replicas, more streams per link: the gaps widen
+    assert gradient_gaps_us(8)[0] > gradient_gaps_us(2)[0]

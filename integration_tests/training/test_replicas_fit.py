@@ -55,6 +55,9 @@ def test_fixed_point_replicas_train_the_one_copy_bits_and_report_its_loss():
     # Fixed-point adds are exact, so combining the replicas' gradient sums
     # in another order gives the same sums: the weights are the one copy's
     # bits, and the loss (decoded from the replicas' outputs) its numbers.
+    # Each replica updates only its segment of every core's parameters,
+    # with its own part of Adam's state: fit reads each segment's state
+    # from its owner, which must give the one copy's m and v bits.
     x = examples(6, 24, seed=3)
     y = targets("categorical_crossentropy", 4, 24, seed=3)
     runs = []
@@ -67,10 +70,46 @@ def test_fixed_point_replicas_train_the_one_copy_bits_and_report_its_loss():
         history = model.fit(x, y, batch_size=6, epochs=2, shuffle=False,
                             verbose=0)
         assert model.last_run.drops == 0
-        runs.append((model.get_weights(), history.history["loss"]))
-    (one_copy, one_loss), (replicated, replicated_loss) = runs
+        slots = [array for layer in model.layers for slot in
+                 model._optimizer_state.slots.get(layer.name, [])
+                 for array in slot]
+        runs.append((model.get_weights(), history.history["loss"], slots))
+    (one_copy, one_loss, one_slots), (replicated, replicated_loss,
+                                      replicated_slots) = runs
     for ours, alone in zip(replicated, one_copy):
+        np.testing.assert_array_equal(ours.view(np.uint32),
+                                      alone.view(np.uint32))
+    # Adam's m and v of both layers' kernels and biases
+    assert len(one_slots) == len(replicated_slots) == 8
+    for ours, alone in zip(replicated_slots, one_slots):
+        assert np.any(alone != 0)
         np.testing.assert_array_equal(ours.view(np.uint32),
                                       alone.view(np.uint32))
     assert replicated_loss == one_loss
     assert 0.5 < one_loss[0] < 3.0      # a cross-entropy of 4 classes
+
+
+def test_more_replicas_than_a_core_s_parameters():
+    """A 1-input, 1-unit output core has 2 parameters, so of 3 replicas one
+    owns no segment of it (wire_format.shard_bounds): it still takes part
+    in the ring and ends with the others' weights; with momentum, each
+    owner's state is the one read back."""
+    optimizer = optimizers.SGD(learning_rate=0.1, momentum=0.9)
+    x = examples(3, 24, seed=4)
+    y = targets("mean_squared_error", 1, 24, seed=4)
+    runs = []
+    for replicas in (None, 3):
+        base = mlp(3, 1, 1, seed=7, hidden="tanh", output="linear")
+        model = Model(list(base.layers), replicas=replicas)
+        model.compile("mean_squared_error", optimizer)
+        model.fit(x, y, batch_size=6, epochs=2, shuffle=False, verbose=0)
+        assert model.last_run.drops == 0
+        slots = [array for layer in model.layers for slot in
+                 model._optimizer_state.slots.get(layer.name, [])
+                 for array in slot]
+        runs.append((model.get_weights(), slots))
+    (alone, alone_slots), (ours, our_slots) = runs
+    assert len(our_slots) == len(alone_slots) == 4
+    for mine, theirs in zip(ours + our_slots, alone + alone_slots):
+        np.testing.assert_allclose(mine, theirs, rtol=0, atol=TOLERANCE)
+    assert max(float(np.max(np.abs(s))) for s in our_slots) > 100 * TOLERANCE

@@ -497,7 +497,7 @@ class Calibration:
                                            rtol=1e-4, atol=1e-6)
             self._run(f"update {name}", "parameter",
                       [("optimizer_update",
-                        (pt, powers, pw, pg, ps, n, examples))], check)
+                        (pt, powers, pw, pg, ps, n, n, examples))], check)
 
     @staticmethod
     def _sender_keys(n_entries: int, evenly_spaced: bool = True) -> list:

@@ -226,7 +226,7 @@ class FixedCalibration(Calibration):
                 np.testing.assert_array_equal(self._get(pw, n), want)
             self._run(f"update {name}", "parameter",
                       [("optimizer_update",
-                        (pt, powers, pw, pg, ps, n, examples))], check)
+                        (pt, powers, pw, pg, ps, n, n, examples))], check)
 
     def packet_filing(self):
         streams = self._streams(8, 4)

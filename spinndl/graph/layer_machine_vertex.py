@@ -24,8 +24,8 @@ from ..packing import (
     training_neighbour_tables_bytes)
 from ..wire_format import (
     ACK_PARTITION, BACKWARD_PARTITION_PREFIX, BYTES_PER_WORD,
-    FORWARD_PARTITION, GRADIENT_CHAIN_PARTITION, GRADIENT_GAP_US,
-    GRADIENT_READY_PARTITION, GRADIENT_TOTAL_PARTITION, UPDATED_PARTITION,
+    FORWARD_PARTITION, GRADIENT_CHAIN_PARTITION,
+    GRADIENT_READY_PARTITION, UPDATED_PARTITION,
     ReplicaParams, KEYS_PER_VALUE, LABELS_PARTITION,
     REDUCE_PARTITION, REDUCE_TOTAL_PARTITION, REDUCTION_PARAMS_WORDS,
     PARAMS_REGION_BYTES, SATURATION_COUNTERS, SOFTMAX_KEYS_PER_CORE,
@@ -33,7 +33,8 @@ from ..wire_format import (
     BackwardTarget, KeyTableEntry, LayerParams, Loss, Region, TrainingParams,
     backward_partition, backward_target_slice, backward_targets_bytes,
     encode_backward_targets, encode_key_table, key_table_bytes,
-    backward_gap_us, send_gap_us, send_phase_us)
+    backward_gap_us, gradient_gaps_us, send_gap_us, send_phase_us,
+    shard_bounds)
 from .connectivity import Link
 
 
@@ -170,11 +171,14 @@ class LayerMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
         if partition_id in (ACK_PARTITION, GRADIENT_READY_PARTITION,
                             UPDATED_PARTITION):
             return 1
-        if partition_id in (REDUCE_PARTITION, REDUCE_TOTAL_PARTITION,
-                            GRADIENT_CHAIN_PARTITION,
-                            GRADIENT_TOTAL_PARTITION):
+        if partition_id in (REDUCE_PARTITION, REDUCE_TOTAL_PARTITION):
             # one key per parameter
             return self.app_vertex.parameter_count(self.vertex_slice)
+        if partition_id == GRADIENT_CHAIN_PARTITION:
+            # one per parameter's gradient sum, one per its new weight,
+            # and "go"
+            return 2 * self.app_vertex.parameter_count(self.vertex_slice) \
+                + 1
         if partition_id.startswith(BACKWARD_PARTITION_PREFIX):
             # partial errors for each value of the target slice, per example slot
             previous = self.app_vertex.previous
@@ -309,44 +313,50 @@ class LayerMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
 
     def replica_params(self) -> ReplicaParams:
         """REPLICAS: the keys of this core's gradient exchange with the
-        cores of its slice in the other replicas (unused ones 0)."""
+        cores of its slice in the other replicas (a ring), and the segments
+        of its parameters it deals with."""
         vertex = self.app_vertex
         peers = vertex.replica_peers
-        replica, last = vertex.replica_index, len(peers) - 1
+        replica, count = vertex.replica_index, len(peers)
         position = self._slice_position()
         routing_infos = FecDataView.get_routing_infos()
+        n_values = vertex.parameter_count(self.vertex_slice)
 
         def own(partition):
             return routing_infos.get_info_from(self, partition).key
 
         def peer(index, partition):
-            core = peers[index].machine_vertices_in_slice_order()[position]
+            core = peers[index % count].machine_vertices_in_slice_order()[
+                position]
             info = routing_infos.get_info_from(core, partition)
             return info.key, info.mask
 
-        chain_in = peer(replica - 1, GRADIENT_CHAIN_PARTITION) \
-            if replica > 0 else (0, 0)
+        def segment(index):
+            return shard_bounds(n_values, count, index % count)
+
+        chain_in = peer(replica - 1, GRADIENT_CHAIN_PARTITION)
+        # "ready" goes from the last replica towards replica 0
         ready_in = peer(replica + 1, GRADIENT_READY_PARTITION) \
-            if replica < last else (0, 0)
-        total_in = peer(last, GRADIENT_TOTAL_PARTITION) \
-            if replica < last else (0, 0)
+            if replica + 1 < count else (0, 0)
         # tokens from every core of the next layer: its app-level key
         updated_in = (0, 0)
         if vertex.next is not None:
             info = routing_infos.get_info_from(vertex.next,
                                                UPDATED_PARTITION)
             updated_in = (info.key, info.mask)
+        sums_gap, weights_gap = gradient_gaps_us(count)
         return ReplicaParams(
-            n_replicas=len(peers), replica=replica,
-            n_values=vertex.parameter_count(self.vertex_slice),
-            chain_key=own(GRADIENT_CHAIN_PARTITION) if replica < last else 0,
-            ready_key=own(GRADIENT_READY_PARTITION) if replica > 0 else 0,
-            total_key=own(GRADIENT_TOTAL_PARTITION) if replica == last
-            else 0,
+            n_replicas=count, replica=replica, n_values=n_values,
+            chain_key=own(GRADIENT_CHAIN_PARTITION),
+            ready_key=own(GRADIENT_READY_PARTITION) if replica else 0,
             chain_in_key=chain_in[0], chain_in_mask=chain_in[1],
             ready_in_key=ready_in[0], ready_in_mask=ready_in[1],
-            total_in_key=total_in[0], total_in_mask=total_in[1],
-            gap_us=GRADIENT_GAP_US,
+            own_first=segment(replica)[0], own_count=segment(replica)[1],
+            start_first=segment(replica - 1)[0],
+            start_count=segment(replica - 1)[1],
+            next_first=segment(replica + 1)[0],
+            next_count=segment(replica + 1)[1],
+            sums_gap_us=sums_gap, weights_gap_us=weights_gap,
             updated_key=(0 if vertex.previous is None
                          else own(UPDATED_PARTITION)),
             updated_in_key=updated_in[0], updated_in_mask=updated_in[1])

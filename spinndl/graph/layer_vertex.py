@@ -17,7 +17,7 @@ from ..numerics import FLOAT
 from ..packing import CoreBudget, CoreCost
 from ..wire_format import (
     ACK_PARTITION, BYTES_PER_WORD, FORWARD_PARTITION, KEYS_PER_VALUE,
-    LABELS_PARTITION, Region)
+    LABELS_PARTITION, Region, shard_bounds)
 from .connectivity import Connectivity, Link
 from .layer_splitter import LayerSplitter
 
@@ -306,8 +306,9 @@ class LayerVertex(ApplicationVertex, HasCustomAtomKeyMap):
              for mv in cores], current)
         slots = []
         if optimizer_slots:
-            states = [(mv.vertex_slice, read_region(mv, Region.OPTIMIZER))
-                      for mv in cores]
+            states = [(mv.vertex_slice, self._optimizer_state(
+                read_region, position, mv)) for position, mv in
+                enumerate(cores)]
             for index in range(optimizer_slots):
                 blocks = []
                 for vertex_slice, state in states:
@@ -319,3 +320,22 @@ class LayerVertex(ApplicationVertex, HasCustomAtomKeyMap):
                 slots.append(self.arrays_from_cores(
                     blocks, [np.zeros_like(w) for w in current]))
         return weights, slots
+
+    def _optimizer_state(self, read_region, position: int,
+                         core: MachineVertex) -> bytes:
+        """The OPTIMIZER region of the core at ``position``; with replicas
+        each segment's slots as its owner left them (a replica updates
+        only its own segment, docs/training.md "Replicas")."""
+        state = read_region(core, Region.OPTIMIZER)
+        peers = self.replica_peers
+        if len(peers) < 2:
+            return state
+        n = self.parameter_count(core.vertex_slice)
+        words = np.frombuffer(state, dtype="<u4").reshape(-1, n).copy()
+        for index, peer in enumerate(peers):
+            first, count = shard_bounds(n, len(peers), index)
+            theirs = np.frombuffer(read_region(
+                peer.machine_vertices_in_slice_order()[position],
+                Region.OPTIMIZER), dtype="<u4").reshape(-1, n)
+            words[:, first:first + count] = theirs[:, first:first + count]
+        return words.tobytes()

@@ -24,7 +24,7 @@ from ..throughput import (
     work_costs)
 from ..wire_format import (
     ACK_PARTITION, FORWARD_PARTITION, GRADIENT_CHAIN_PARTITION,
-    GRADIENT_READY_PARTITION, GRADIENT_TOTAL_PARTITION, KEYS_PER_VALUE,
+    GRADIENT_READY_PARTITION, KEYS_PER_VALUE,
     UPDATED_PARTITION,
     LABELS_PARTITION, REDUCE_PARTITION, REDUCE_TOTAL_PARTITION,
     SOFTMAX_PARTITION, backward_partition, label_keys)
@@ -363,19 +363,18 @@ class NetworkGraph:
 
     def _add_gradient_exchange(self, session) -> None:
         """Training replicas combine their gradient sums at every batch
-        end: each layer's vertex of replica r sends its sums on to replica
-        r + 1 and "ready" back to r - 1; the last replica sends the totals
-        to all others (docs/training.md, "Replicas")."""
+        end round a ring: each layer's vertex of replica r sends sums and
+        new weights on to replica r + 1 (mod R), and "ready" back to r - 1
+        (r > 0; docs/training.md, "Replicas")."""
         for position in range(len(self.layer_vertices_of(0))):
             peers = [replica.layer_vertices[position]
                      for replica in self.replicas]
             for index, vertex in enumerate(peers):
                 vertex.replica_index, vertex.replica_peers = index, peers
-            for before, after in zip(peers, peers[1:]):
+            for before, after in zip(peers, peers[1:] + peers[:1]):
                 session.add_edge(before, after, GRADIENT_CHAIN_PARTITION)
+            for before, after in zip(peers, peers[1:]):
                 session.add_edge(after, before, GRADIENT_READY_PARTITION)
-            for vertex in peers[:-1]:
-                session.add_edge(peers[-1], vertex, GRADIENT_TOTAL_PARTITION)
         for replica in self.replicas:
             for vertex in replica.layer_vertices[1:]:
                 session.add_edge(vertex, vertex.previous, UPDATED_PARTITION)

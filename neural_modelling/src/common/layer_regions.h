@@ -122,23 +122,35 @@ typedef struct {
 } training_params_t;
 
 /* The gradient exchange of one core with the cores holding the same slice
- * in the other replicas (layer/gradient_exchange.h): partial sums go along
- * the chain of replicas 0 -> 1 -> ... -> R-1, the last one multicasts the
- * totals back. Value j of a stream has key base + j. */
+ * in the other replicas (layer/gradient_exchange.h), a ring
+ * 0 -> 1 -> ... -> R-1 -> 0. The n_values parameters are cut into R
+ * segments; replica s owns segment s (wire_format.shard_bounds). Segment s's
+ * gradient sums go round the ring from replica s + 1 to its owner, each
+ * replica adding its own; the owner updates the segment and its new
+ * weights go round the ring from it to replica s - 1. On the chain
+ * partition value j of the sums has key base + j, the new weight j key
+ * base + n_values + j. */
 typedef struct {
     uint32_t n_replicas;
     uint32_t replica;       /* this core's replica, 0 .. n_replicas - 1      */
     uint32_t n_values;      /* gradient sums exchanged (the kind's)          */
-    uint32_t chain_key;     /* partial sums to the next replica (not last)   */
-    uint32_t ready_key;     /* "send me your sums" to the previous (not 0)   */
-    uint32_t total_key;     /* the last replica's totals to all the others   */
-    uint32_t chain_in_key;  /* partial sums from the previous replica        */
+    uint32_t chain_key;     /* sums and weights to the next replica          */
+    uint32_t ready_key;     /* "send me your sums" to the previous replica   */
+    uint32_t chain_in_key;  /* sums and weights from the previous replica    */
     uint32_t chain_in_mask;
     uint32_t ready_in_key;  /* the next replica is ready                     */
     uint32_t ready_in_mask;
-    uint32_t total_in_key;  /* totals from the last replica                  */
-    uint32_t total_in_mask;
-    uint32_t gap_us;        /* pause after each value sent                   */
+    /* The segments this core deals with: its own (it updates it), the one
+     * it starts (the previous replica's: only its own sums so far) and the
+     * next replica's (whose weights end here) */
+    uint32_t own_first;
+    uint32_t own_count;
+    uint32_t start_first;
+    uint32_t start_count;
+    uint32_t next_first;
+    uint32_t next_count;
+    uint32_t sums_gap_us;     /* pause after each sum this core starts      */
+    uint32_t weights_gap_us;  /* pause after each weight of its own segment */
     /* Every layer updates at once; the first layer acks the batch's last
      * example once every layer has: a core tells the layer before (not
      * the first layer) when it and every core after it are updated. */

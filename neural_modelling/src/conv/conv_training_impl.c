@@ -52,11 +52,22 @@ value_t *kind_shared_gradients(uint32_t *n_values)
     return gradient_sums;
 }
 
-void kind_update(uint32_t batch_examples)
+void kind_update(uint32_t batch_examples, uint32_t first, uint32_t count)
 {
-    optimizer_update(training, &powers, conv.parameters, gradient_sums,
-            optimizer_state, conv.n_parameters, batch_examples);
+    optimizer_update(training, &powers, conv.parameters + first,
+            gradient_sums + first,
+            optimizer_state == NULL ? NULL : optimizer_state + first,
+            conv.n_parameters, count, batch_examples);
+}
+
+void kind_store_parameters(void)
+{
     spin1_memcpy(conv.sdram_weights, conv.parameters,
             conv.n_parameters * sizeof(value_t));
     work_add(WORK_SDRAM_WORD, conv.n_parameters);
+}
+
+uint32_t kind_parameter_count(void)
+{
+    return conv.n_parameters;
 }

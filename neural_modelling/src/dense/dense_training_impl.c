@@ -40,13 +40,24 @@ void kind_backward(const value_t *x, const value_t *delta,
             dense.n_inputs);
 }
 
-void kind_update(uint32_t batch_examples)
+void kind_update(uint32_t batch_examples, uint32_t first, uint32_t count)
 {
-    optimizer_update(training, &powers, dense.parameters, gradient_sums,
-            optimizer_state, dense.n_parameters, batch_examples);
+    optimizer_update(training, &powers, dense.parameters + first,
+            gradient_sums + first,
+            optimizer_state == NULL ? NULL : optimizer_state + first,
+            dense.n_parameters, count, batch_examples);
+}
+
+void kind_store_parameters(void)
+{
     spin1_memcpy(dense.sdram_weights, dense.parameters,
             dense.n_parameters * sizeof(weight_t));
     work_add(WORK_SDRAM_WORD, dense.n_parameters);
+}
+
+uint32_t kind_parameter_count(void)
+{
+    return dense.n_parameters;
 }
 
 value_t *kind_shared_gradients(uint32_t *n)
@@ -59,4 +70,10 @@ weight_t *kind_gradient_sums(uint32_t *n_values)
 {
     *n_values = dense.n_parameters;
     return gradient_sums;
+}
+
+weight_t *kind_parameters(uint32_t *n_values)
+{
+    *n_values = dense.n_parameters;
+    return dense.parameters;
 }

@@ -1,9 +1,11 @@
 /*
  * The gradient exchange between replicas (gradient_exchange.h). The
- * receive side runs in the packet callback: chain values are added to the
- * core's own sums (they only come once this core said it is ready, so no
- * backward step is still adding to them), totals replace them. Sends run
- * in queued callbacks, paced for the one core that receives them.
+ * receive side runs in the packet callback: a sum is added to the core's
+ * own (sums only come once this core said it is ready, so no backward step
+ * still adds to them) and passed on unless this core owns it; a weight is
+ * taken and passed on unless the next replica owns it. Sends of whole
+ * segments run in queued callbacks, paced for the one core that receives
+ * them.
  */
 #include <debug.h>
 #include <spin1_api.h>
@@ -25,20 +27,29 @@ static inline weight_t weight_from_bits(uint32_t bits)
 static replica_params_t params;
 static bool active;
 static weight_t *sums;
-static uint32_t n_sums;
+static uint32_t *weight_words;     /* the kind's parameters, as words      */
+static uint32_t n_values;
+static uint32_t weights_expected;  /* all but the own segment              */
+static void (*update_own)(uint32_t first, uint32_t count);
 static void (*exchange_done)(void);
 
-/* This batch's progress */
+/* This batch's progress. The exchange starts once every replica's sums are
+ * final: "ready" goes from the last replica towards replica 0, each
+ * passing it on once its own sums are final too; replica 0 then sends
+ * "go" round the ring, and every replica starts its segment. So every
+ * replica passes sums on as they arrive. */
+static uint32_t round;       /* exchanges finished (the tokens' payload)  */
 static bool own_done;        /* own sums final, start() was called        */
-/* The next replica said it is ready. Cleared when this batch's chain
- * starts, not at the end: with on-board data sources a replica may start
- * its next batch, and say it is ready again, before this one has all its
- * totals. */
-static bool next_ready;
-static bool chain_sent;
-static bool forwarding;      /* partial sums go on as they arrive         */
-static uint32_t chain_in;    /* partial sums received from the previous   */
-static uint32_t totals_in;   /* totals received from the last replica     */
+/* The replicas after this one are ready. Consumed when this core says it
+ * is ready, not cleared at the end: the next replica may finish its batch,
+ * start the next one and say it is ready again before this one has all
+ * its new weights. */
+static bool after_ready;
+static bool ready_sent;
+static bool going;           /* "go" came (or a sum did: it follows go)   */
+static bool weights_sent;    /* own segment updated, its weights sent     */
+static uint32_t owned_in;    /* of which the own segment's                */
+static uint32_t weights_in;
 
 bool gradient_exchange_active(void)
 {
@@ -60,87 +71,147 @@ uint32_t gradient_exchange_replicas(void)
     return active ? params.n_replicas : 1;
 }
 
+static inline bool in_segment(uint32_t j, uint32_t first, uint32_t count)
+{
+    return j - first < count;    /* unsigned: j below first wraps */
+}
+
+static inline bool owned(uint32_t j)
+{
+    return in_segment(j, params.own_first, params.own_count);
+}
+
+static void finish(void)
+{
+    /* the other segments' sums went on; the own ones were zeroed by the
+     * update */
+    for (uint32_t j = 0; j < n_values; j++) {
+        if (!owned(j)) {
+            sums[j] = WEIGHT_ZERO;
+        }
+    }
+    work_add(WORK_VALUE_CLEARED, n_values - params.own_count);
+    round++;
+    own_done = false;
+    ready_sent = false;
+    going = false;
+    weights_sent = false;
+    owned_in = 0;
+    weights_in = 0;
+    exchange_done();
+}
+
+static void finish_if_complete(uint unused0, uint unused1)
+{
+    use(unused0);
+    use(unused1);
+    if (weights_sent && weights_in == weights_expected) {
+        finish();
+    }
+}
+
+/* The own segment's totals are in: update it, send its new weights. */
+static void update_share(uint unused0, uint unused1)
+{
+    use(unused0);
+    use(unused1);
+    update_own(params.own_first, params.own_count);
+    uint32_t base = params.chain_key + n_values;
+    for (uint32_t j = params.own_first;
+            j < params.own_first + params.own_count; j++) {
+        send_word(base + j, weight_words[j]);
+        spin1_delay_us(params.weights_gap_us);
+    }
+    weights_sent = true;
+    finish_if_complete(0, 0);
+}
+
 static bool is_last(void)
 {
     return params.replica + 1 == params.n_replicas;
 }
 
-static void finish(void)
-{
-    own_done = false;
-    chain_sent = false;
-    forwarding = false;
-    chain_in = 0;
-    totals_in = 0;
-    exchange_done();
-}
-
-static void finish_callback(uint unused0, uint unused1)
+/* The own sums of the segment this core starts, to the next replica. */
+static void send_start_segment(uint unused0, uint unused1)
 {
     use(unused0);
     use(unused1);
-    finish();
-}
-
-/* The sums' words, key base_key + j, gap_us after each. */
-static void send_sums(uint32_t base_key)
-{
     const uint32_t *words = (const uint32_t *) sums;
-    for (uint32_t j = 0; j < n_sums; j++) {
-        send_word(base_key + j, words[j]);
-        spin1_delay_us(params.gap_us);
+    for (uint32_t j = params.start_first;
+            j < params.start_first + params.start_count; j++) {
+        send_word(params.chain_key + j, words[j]);
+        spin1_delay_us(params.sums_gap_us);
     }
 }
 
-static void send_totals(uint unused0, uint unused1)
+/* Every replica is ready: "go" on round the ring (it ends before replica
+ * 0, where it began), then this core's segment. */
+static void go(void)
+{
+    going = true;
+    if (!is_last()) {
+        send_word(params.chain_key + 2 * n_values, round);
+    }
+    layer_schedule(send_start_segment, 0);
+}
+
+/* Ready once the own sums are final and, but on the last replica, every
+ * replica after this one is. */
+static void say_ready_if_ready(uint unused0, uint unused1)
 {
     use(unused0);
     use(unused1);
-    send_sums(params.total_key);
-    finish();
-}
-
-static void send_chain(uint unused0, uint unused1)
-{
-    use(unused0);
-    use(unused1);
-    send_sums(params.chain_key);
-}
-
-/* Whatever can go next, from a queued callback. */
-static void progress(uint unused0, uint unused1)
-{
-    use(unused0);
-    use(unused1);
-    if (!own_done) {
+    if (!own_done || ready_sent || !(is_last() || after_ready)) {
         return;
     }
-    bool have_previous = params.replica == 0 || chain_in == n_sums;
-    if (!have_previous) {
-        return;
-    }
-    if (is_last()) {
-        if (!chain_sent) {
-            chain_sent = true;
-            send_totals(0, 0);
-        }
-        return;
-    }
-    if (next_ready && !chain_sent) {
-        chain_sent = true;
-        next_ready = false;
-        send_chain(0, 0);
-    }
-}
-
-void gradient_exchange_start(void (*done)(void))
-{
-    exchange_done = done;
-    own_done = true;
+    ready_sent = true;
+    after_ready = false;
     if (params.replica > 0) {
         send_word(params.ready_key, 0);
+    } else {
+        go();
     }
-    progress(0, 0);
+}
+
+void gradient_exchange_start(void (*update)(uint32_t first, uint32_t count),
+                             void (*done)(void))
+{
+    update_own = update;
+    exchange_done = done;
+    own_done = true;
+    if (params.own_count == 0) {
+        /* fewer parameters than replicas: nothing of its own comes */
+        layer_schedule(update_share, 0);
+    }
+    say_ready_if_ready(0, 0);
+}
+
+static void receive_sum(uint32_t j, uint32_t payload)
+{
+    if (!going) {
+        go();     /* a sum overtook "go": every replica is ready */
+    }
+    sums[j] = weight_add_counting(sums[j], weight_from_bits(payload),
+            SATURATION_BACKWARD);
+    work_add(NUMERIC_WORK(PARTIAL_ERROR_FILED), 1);
+    if (owned(j)) {
+        if (++owned_in == params.own_count) {
+            layer_schedule(update_share, 0);
+        }
+    } else {
+        send_word(params.chain_key + j, ((const uint32_t *) sums)[j]);
+    }
+}
+
+static void receive_weight(uint32_t j, uint32_t payload)
+{
+    weight_words[j] = payload;
+    if (!in_segment(j, params.next_first, params.next_count)) {
+        send_word(params.chain_key + n_values + j, payload);
+    }
+    if (++weights_in == weights_expected) {
+        layer_schedule(finish_if_complete, 0);
+    }
 }
 
 bool gradient_exchange_receive(uint32_t key, uint32_t payload)
@@ -148,65 +219,43 @@ bool gradient_exchange_receive(uint32_t key, uint32_t payload)
     if (!active) {
         return false;
     }
-    if (params.replica > 0 && (key & params.chain_in_mask)
-            == params.chain_in_key) {
+    if ((key & params.chain_in_mask) == params.chain_in_key) {
         uint32_t j = key & ~params.chain_in_mask;
-        if (j >= n_sums) {
-            log_error("gradient sum %u of %u", j, n_sums);
-            rt_error(RTE_SWERR);
-        }
-        if (chain_in == 0) {
-            /* the next replica is ready (the last has no next): pass
-             * every value on as it arrives, else all at once later */
-            forwarding = is_last() || next_ready;
-            chain_sent = forwarding;
-            if (forwarding) {
-                next_ready = false;
-            }
-        }
-        sums[j] = weight_add_counting(sums[j], weight_from_bits(payload),
-                SATURATION_BACKWARD);
         work_add(WORK_PACKET_FILED, 1);
-        work_add(WORK_PARTIAL_ERROR_FILED, 1);
-        if (forwarding) {
-            send_word((is_last() ? params.total_key : params.chain_key)
-                    + j, ((const uint32_t *) sums)[j]);
-        }
-        if (++chain_in == n_sums) {
-            if (is_last()) {
-                layer_schedule(finish_callback, 0);
-            } else if (!forwarding) {
-                layer_schedule(progress, 0);
+        if (j < n_values) {
+            receive_sum(j, payload);
+        } else if (j < 2 * n_values) {
+            receive_weight(j - n_values, payload);
+        } else if (j == 2 * n_values) {
+            /* "go" of this round (a sum that overtook it went already) */
+            if (payload == round && !going) {
+                go();
             }
+        } else {
+            log_error("gradient exchange value %u of 2 x %u", j, n_values);
+            rt_error(RTE_SWERR);
         }
         return true;
     }
     if (!is_last() && (key & params.ready_in_mask) == params.ready_in_key) {
-        next_ready = true;
+        after_ready = true;
         work_add(WORK_PACKET_FILED, 1);
-        layer_schedule(progress, 0);
-        return true;
-    }
-    if (!is_last() && (key & params.total_in_mask) == params.total_in_key) {
-        uint32_t j = key & ~params.total_in_mask;
-        if (j >= n_sums) {
-            log_error("gradient total %u of %u", j, n_sums);
-            rt_error(RTE_SWERR);
-        }
-        ((uint32_t *) sums)[j] = payload;
-        work_add(WORK_PACKET_FILED, 1);
-        if (++totals_in == n_sums) {
-            layer_schedule(finish_callback, 0);
-        }
+        layer_schedule(say_ready_if_ready, 0);
         return true;
     }
     return false;
 }
 
 /* A kind that does not say what it exchanges cannot have replicas. */
-__attribute__((weak)) weight_t *kind_gradient_sums(uint32_t *n_values)
+__attribute__((weak)) weight_t *kind_gradient_sums(uint32_t *n)
 {
-    *n_values = 0;
+    *n = 0;
+    return NULL;
+}
+
+__attribute__((weak)) weight_t *kind_parameters(uint32_t *n)
+{
+    *n = 0;
     return NULL;
 }
 
@@ -219,12 +268,18 @@ void gradient_exchange_init(data_specification_metadata_t *regions)
         return;
     }
     spin1_memcpy(&params, region, sizeof(params));
-    sums = kind_gradient_sums(&n_sums);
-    if (sums == NULL || n_sums != params.n_values) {
-        log_error("replicas: the kind exchanges %u gradient sums, the "
-                "region says %u", n_sums, params.n_values);
+    uint32_t n_parameters;
+    sums = kind_gradient_sums(&n_values);
+    weight_words = (uint32_t *) kind_parameters(&n_parameters);
+    if (sums == NULL || weight_words == NULL || n_values != params.n_values
+            || n_parameters != n_values) {
+        log_error("replicas: the kind exchanges %u gradient sums and %u "
+                "parameters, the region says %u", n_values, n_parameters,
+                params.n_values);
         rt_error(RTE_SWERR);
     }
-    own_done = next_ready = chain_sent = forwarding = false;
-    chain_in = totals_in = 0;
+    weights_expected = n_values - params.own_count;
+    round = 0;
+    own_done = after_ready = ready_sent = going = weights_sent = false;
+    owned_in = weights_in = 0;
 }

@@ -43,9 +43,15 @@ void kind_backward(const value_t *x, const value_t *delta,
                    value_t *partial_errors);
 
 /* The end of a batch of batch_examples examples: the optimizer's update of
- * the parameters from the gradient sums (zeroing them), and the new
- * parameters written back to the WEIGHTS region for the host. */
-void kind_update(uint32_t batch_examples);
+ * parameters first .. first + count - 1 from their gradient sums (zeroing
+ * them). One copy updates all its parameters; a replica its share
+ * (layer/gradient_exchange.h). */
+void kind_update(uint32_t batch_examples, uint32_t first, uint32_t count);
+
+/* The parameters as they are now, written to the WEIGHTS region for the
+ * host; kind_parameter_count() of them. */
+void kind_store_parameters(void);
+uint32_t kind_parameter_count(void);
 
 /* The gradient sums every core of the layer must combine before the
  * update (a kernel shared by all the positions of a convolution), n of

@@ -73,21 +73,34 @@ static uint32_t batch_size_now(void)
     return training.batch_size < left ? training.batch_size : left;
 }
 
-static void update(void)
+/* The optimizer's step on parameters first .. first + count - 1. */
+static void update_parameters(uint32_t first, uint32_t count)
 {
-    uint32_t size = batch_size_now();
     SATURATION_PHASE(SATURATION_UPDATE);
-    kind_update(size);
+    kind_update(batch_size_now(), first, count);
+}
+
+/* The batch's parameters are final: the host's copy, the next batch. */
+static void batch_updated(void)
+{
+    kind_store_parameters();
     batch_done = 0;
-    batch_start += size;
+    batch_start += batch_size_now();
     if (batch_start >= training.n_examples) {
         batch_start = 0;  /* next epoch */
     }
 }
 
+static void update(void)
+{
+    update_parameters(0, kind_parameter_count());
+    batch_updated();
+}
+
 /* With replicas the batch's examples are dealt round them (example i of
  * the batch to replica i % R): this core sees its replica's share, and
- * updates once the replicas' sums are combined (gradient_exchange.h). */
+ * updates its share of the parameters once the replicas' sums are
+ * combined, taking the others' new weights (gradient_exchange.h). */
 static uint32_t share_of_batch(uint32_t size)
 {
     uint32_t replicas = gradient_exchange_replicas();
@@ -127,7 +140,7 @@ static void release_if_updated(uint unused0, uint unused1)
 
 static void exchange_done(void)
 {
-    update();
+    batch_updated();
     own_updated = true;
     release_if_updated(0, 0);
 }
@@ -162,7 +175,7 @@ static bool end_of_example(uint32_t parity)
         if (!training.is_first_layer) {
             send_partial_errors(parity);
         }
-        gradient_exchange_start(exchange_done);
+        gradient_exchange_start(update_parameters, exchange_done);
         return true;
     }
     update();

@@ -120,7 +120,8 @@ void optimizer_init(optimizer_powers_t *powers,
 
 void optimizer_update(const training_params_t *training,
                       optimizer_powers_t *powers, weight_t *parameters,
-                      weight_t *gradient_sums, weight_t *state, uint32_t n,
+                      weight_t *gradient_sums, weight_t *state,
+                      uint32_t slot_stride, uint32_t n,
                       uint32_t batch_examples)
 {
     batch_divisor_t examples = batch_divisor(batch_examples);
@@ -151,7 +152,7 @@ void optimizer_update(const training_params_t *training,
         weight_t alpha = weight_div(
                 weight_mul(lr, weight_sqrt(WEIGHT_ONE - powers->beta_2_power)),
                 WEIGHT_ONE - powers->beta_1_power);
-        weight_t *m = state, *v = &state[n];
+        weight_t *m = state, *v = &state[slot_stride];
         work_add(NUMERIC_WORK(UPDATE_ADAM), n);
         work_add(WORK_SDRAM_WORD, 4 * n);  /* m and v read, written */
         for (uint32_t j = 0; j < n; j++) {

@@ -45,11 +45,14 @@ STARTUP void optimizer_init(optimizer_powers_t *powers,
 
 /* One update of n parameters from gradient sums over batch_examples
  * examples (Keras averages over the batch); zeroes the sums. state: the
- * OPTIMIZER region (n weight_t per slot: momentum; Adam's m then v, v
- * kept as sqrt(v) in fixed point: numeric.h). */
+ * parameters' optimizer slots, slot k of parameter j at
+ * state[k * slot_stride + j] (the OPTIMIZER region holds slot_stride
+ * weight_t per slot: momentum; Adam's m then v, v kept as sqrt(v) in fixed
+ * point: numeric.h). */
 void optimizer_update(const training_params_t *training,
                       optimizer_powers_t *powers, weight_t *parameters,
-                      weight_t *gradient_sums, weight_t *state, uint32_t n,
+                      weight_t *gradient_sums, weight_t *state,
+                      uint32_t slot_stride, uint32_t n,
                       uint32_t batch_examples);
 
 /* Softmax backward: this core's sum of y g, then g = y (g - dot) with the

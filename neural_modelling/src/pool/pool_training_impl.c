@@ -33,7 +33,18 @@ value_t *kind_shared_gradients(uint32_t *n_values)
     return NULL;
 }
 
-void kind_update(uint32_t batch_examples)
+void kind_update(uint32_t batch_examples, uint32_t first, uint32_t count)
 {
     use(batch_examples);
+    use(first);
+    use(count);
+}
+
+void kind_store_parameters(void)
+{
+}
+
+uint32_t kind_parameter_count(void)
+{
+    return 0;
 }

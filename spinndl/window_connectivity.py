@@ -8,7 +8,9 @@ The previous layer's values are numbered flat, in Keras' C order of its
 positions reads whole input rows, so its window is one contiguous range of
 that numbering, and each source core's overlap with it is one range too:
 one key-table entry per source core, and in the backward direction one
-range of partial errors per source core.
+range of partial errors per source core. A band's core keeps its window
+only: the rest of a linked source core's values reach it too (the routers
+deliver a source's whole key block) and are dropped on arrival.
 """
 
 from dataclasses import dataclass
@@ -73,44 +75,40 @@ def values_per_example(geometry: WindowGeometry,
     """(values the previous layer multicasts into the layer, partial
     errors the layer's cores send back) per example: each value is sent
     once forward whatever the cores that read it; backward, every core
-    sends its whole window, so overlapping windows send some twice."""
+    sends the partial errors of its window, so overlapping windows send
+    some twice."""
     forward = geometry.in_rows * geometry.in_cols * geometry.channels_in
     backward = sum(end - start for start, end in (
         window_values_range(geometry, lo, hi) for lo, hi in bands))
     return forward, backward
 
 
-@dataclass(frozen=True)
-class BandInputs:
-    """What a band's core keeps as its input vector: the whole values of
-    every source core that overlaps its window (a source core's packets
-    reach all of its targets, so the core files all of them rather than
-    discarding some), from flat value ``first_value`` on, ``count`` of
-    them; its window starts ``window_offset`` values in."""
-    sources: Tuple[int, ...]
-    first_value: int
-    count: int
-    window_offset: int
+def links_of_band(geometry: WindowGeometry, lo: int, hi: int,
+                  source_values: Sequence[Tuple[int, int]]
+                  ) -> List[Tuple[int, int, int, int]]:
+    """(source, first_input, kept_first, kept_count) of every source core
+    linked with band lo..hi-1, whose input vector is its window: the
+    source's value i is window index first_input + i (negative before the
+    window), and values kept_first .. kept_first + kept_count - 1 of the
+    source are the window's (window_sources)."""
+    return [(entry.source,
+             entry.window_index - (entry.first_value
+                                   - source_values[entry.source][0]),
+             entry.first_value - source_values[entry.source][0],
+             entry.count)
+            for entry in window_sources(geometry, lo, hi, source_values)]
 
 
-def band_inputs(geometry: WindowGeometry, lo: int, hi: int,
-                source_values: Sequence[Tuple[int, int]]) -> BandInputs:
-    """The input vector of band lo..hi-1 given the source cores' flat
-    value ranges (a partition of the previous layer's values, in order)."""
-    start, end = window_values_range(geometry, lo, hi)
-    linked = [index for index, (value_lo, value_hi) in
-              enumerate(source_values) if value_lo < end and value_hi > start]
-    first = source_values[linked[0]][0]
-    last = source_values[linked[-1]][1]
-    return BandInputs(tuple(linked), first, last - first, start - first)
-
-
-def band_inputs_bound(geometry: WindowGeometry, n_positions: int,
-                      n_values: int, n_sources: int) -> int:
-    """The most values a band of ``n_positions`` keeps as inputs when the
-    previous layer's ``n_values`` are cut into ``n_sources`` near-equal
-    slices of whole positions: the window plus at most one source slice
-    sticking out at each end, and never more than every value."""
-    per_source = -(-n_values // n_sources) + geometry.channels_in
-    return min(n_values,
-               geometry.window_values(n_positions) + 2 * per_source)
+def values_outside_windows(geometry: WindowGeometry,
+                           bands: Sequence[Tuple[int, int]],
+                           source_values: Sequence[Tuple[int, int]]) -> int:
+    """Values the routers deliver to the bands' cores per example that lie
+    outside their windows: a source core's packets reach every core linked
+    with it, which drops those it does not read."""
+    delivered = 0
+    for lo, hi in bands:
+        start, end = window_values_range(geometry, lo, hi)
+        for entry in window_sources(geometry, lo, hi, source_values):
+            source_lo, source_hi = source_values[entry.source]
+            delivered += source_hi - source_lo - entry.count
+    return delivered

@@ -13,7 +13,6 @@ from .packing import (
     ALLOCATIONS_INFERENCE, BYTES_PER_ALLOCATION, DTCM_BYTES_PER_TABLE_ROW,
     EXAMPLES_IN_FLIGHT, SYSTEM_REGION_BYTES,
     TRAINING_NEIGHBOUR_TABLES_BYTES, CoreCost)
-from .window_connectivity import band_inputs_bound
 from .window_geometry import WindowGeometry
 from .wire_format import BYTES_PER_WORD, key_table_bytes
 
@@ -28,11 +27,11 @@ WINDOW_PARAMS_BYTES = WINDOW_PARAMS_WORDS * BYTES_PER_WORD
 ALLOCATIONS_TRAINING = 12
 
 
-def _inputs(geometry: WindowGeometry, n_atoms: int, n_sources: int) -> int:
-    """Values a core keeps per example: its window and the rest of the
-    source cores that overlap it (spinndl.window_connectivity)."""
-    values = geometry.in_rows * geometry.in_cols * geometry.channels_in
-    return band_inputs_bound(geometry, n_atoms, values, n_sources)
+def _inputs(geometry: WindowGeometry, n_atoms: int) -> int:
+    """Values a core keeps per example: its window, the most any band of
+    n_atoms positions reads (the rest of the linked source cores' values
+    are dropped on arrival, spinndl.window_connectivity)."""
+    return geometry.window_values(n_atoms)
 
 
 def _common(window_values: int, outputs: int, n_sources: int,
@@ -68,7 +67,7 @@ def conv_cost(n_atoms: int, geometry: WindowGeometry, n_sources: int,
         raise ValueError("conv_cost needs n_atoms >= 0, n_sources >= 1")
     parameters = geometry.kernel_values + geometry.channels_out
     words, extra, allocations = _common(
-        _inputs(geometry, n_atoms, n_sources),
+        _inputs(geometry, n_atoms),
         n_atoms * geometry.channels_out,
         n_sources, training, parameters)
     dtcm = (words * BYTES_PER_WORD + extra
@@ -88,7 +87,7 @@ def pool_cost(n_atoms: int, geometry: WindowGeometry, n_sources: int,
     if n_atoms < 0 or n_sources < 1:
         raise ValueError("pool_cost needs n_atoms >= 0, n_sources >= 1")
     words, extra, allocations = _common(
-        _inputs(geometry, n_atoms, n_sources),
+        _inputs(geometry, n_atoms),
         n_atoms * geometry.channels_out,
         n_sources, training, 0)
     dtcm = (words * BYTES_PER_WORD + extra

@@ -7,8 +7,8 @@ from hypothesis import given, settings, strategies as st
 
 from spinndl.packing import slice_atoms
 from spinndl.window_connectivity import (
-    band_inputs, band_inputs_bound, partials_per_value, values_per_example,
-    window_sources, window_values_range)
+    links_of_band, partials_per_value, values_outside_windows,
+    values_per_example, window_sources, window_values_range)
 
 from test_window_packing import geometries
 
@@ -81,34 +81,42 @@ def test_partials_per_value_count_the_windows_holding_it(case):
 
 @PROPERTY
 @given(layer_cut())
-def test_band_inputs_hold_the_window_and_whole_sources(case):
+def test_links_keep_exactly_the_window(case):
+    """A band's input vector is its window: every linked source's value i
+    lands at first_input + i; the kept ones (in the window) fill the
+    window once, in order, and every other value of a linked source falls
+    outside it (the core drops it on arrival)."""
     geometry, bands, sources = case
-    values = geometry.in_rows * geometry.in_cols * geometry.channels_in
+    outside = 0
     for lo, hi in bands:
-        inputs = band_inputs(geometry, lo, hi, sources)
         start, end = window_values_range(geometry, lo, hi)
-        first = inputs.first_value
-        assert first + inputs.window_offset == start
-        assert end <= first + inputs.count
-        assert first == sources[inputs.sources[0]][0]
-        assert first + inputs.count == sources[inputs.sources[-1]][1]
-        assert list(inputs.sources) == [
-            e.source for e in window_sources(geometry, lo, hi, sources)]
-        # the bound the cost model uses, with slices of whole positions
-        # (the source slicing of a layer is slice_atoms over positions)
-        assert inputs.count <= values
+        size = end - start
+        filled = []
+        for source, first_input, kept_first, kept_count in links_of_band(
+                geometry, lo, hi, sources):
+            source_lo, source_hi = sources[source]
+            for value in range(source_hi - source_lo):
+                index = first_input + value
+                kept = kept_first <= value < kept_first + kept_count
+                assert (0 <= index < size) == kept
+                if kept:
+                    assert index == source_lo + value - start
+                    filled.append(index)
+                else:
+                    outside += 1
+        assert filled == list(range(size))
+        assert [link[0] for link in links_of_band(geometry, lo, hi, sources)
+                ] == [e.source for e in window_sources(geometry, lo, hi,
+                                                      sources)]
+    assert values_outside_windows(geometry, bands, sources) == outside
 
 
 @PROPERTY
 @given(geometries(), st.data())
-def test_band_inputs_bound_holds_for_position_slicing(geometry, data):
-    positions_in = geometry.in_rows * geometry.in_cols
-    source_cores = data.draw(st.integers(1, min(positions_in, 8)))
-    sources = [(lo * geometry.channels_in, hi * geometry.channels_in)
-               for lo, hi in slice_atoms(
-                   positions_in, -(-positions_in // source_cores))]
+def test_a_window_fits_the_cost_model_s_window(geometry, data):
+    """The cost model sizes a core's inputs by window_values(k), the most
+    any band of k positions reads: every band's window fits it."""
     count = data.draw(st.integers(1, geometry.positions))
     first = data.draw(st.integers(0, geometry.positions - count))
-    inputs = band_inputs(geometry, first, first + count, sources)
-    assert inputs.count <= band_inputs_bound(
-        geometry, count, positions_in * geometry.channels_in, len(sources))
+    start, end = window_values_range(geometry, first, first + count)
+    assert end - start <= geometry.window_values(count)

@@ -38,7 +38,7 @@ from ..examples.datasets import mnist_split
 from ..optimizers import Adam
 from ..packing import slice_atoms
 from ..reference import keras, keras_twin
-from ..window_connectivity import band_inputs
+from ..window_connectivity import values_outside_windows
 
 LISTING3_EXAMPLES = 500
 LENET_EPOCHS = 6
@@ -71,9 +71,9 @@ def _packets_per_example(model, x) -> float:
 
 
 def unused_inputs_per_example(model, mapping) -> int:
-    """Values the window cores receive per example outside their windows:
-    a source core's packets reach all of its linked cores whole
-    (docs/conv.md), so a band keeps some values it does not multiply."""
+    """Values the window cores receive per example outside their windows
+    and drop: a source core's packets reach all of its linked cores whole
+    (docs/conv.md)."""
     cores = {layer.name: layer for layer in mapping.layers}
     unused, sources = 0, None
     for layer in model.layers[1:]:
@@ -82,12 +82,8 @@ def unused_inputs_per_example(model, mapping) -> int:
         placed = cores[layer.name]
         bands = slice_atoms(layer.n_atoms, placed.atoms_per_core)
         if getattr(layer, "geometry", None) is not None:
-            ranges = sources or [(0, layer.n_inputs)]
-            for lo, hi in bands:
-                inputs = band_inputs(layer.geometry, lo, hi, ranges)
-                start, end = layer.geometry.input_rows_of(lo, hi - 1)
-                row = layer.geometry.in_cols * layer.geometry.channels_in
-                unused += inputs.count - (end - start) * row
+            unused += values_outside_windows(
+                layer.geometry, bands, sources or [(0, layer.n_inputs)])
         per_atom = layer.values_per_atom
         sources = [(lo * per_atom, hi * per_atom) for lo, hi in bands]
     return unused

@@ -14,12 +14,16 @@ source slices it is linked with, and only those).
 
 A source core's packets go to every core of its partition's targets, so a
 linked target receives all of that source slice's values: a link carries
-the whole source slice (``first_input`` .. ``first_input + n - 1`` of the
-target's inputs).
+the whole source slice, value i landing at the target's input
+``first_input + i``. The target keeps those of its values it reads
+(``kept_first`` .. ``kept_first + kept_count - 1``; all of them for an
+all-to-all layer) and drops the others on arrival (their inputs fall
+outside its input vector), and in training it sends back the partial
+errors of the kept values only.
 """
 
 from dataclasses import dataclass
-from typing import List, Sequence
+from typing import List, Optional, Sequence
 
 from pacman.model.graphs.common import Slice
 
@@ -27,12 +31,21 @@ from pacman.model.graphs.common import Slice
 @dataclass(frozen=True)
 class Link:
     """Source slice ``source`` feeds target slice ``target`` (indices in
-    slice order); its value i is the target core's input first_input + i,
-    and in training the target sends back the partial errors of those
-    inputs."""
+    slice order); its value i is the target core's input first_input + i
+    (first_input may be negative: values before the target's inputs are
+    dropped). The target keeps values kept_first .. kept_first + kept_count
+    - 1 (None: all of them) and in training sends back their partial
+    errors."""
     source: int
     target: int
     first_input: int
+    kept_first: int = 0
+    kept_count: Optional[int] = None
+
+    def kept(self, source_values: int) -> int:
+        """How many of the source slice's ``source_values`` values the
+        target keeps."""
+        return source_values if self.kept_count is None else self.kept_count
 
 
 class Connectivity:

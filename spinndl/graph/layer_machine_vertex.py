@@ -180,10 +180,15 @@ class LayerMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
             return 2 * self.app_vertex.parameter_count(self.vertex_slice) \
                 + 1
         if partition_id.startswith(BACKWARD_PARTITION_PREFIX):
-            # partial errors for each value of the target slice, per example slot
+            # partial errors for each value of the target slice this core
+            # keeps, per example slot (a core not linked with the slice
+            # sends it none: one value's keys, unused)
+            target = backward_target_slice(partition_id)
             previous = self.app_vertex.previous
-            return KEYS_PER_VALUE * previous.value_slice(previous.slices()[
-                backward_target_slice(partition_id)]).n_atoms
+            kept = [link.kept(previous.value_slice(atoms).n_atoms)
+                    for atoms, link in self.backward_links()
+                    if link.source == target]
+            return KEYS_PER_VALUE * max(kept + [1])
         # forward: one key per value and example slot
         return KEYS_PER_VALUE * self.n_values
 
@@ -196,14 +201,17 @@ class LayerMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
     # --- regions ------------------------------------------------------------------------
     def key_table(self) -> List[KeyTableEntry]:
         """KEY_TABLE: a row per linked source core, its keys carrying
-        inputs link.first_input onwards."""
+        inputs link.first_input onwards (a negative start wraps: the C
+        drops every value whose input falls outside the core's
+        n_inputs)."""
         routing_infos = FecDataView.get_routing_infos()
         rows = []
         for core, values, link in self.forward_links():
             info = routing_infos.get_info_from(core, FORWARD_PARTITION)
-            rows.append(KeyTableEntry(key=info.key, mask=info.mask,
-                                      first_index=link.first_input,
-                                      n_atoms=values.n_atoms))
+            rows.append(KeyTableEntry(
+                key=info.key, mask=info.mask,
+                first_index=link.first_input & 0xFFFFFFFF,
+                n_atoms=values.n_atoms))
         return rows
 
     def layer_params(self) -> LayerParams:
@@ -258,18 +266,23 @@ class LayerMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
                 len(vertex.previous.slices()))),
             **hyper)
         partition = backward_partition(self._slice_position())
+        # each linked next-layer core sends the partial errors of the
+        # values of this core it keeps
         backward_in = [] if is_output else [
             KeyTableEntry(
                 key=routing_infos.get_info_from(sender, partition).key,
                 mask=routing_infos.get_info_from(sender, partition).mask,
-                first_index=0, n_atoms=self.n_values)
-            for sender in self.error_senders()]
+                first_index=link.kept_first,
+                n_atoms=link.kept(self.n_values))
+            for sender, link in zip(self.error_senders(),
+                                    self.error_links())]
         backward_out = [] if is_first else [
             BackwardTarget(
                 key=routing_infos.get_info_from(
                     self, backward_partition(link.source)).key,
-                lo_atom=link.first_input,
-                n_atoms=vertex.previous.value_slice(target).n_atoms)
+                lo_atom=link.first_input + link.kept_first,
+                n_atoms=link.kept(vertex.previous.value_slice(
+                    target).n_atoms))
             for target, link in self.backward_links()]
         labels = label_key_table(vertex.label_sources) if is_output else []
         optimizer = [vertex.optimizer_words(index, slot, self.vertex_slice)

@@ -107,7 +107,11 @@ static void receive_packet(uint key, uint payload)
     }
     int32_t status = input_streams_receive(&inputs_in, key, &parity, &index);
     if (status >= 0) {
-        ((uint32_t *) layer.inputs[parity])[index] = payload;
+        /* a window core keeps its window: a linked source's other values
+         * fall outside its inputs (below them, the index wraps) */
+        if (index < layer.params.n_inputs) {
+            ((uint32_t *) layer.inputs[parity])[index] = payload;
+        }
         if (status > 0) {
             layer_schedule(compute_forward, parity);
         }

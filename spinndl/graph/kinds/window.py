@@ -3,8 +3,9 @@ vertices, connectivity, cost models and codecs (docs/conv.md).
 
 One atom per output position with all its channels; a core holds a band
 of consecutive positions and, for a convolution, the kernel once. A band's
-core is linked with the source cores that overlap its window and keeps
-their whole values as its inputs (spinndl.window_connectivity). The
+core is linked with the source cores that overlap its window and keeps the
+window as its inputs, dropping the rest of those cores' values on arrival
+(spinndl.window_connectivity). The
 programs are the shared layer program with neural_modelling/src/conv's or
 src/pool's kind.
 """
@@ -16,7 +17,7 @@ import numpy as np
 from pacman.model.graphs.common import Slice
 
 from ...layers import Layer
-from ...window_connectivity import band_inputs
+from ...window_connectivity import links_of_band, window_values_range
 from ...window_geometry import WindowGeometry
 from ...window_packing import (
     WINDOW_PARAMS_WORDS, conv_cost, pool_cost)
@@ -34,8 +35,10 @@ def _ranges(slices: Sequence[Slice]) -> List[Tuple[int, int]]:
 
 class WindowConnectivity(Connectivity):
     """A band of output positions is linked with the source slices that
-    overlap the input rows it reads; a source's value i lands at input
-    (source start - first linked source's start) + i."""
+    overlap the input rows it reads; its inputs are that window, a
+    source's value i landing at window index first_input + i, and it keeps
+    (and sends partial errors for) the source's values inside the
+    window."""
 
     def __init__(self, geometry: WindowGeometry):
         self.geometry = geometry
@@ -43,14 +46,12 @@ class WindowConnectivity(Connectivity):
     def links(self, sources: Sequence[Slice], targets: Sequence[Slice]
               ) -> List[Link]:
         ranges = _ranges(sources)
-        links = []
-        for index, target in enumerate(targets):
-            inputs = band_inputs(self.geometry, target.lo_atom,
-                                 target.hi_atom + 1, ranges)
-            links += [Link(source=source, target=index,
-                           first_input=ranges[source][0] - inputs.first_value)
-                      for source in inputs.sources]
-        return links
+        return [Link(source=source, target=index, first_input=first_input,
+                     kept_first=kept_first, kept_count=kept_count)
+                for index, target in enumerate(targets)
+                for source, first_input, kept_first, kept_count in
+                links_of_band(self.geometry, target.lo_atom,
+                              target.hi_atom + 1, ranges)]
 
 
 class WindowVertex(LayerVertex):
@@ -64,18 +65,16 @@ class WindowVertex(LayerVertex):
     def connectivity(self) -> Connectivity:
         return WindowConnectivity(self.geometry)
 
-    def band_inputs(self, machine_vertex):
-        vertex_slice = machine_vertex.vertex_slice
-        return band_inputs(
-            self.geometry, vertex_slice.lo_atom, vertex_slice.hi_atom + 1,
-            _ranges([s for _, s in self.source_cores()]))
-
     def core_inputs(self, machine_vertex) -> int:
-        return self.band_inputs(machine_vertex).count
+        """The band's window: the input rows it reads."""
+        vertex_slice = machine_vertex.vertex_slice
+        start, end = window_values_range(
+            self.geometry, vertex_slice.lo_atom, vertex_slice.hi_atom + 1)
+        return end - start
 
     def window_params(self, machine_vertex) -> List[int]:
         """window_params (window_geometry.h) and the window's offset in the
-        core's inputs."""
+        core's inputs (0: the inputs are the window)."""
         g = self.geometry
         lo, hi = (machine_vertex.vertex_slice.lo_atom,
                   machine_vertex.vertex_slice.hi_atom + 1)
@@ -85,7 +84,7 @@ class WindowVertex(LayerVertex):
                  g.pad_left, g.out_rows, g.out_cols, g.channels_out, lo,
                  hi - lo, first_row, end_row - first_row]
         assert len(words) == WINDOW_PARAMS_WORDS
-        return words + [self.band_inputs(machine_vertex).window_offset]
+        return words + [0]
 
     def kind_words(self, machine_vertex) -> List[int]:
         return self.window_params(machine_vertex)

@@ -54,10 +54,9 @@ value_t *kind_shared_gradients(uint32_t *n_values)
 
 void kind_update(uint32_t batch_examples, uint32_t first, uint32_t count)
 {
-    optimizer_update(training, &powers, conv.parameters + first,
-            gradient_sums + first,
-            optimizer_state == NULL ? NULL : optimizer_state + first,
-            conv.n_parameters, count, batch_examples);
+    optimizer_update_segment(training, &powers, conv.parameters,
+            gradient_sums, optimizer_state, conv.n_parameters, first, count,
+            batch_examples);
 }
 
 void kind_store_parameters(void)

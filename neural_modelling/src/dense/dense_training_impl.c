@@ -42,10 +42,9 @@ void kind_backward(const value_t *x, const value_t *delta,
 
 void kind_update(uint32_t batch_examples, uint32_t first, uint32_t count)
 {
-    optimizer_update(training, &powers, dense.parameters + first,
-            gradient_sums + first,
-            optimizer_state == NULL ? NULL : optimizer_state + first,
-            dense.n_parameters, count, batch_examples);
+    optimizer_update_segment(training, &powers, dense.parameters,
+            gradient_sums, optimizer_state, dense.n_parameters, first, count,
+            batch_examples);
 }
 
 void kind_store_parameters(void)

@@ -6,6 +6,7 @@
 #ifndef SPINNDL_TRAINING_MATHS_H
 #define SPINNDL_TRAINING_MATHS_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include "../common/layer_regions.h"
 #include "../common/numeric.h"
@@ -54,6 +55,18 @@ void optimizer_update(const training_params_t *training,
                       weight_t *gradient_sums, weight_t *state,
                       uint32_t slot_stride, uint32_t n,
                       uint32_t batch_examples);
+
+/* The same on parameters first .. first + count - 1 of n (state: n per
+ * slot, or NULL for plain SGD): a replica's segment, or all of them. */
+static inline void optimizer_update_segment(
+        const training_params_t *training, optimizer_powers_t *powers,
+        weight_t *parameters, weight_t *gradient_sums, weight_t *state,
+        uint32_t n, uint32_t first, uint32_t count, uint32_t batch_examples)
+{
+    optimizer_update(training, powers, parameters + first,
+            gradient_sums + first, state == NULL ? NULL : state + first, n,
+            count, batch_examples);
+}
 
 /* Softmax backward: this core's sum of y g, then g = y (g - dot) with the
  * layer's dot. */

@@ -38,7 +38,7 @@ static void (*exchange_done)(void);
  * passing it on once its own sums are final too; replica 0 then sends
  * "go" round the ring, and every replica starts its segment. So every
  * replica passes sums on as they arrive. */
-static uint32_t round;       /* exchanges finished (the tokens' payload)  */
+static uint32_t exchange_round;  /* exchanges finished (go's payload)  */
 static bool own_done;        /* own sums final, start() was called        */
 /* The replicas after this one are ready. Consumed when this core says it
  * is ready, not cleared at the end: the next replica may finish its batch,
@@ -48,7 +48,7 @@ static bool after_ready;
 static bool ready_sent;
 static bool going;           /* "go" came (or a sum did: it follows go)   */
 static bool weights_sent;    /* own segment updated, its weights sent     */
-static uint32_t owned_in;    /* of which the own segment's                */
+static uint32_t owned_in;    /* the own segment's sums received         */
 static uint32_t weights_in;
 
 bool gradient_exchange_active(void)
@@ -91,7 +91,7 @@ static void finish(void)
         }
     }
     work_add(WORK_VALUE_CLEARED, n_values - params.own_count);
-    round++;
+    exchange_round++;
     own_done = false;
     ready_sent = false;
     going = false;
@@ -150,7 +150,7 @@ static void go(void)
 {
     going = true;
     if (!is_last()) {
-        send_word(params.chain_key + 2 * n_values, round);
+        send_word(params.chain_key + 2 * n_values, exchange_round);
     }
     layer_schedule(send_start_segment, 0);
 }
@@ -227,8 +227,8 @@ bool gradient_exchange_receive(uint32_t key, uint32_t payload)
         } else if (j < 2 * n_values) {
             receive_weight(j - n_values, payload);
         } else if (j == 2 * n_values) {
-            /* "go" of this round (a sum that overtook it went already) */
-            if (payload == round && !going) {
+            /* "go" of this exchange (a sum that overtook it went already) */
+            if (payload == exchange_round && !going) {
                 go();
             }
         } else {
@@ -279,7 +279,7 @@ void gradient_exchange_init(data_specification_metadata_t *regions)
         rt_error(RTE_SWERR);
     }
     weights_expected = n_values - params.own_count;
-    round = 0;
+    exchange_round = 0;
     own_done = after_ready = ready_sent = going = weights_sent = false;
     owned_in = weights_in = 0;
 }

@@ -2,7 +2,7 @@
 shared layer program reads (docs/wire_format.md), written from what the
 kind's application vertex says (its connectivity, codec and binaries)."""
 
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -70,6 +70,9 @@ class LayerMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
         super().__init__(f"{app_vertex.label}{vertex_slice}", app_vertex,
                          vertex_slice)
         self.cost = cost
+        #: previous-layer slice -> values of it this core keeps, computed
+        #: once (the key allocator asks for every backward partition)
+        self._kept_by_target: Optional[Dict[int, int]] = None
 
     # --- links ---------------------------------------------------------------------
     def _slice_position(self) -> int:
@@ -183,12 +186,14 @@ class LayerMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
             # partial errors for each value of the target slice this core
             # keeps, per example slot (a core not linked with the slice
             # sends it none: one value's keys, unused)
-            target = backward_target_slice(partition_id)
-            previous = self.app_vertex.previous
-            kept = [link.kept(previous.value_slice(atoms).n_atoms)
-                    for atoms, link in self.backward_links()
-                    if link.source == target]
-            return KEYS_PER_VALUE * max(kept + [1])
+            if self._kept_by_target is None:
+                previous = self.app_vertex.previous
+                self._kept_by_target = {
+                    link.source: link.kept(previous.value_slice(
+                        atoms).n_atoms)
+                    for atoms, link in self.backward_links()}
+            return KEYS_PER_VALUE * self._kept_by_target.get(
+                backward_target_slice(partition_id), 1)
         # forward: one key per value and example slot
         return KEYS_PER_VALUE * self.n_values
 

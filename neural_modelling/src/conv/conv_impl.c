@@ -30,6 +30,5 @@ value_t kind_forward(const value_t *x, value_t *z)
     const window_params *g = &conv.params.geometry;
     uint32_t kernel_values = conv.n_parameters - g->channels_out;
     return conv_forward_band(g, conv.parameters,
-            conv.parameters + kernel_values,
-            x + conv.params.window_offset, z);
+            conv.parameters + kernel_values, x, z);
 }

@@ -14,9 +14,9 @@
 #include "../window/window_geometry.h"
 
 /* The KIND_PARAMS region. */
+/* The core's inputs are its band's window (docs/conv.md). */
 typedef struct {
     window_params geometry;
-    uint32_t window_offset;     /* the window's first value in the inputs */
 } conv_params_t;
 
 typedef struct {

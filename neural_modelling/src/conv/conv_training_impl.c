@@ -36,13 +36,11 @@ void kind_backward(const value_t *x, const value_t *delta,
 {
     const window_params *g = &conv.params.geometry;
     uint32_t kernel_values = conv.n_parameters - g->channels_out;
-    const value_t *window = x + conv.params.window_offset;
     if (partial_errors != NULL) {
         window_errors_clear(partial_errors, layer.params.n_inputs);
-        conv_input_errors_band(g, conv.parameters, delta,
-                partial_errors + conv.params.window_offset);
+        conv_input_errors_band(g, conv.parameters, delta, partial_errors);
     }
-    conv_kernel_gradients_band(g, window, delta, gradient_sums,
+    conv_kernel_gradients_band(g, x, delta, gradient_sums,
             gradient_sums + kernel_values);
 }
 

@@ -18,6 +18,5 @@ void kind_init(const layer_params_t *params,
 
 value_t kind_forward(const value_t *x, value_t *z)
 {
-    return pool_forward_band(&pool.geometry, pool.mode,
-            x + pool.window_offset, z);
+    return pool_forward_band(&pool.geometry, pool.mode, x, z);
 }

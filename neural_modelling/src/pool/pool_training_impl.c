@@ -23,8 +23,7 @@ void kind_backward(const value_t *x, const value_t *delta,
         return;
     }
     window_errors_clear(partial_errors, layer.params.n_inputs);
-    pool_backward_band(g, pool.mode, x + pool.window_offset, delta,
-            partial_errors + pool.window_offset);
+    pool_backward_band(g, pool.mode, x, delta, partial_errors);
 }
 
 value_t *kind_shared_gradients(uint32_t *n_values)

@@ -73,8 +73,8 @@ class WindowVertex(LayerVertex):
         return end - start
 
     def window_params(self, machine_vertex) -> List[int]:
-        """window_params (window_geometry.h) and the window's offset in the
-        core's inputs (0: the inputs are the window)."""
+        """window_params (window_geometry.h); the core's inputs are the
+        band's window."""
         g = self.geometry
         lo, hi = (machine_vertex.vertex_slice.lo_atom,
                   machine_vertex.vertex_slice.hi_atom + 1)
@@ -84,7 +84,7 @@ class WindowVertex(LayerVertex):
                  g.pad_left, g.out_rows, g.out_cols, g.channels_out, lo,
                  hi - lo, first_row, end_row - first_row]
         assert len(words) == WINDOW_PARAMS_WORDS
-        return words + [0]
+        return words
 
     def kind_words(self, machine_vertex) -> List[int]:
         return self.window_params(machine_vertex)

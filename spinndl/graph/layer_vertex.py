@@ -326,16 +326,15 @@ class LayerVertex(ApplicationVertex, HasCustomAtomKeyMap):
         """The OPTIMIZER region of the core at ``position``; with replicas
         each segment's slots as its owner left them (a replica updates
         only its own segment, docs/training.md "Replicas")."""
-        state = read_region(core, Region.OPTIMIZER)
         peers = self.replica_peers
         if len(peers) < 2:
-            return state
+            return read_region(core, Region.OPTIMIZER)
         n = self.parameter_count(core.vertex_slice)
-        words = np.frombuffer(state, dtype="<u4").reshape(-1, n).copy()
+        segments = []
         for index, peer in enumerate(peers):
             first, count = shard_bounds(n, len(peers), index)
             theirs = np.frombuffer(read_region(
                 peer.machine_vertices_in_slice_order()[position],
                 Region.OPTIMIZER), dtype="<u4").reshape(-1, n)
-            words[:, first:first + count] = theirs[:, first:first + count]
-        return words.tobytes()
+            segments.append(theirs[:, first:first + count])
+        return np.concatenate(segments, axis=1).tobytes()

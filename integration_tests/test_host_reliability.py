@@ -43,11 +43,11 @@ def left_in(folder):
 
 # --- the plan is what the toolchain maps -----------------------------------------------
 def test_training_plan_agrees_with_the_mapped_vertices_at_the_boundary():
-    """784-792-792-10 in the training layout (the widest of its family that
+    """784-791-791-10 in the training layout (the widest of its family that
     trains): per layer, the plan's cores and neighbour-table bytes are what
     the toolchain's splitters and the machine vertices (sized from the real
     neighbours) come to."""
-    model = mlp(784, 792, 792, 10, seed=0)
+    model = mlp(784, 791, 791, 10, seed=0)
     with mapped_network(model.layers, default_config()) as graph:
         for plan, vertex in zip(graph.plan.layers, graph.layer_vertices):
             machine_vertices = vertex.machine_vertices
@@ -58,22 +58,22 @@ def test_training_plan_agrees_with_the_mapped_vertices_at_the_boundary():
             assert {v.neighbour_tables_bytes() for v in machine_vertices} \
                 == {plan.neighbour_tables_bytes}
         assert [p.neighbour_tables_bytes for p in graph.plan.layers] == \
-            [1828, 1404, 1388]
+            [1812, 1392, 1376]
         report = graph.report()
     assert report.total_cores == graph.plan.cores
 
 
 def test_plan_and_vertex_agree_past_the_boundary(monkeypatch):
-    """784-793-793-10: with the plan's check bypassed, the toolchain maps
-    the graph and the first layer's machine vertex finds the same 2,132 B
+    """784-792-792-10: with the plan's check bypassed, the toolchain maps
+    the graph and the first layer's machine vertex finds the same 2,116 B
     the plan refuses before mapping."""
-    model = mlp(784, 793, 793, 10, seed=0)
+    model = mlp(784, 792, 792, 10, seed=0)
     with pytest.raises(NeighbourTablesError, match=r"layer 'dense' .* need "
-                                                   r"2132 B of DTCM"):
+                                                   r"2116 B of DTCM"):
         network.check_capacity(None, model.layers, default_config())
     monkeypatch.setattr(network, "check_capacity", lambda *a, **k: None)
     with pytest.raises(AssertionError, match=r"layer 'dense': neighbour "
-                                             r"tables need 2132 B of DTCM"):
+                                             r"tables need 2116 B of DTCM"):
         with mapped_network(model.layers, default_config()):
             pass
 
@@ -111,7 +111,7 @@ def test_a_configured_board_is_not_sized_before_connecting(tmp_path,
                                       mlp(784, 2500, 2500, 10).layers)
         assert plan.cores == 998
         with pytest.raises(NeighbourTablesError):
-            network.check_capacity(session, mlp(784, 793, 793, 10).layers,
+            network.check_capacity(session, mlp(784, 792, 792, 10).layers,
                                    default_config())
 
 

@@ -45,10 +45,11 @@ PROGRAM_STATIC_BYTES = 2048
 DTCM_BYTES_PER_TABLE_ROW = 16
 #: DTCM blocks the programs allocate (each with an 8-byte heap header):
 #: dense: key table, parameters, 2 input and 2 output vectors; dense_train:
-#: 15 (three tables, the backward targets, parameters, gradients, and per
-#: example in flight x, y, g and labels, the partial-error buffer).
+#: 16 (three tables, the backward targets, parameters, gradients, and per
+#: example in flight x, y, g and labels, the partial-error buffer, the
+#: live-atom list).
 ALLOCATIONS_INFERENCE = 6
-ALLOCATIONS_TRAINING = 15
+ALLOCATIONS_TRAINING = 16
 #: Training cores also keep tables sized by the neighbouring layers'
 #: slicing (partial errors in, 16 B per next-layer core; targets out, 12 B
 #: per previous-layer core; labels, 16 B per label source core). Those are

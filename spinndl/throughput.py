@@ -73,6 +73,13 @@ def work_costs(numerics: str = "float") -> WorkCosts:
                          f"known: {sorted(WORK_COSTS)}") from None
 
 
+def update_cycles_per_parameter(numerics: str, optimizer_slots: int) -> int:
+    """The optimizer's cycles per parameter and batch (its work kind, not
+    the SDRAM words it touches: a lower bound, as the weights gap needs)."""
+    costs = work_costs(numerics)
+    return costs.update.get(optimizer_slots, costs.update[2])
+
+
 CYCLES_PER_US = 1000 // NS_PER_CYCLE
 #: Application cores per board "throughput" leaves free: the toolchain's
 #: placer puts each layer's cores on neighbouring chips and can fail to
@@ -169,15 +176,15 @@ def batch_end_seconds(plan: NetworkPlan, replicas: int,
     busiest core (per parameter: the costs' update). Replicas each update
     their segment (1/R of the parameters) between the gradient exchange's
     two rounds of the ring (gradient_exchange.c: the sums of every segment
-    go round at once, one per sums gap, then the new weights, one per
-    weights gap). One copy updates layer after layer (a layer sends the
+    go round at once, one per sums gap, then the new weights, each sent as
+    its chunk is updated, the weights gap on top). One copy updates layer after layer (a layer sends the
     batch's last partial errors once updated); replicas update every layer
     at once ("updated" tokens keep the acks honest), so the slowest layer
     counts."""
     if not plan.training:
         return 0.0
     cycles = costs.update.get(optimizer_slots, costs.update[2])
-    sums_gap, weights_gap = gradient_gaps_us(replicas)
+    sums_gap, weights_gap = gradient_gaps_us(replicas, cycles)
     per_layer = []
     for layer in plan.layers:
         k, n_inputs = layer.packing.atoms_per_core, layer.spec.n_inputs

@@ -440,10 +440,17 @@ class Calibration:
         self._run("softmax backward delta", "atom",
                   [("softmax_delta", (py, pg, 0.25, n))], check_delta)
 
-    def backward(self, n_atoms: int = 12, n_inputs: int = 24):
+    def backward(self, n_atoms: int = 12, n_inputs: int = 24,
+                 zeros: float = 0.0):
+        """zeros: the fraction of deltas and of inputs that are 0 (a ReLU
+        layer's: the kernels skip their terms)."""
         w = self.rng.normal(0, 0.5, (n_atoms, n_inputs)).astype(np.float32)
         delta = self.rng.normal(0, 1, n_atoms).astype(np.float32)
         x = self.rng.uniform(-1, 1, n_inputs).astype(np.float32)
+        delta[self.rng.permutation(n_atoms)[:round(zeros * n_atoms)]] = 0
+        x[self.rng.permutation(n_inputs)[:round(zeros * n_inputs)]] = 0
+        label = f"{n_atoms}x{n_inputs}" + (f", {zeros:.0%} zeros"
+                                           if zeros else "")
         sums = self.rng.normal(0, 1, n_atoms * n_inputs + n_atoms).astype(
             np.float32)
         pw, pd, pe = self.m.put(w), self.m.put(delta), self.m.alloc(
@@ -452,8 +459,9 @@ class Calibration:
         def check_errors(_values):
             np.testing.assert_allclose(self.m.get(pe, n_inputs), delta @ w,
                                        rtol=1e-4, atol=1e-5)
-        self._run(f"partial errors {n_atoms}x{n_inputs}", "MAC",
-                  [("dense_partial_errors", (pw, pd, pe, n_atoms, n_inputs))],
+        self._run(f"partial errors {label}", "MAC",
+                  [("dense_partial_errors", (pw, pd, pe, n_atoms, n_inputs,
+                                            self.m.alloc(8 * n_atoms)))],
                   check_errors)
         ps, px = self.m.put(sums), self.m.put(x)
 
@@ -463,7 +471,7 @@ class Calibration:
             want[:n_atoms * n_inputs] += np.outer(delta, x).ravel()
             want[n_atoms * n_inputs:] += delta
             np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
-        self._run(f"gradient accumulation {n_atoms}x{n_inputs}", "MAC",
+        self._run(f"gradient accumulation {label}", "MAC",
                   [("dense_accumulate_gradients",
                     (ps, pd, px, n_atoms, n_inputs))],
                   check_gradients)
@@ -479,7 +487,8 @@ class Calibration:
                 beta_1, beta_2, epsilon, 0, 0, 1, n, 0, 1 - beta_1,
                 1 - beta_2)
             pt = self.m.put(np.frombuffer(training, np.uint8))
-            powers = self.m.put(np.ones(2, np.float32))
+            # beta_1^t, beta_2^t, the rate optimizer_begin_step sets
+            powers = self.m.put(np.array([1, 1, 0], np.float32))
             pw, pg, ps = self.m.put(w), self.m.put(g), self.m.put(state)
 
             def check(_values, pw=pw, w=w, g=g, optimizer=optimizer):
@@ -496,7 +505,8 @@ class Calibration:
                 np.testing.assert_allclose(self.m.get(pw, n), want,
                                            rtol=1e-4, atol=1e-6)
             self._run(f"update {name}", "parameter",
-                      [("optimizer_update",
+                      [("optimizer_begin_step", (pt, powers)),
+                       ("optimizer_update",
                         (pt, powers, pw, pg, ps, n, n, examples))], check)
 
     @staticmethod
@@ -745,6 +755,7 @@ class Calibration:
         self.activations_backward()
         self.softmax_backward()
         self.backward()
+        self.backward(zeros=0.5)   # a ReLU layer's deltas and inputs
         self.updates()
         self.packet_filing()
         self.softmax_statistics()

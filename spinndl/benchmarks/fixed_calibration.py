@@ -164,10 +164,15 @@ class FixedCalibration(Calibration):
         self._run("softmax backward delta", "atom",
                   [("softmax_delta", (py, pg, quarter, n))], check_delta)
 
-    def backward(self, n_atoms: int = 12, n_inputs: int = 24):
+    def backward(self, n_atoms: int = 12, n_inputs: int = 24,
+                 zeros: float = 0.0):
         w = self._weights(self.rng.normal(0, 0.5, (n_atoms, n_inputs)))
         delta = self._values(self.rng.normal(0, 1, n_atoms)).astype(np.int64)
         x = self._values(self.rng.uniform(-1, 1, n_inputs)).astype(np.int64)
+        delta[self.rng.permutation(n_atoms)[:round(zeros * n_atoms)]] = 0
+        x[self.rng.permutation(n_inputs)[:round(zeros * n_inputs)]] = 0
+        label = f"{n_atoms}x{n_inputs}" + (f", {zeros:.0%} zeros"
+                                           if zeros else "")
         sums = self._weights(self.rng.normal(0, 1, n_atoms * n_inputs
                                              + n_atoms)).astype(np.int64)
         pw, pd = self.m.put(w), self.m.put(delta.astype(np.int32))
@@ -177,8 +182,9 @@ class FixedCalibration(Calibration):
             np.testing.assert_array_equal(
                 self._get(pe, n_inputs),
                 ref.round_shift(delta @ w.astype(np.int64), WF))
-        self._run(f"partial errors {n_atoms}x{n_inputs}", "MAC",
-                  [("dense_partial_errors", (pw, pd, pe, n_atoms, n_inputs))],
+        self._run(f"partial errors {label}", "MAC",
+                  [("dense_partial_errors", (pw, pd, pe, n_atoms, n_inputs,
+                                            self.m.alloc(8 * n_atoms)))],
                   check_errors)
         ps = self.m.put(sums.astype(np.int32))
         px = self.m.put(x.astype(np.int32))
@@ -192,7 +198,7 @@ class FixedCalibration(Calibration):
                 want[n_atoms * n_inputs:] + ref.saturate(
                     delta * (WEIGHT_SCALE // VALUE_SCALE)))
             np.testing.assert_array_equal(self._get(ps, len(sums)), want)
-        self._run(f"gradient accumulation {n_atoms}x{n_inputs}", "MAC",
+        self._run(f"gradient accumulation {label}", "MAC",
                   [("dense_accumulate_gradients",
                     (ps, pd, px, n_atoms, n_inputs))], check_gradients)
 
@@ -213,7 +219,8 @@ class FixedCalibration(Calibration):
                 hyper.get("one_minus_beta_1", 0),
                 hyper.get("one_minus_beta_2", 0))
             pt = self.m.put(np.frombuffer(training, np.uint8))
-            powers = self.m.put(np.full(2, WEIGHT_SCALE, np.int32))
+            powers = self.m.put(np.array([WEIGHT_SCALE, WEIGHT_SCALE, 0],
+                                         np.int32))
             pw, pg = self.m.put(w.astype(np.int32)), \
                 self.m.put(g.astype(np.int32))
             ps = self.m.put(state.astype(np.int32))
@@ -225,7 +232,8 @@ class FixedCalibration(Calibration):
             def check(_values, pw=pw, want=want):
                 np.testing.assert_array_equal(self._get(pw, n), want)
             self._run(f"update {name}", "parameter",
-                      [("optimizer_update",
+                      [("optimizer_begin_step", (pt, powers)),
+                       ("optimizer_update",
                         (pt, powers, pw, pg, ps, n, n, examples))], check)
 
     def packet_filing(self):

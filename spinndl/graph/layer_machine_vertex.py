@@ -35,6 +35,7 @@ from ..wire_format import (
     encode_backward_targets, encode_key_table, key_table_bytes,
     backward_gap_us, gradient_gaps_us, send_gap_us, send_phase_us,
     shard_bounds)
+from ..throughput import update_cycles_per_parameter
 from .connectivity import Link
 
 
@@ -362,7 +363,9 @@ class LayerMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
             info = routing_infos.get_info_from(vertex.next,
                                                UPDATED_PARTITION)
             updated_in = (info.key, info.mask)
-        sums_gap, weights_gap = gradient_gaps_us(count)
+        sums_gap, weights_gap = gradient_gaps_us(
+            count, update_cycles_per_parameter(
+                vertex.numerics.name, vertex.training_config.optimizer_slots))
         return ReplicaParams(
             n_replicas=count, replica=replica, n_values=n_values,
             chain_key=own(GRADIENT_CHAIN_PARTITION),

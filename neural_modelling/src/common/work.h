@@ -42,8 +42,13 @@
     X(WORK_SOFTMAX_DOT, 97)      /* sum of y g, per atom                */ \
     X(WORK_SOFTMAX_DELTA, 98)    /* y (g - dot), per atom               */ \
     X(WORK_PARTIAL_ERROR_MAC, 96) /* e += w delta, per weight            */ \
+    X(WORK_PARTIAL_ERROR_LISTED_MAC, 99) /* the same over the listed     */ \
+                                  /* atoms (delta != 0), per weight      */ \
     X(WORK_GRADIENT_MAC, 99)      /* sum += delta x, per weight          */ \
     X(WORK_GRADIENT_ATOM, 60)     /* bias sum, per atom                  */ \
+    X(WORK_SKIPPED_MAC, 19)       /* float: a gradient term with x = 0,  */ \
+                                  /* tested and skipped, per weight      */ \
+    X(WORK_LIVE_ATOM_LISTED, 8)   /* delta != 0 listed, per atom         */ \
     X(WORK_UPDATE_SGD, 128)       /* per parameter per batch             */ \
     X(WORK_UPDATE_MOMENTUM, 184)                                            \
     X(WORK_UPDATE_ADAM, 1246)                                               \
@@ -97,6 +102,7 @@
     X(WORK_FIXED_SOFTMAX_DOT, 33)                                           \
     X(WORK_FIXED_SOFTMAX_DELTA, 26)                                         \
     X(WORK_FIXED_PARTIAL_ERROR_MAC, 13)                                     \
+    X(WORK_FIXED_PARTIAL_ERROR_LISTED_MAC, 19)                              \
     X(WORK_FIXED_GRADIENT_MAC, 26)                                          \
     X(WORK_FIXED_GRADIENT_ATOM, 40)                                         \
     X(WORK_FIXED_UPDATE_SGD, 61)                                            \

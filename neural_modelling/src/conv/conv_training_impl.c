@@ -50,6 +50,11 @@ value_t *kind_shared_gradients(uint32_t *n_values)
     return gradient_sums;
 }
 
+void kind_begin_update(void)
+{
+    optimizer_begin_step(training, &powers);
+}
+
 void kind_update(uint32_t batch_examples, uint32_t first, uint32_t count)
 {
     optimizer_update_segment(training, &powers, conv.parameters,

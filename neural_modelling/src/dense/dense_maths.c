@@ -31,19 +31,55 @@ value_t dense_weighted_sums(const weight_t *parameters, const value_t *x,
     return local_max;
 }
 
-void dense_partial_errors(const weight_t *parameters, const value_t *delta,
-                          value_t *e, uint32_t n_atoms, uint32_t n_inputs)
+/* How many of values[0 .. n - 1] are not zero. */
+static uint32_t count_live(const value_t *values, uint32_t n)
 {
-    work_add(NUMERIC_WORK(PARTIAL_ERROR_MAC), n_atoms * n_inputs);
+    uint32_t live = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        live += !value_is_zero(values[i]);
+    }
+    return live;
+}
+
+void dense_partial_errors(const weight_t *parameters, const value_t *delta,
+                          value_t *e, uint32_t n_atoms, uint32_t n_inputs,
+                          dense_live_atom_t *live)
+{
+    /* An atom whose delta is 0 (a ReLU atom that was off: about half of a
+     * hidden layer's) adds exactly nothing (0 in fixed point, +-0 in
+     * float): when enough are, only the others are listed and summed (a
+     * listed term costs more than a plain one: LIVE_ATOM_WORTH_LISTING). */
+    uint32_t n_live = 0;
+    for (uint32_t a = 0; a < n_atoms; a++) {
+        if (!value_is_zero(delta[a])) {
+            live[n_live].row = a * n_inputs;
+            live[n_live].delta = delta[a];
+            n_live++;
+        }
+    }
+    work_add(WORK_LIVE_ATOM_LISTED, n_atoms);
     /* Input by input, each error one running sum over the atoms (one
      * rounding in fixed point; the same float additions in the same
      * order as row by row). */
+    if (!LIVE_ATOMS_WORTH_LISTING(n_live, n_atoms)) {
+        work_add(NUMERIC_WORK(PARTIAL_ERROR_MAC), n_atoms * n_inputs);
+        for (uint32_t i = 0; i < n_inputs; i++) {
+            const weight_t *column = &parameters[i];
+            mac_t sum = MAC_ZERO;
+            for (uint32_t a = 0; a < n_atoms; a++) {
+                sum = mac(sum, *column, delta[a]);
+                column += n_inputs;
+            }
+            e[i] = mac_value(sum);
+        }
+        return;
+    }
+    work_add(NUMERIC_WORK(PARTIAL_ERROR_LISTED_MAC), n_live * n_inputs);
     for (uint32_t i = 0; i < n_inputs; i++) {
         const weight_t *column = &parameters[i];
         mac_t sum = MAC_ZERO;
-        for (uint32_t a = 0; a < n_atoms; a++) {
-            sum = mac(sum, *column, delta[a]);
-            column += n_inputs;
+        for (uint32_t k = 0; k < n_live; k++) {
+            sum = mac(sum, column[live[k].row], live[k].delta);
         }
         e[i] = mac_value(sum);
     }
@@ -53,14 +89,26 @@ void dense_accumulate_gradients(weight_t *gradient_sums, const value_t *delta,
                                 const value_t *x, uint32_t n_atoms,
                                 uint32_t n_inputs)
 {
-    work_add(NUMERIC_WORK(GRADIENT_MAC), n_atoms * n_inputs);
+    /* A term with delta = 0 or x = 0 adds exactly nothing: a zero delta's
+     * row is skipped whole; where a soft-float multiply costs far more
+     * than a test, so is each zero input (NUMERIC_SKIP_ZERO_INPUTS). */
+    uint32_t live_atoms = count_live(delta, n_atoms);
+    uint32_t live_inputs = NUMERIC_SKIP_ZERO_INPUTS
+            ? count_live(x, n_inputs) : n_inputs;
+    work_add(NUMERIC_WORK(GRADIENT_MAC), live_atoms * live_inputs);
+    work_add(WORK_SKIPPED_MAC, live_atoms * (n_inputs - live_inputs));
     work_add(NUMERIC_WORK(GRADIENT_ATOM), n_atoms);
     weight_t *bias_sums = &gradient_sums[n_atoms * n_inputs];
     for (uint32_t a = 0; a < n_atoms; a++) {
-        weight_t *row = &gradient_sums[a * n_inputs];
         value_t d = delta[a];
+        if (value_is_zero(d)) {
+            continue;
+        }
+        weight_t *row = &gradient_sums[a * n_inputs];
         for (uint32_t i = 0; i < n_inputs; i++) {
-            row[i] = gradient_accumulate(row[i], d, x[i]);
+            if (!NUMERIC_SKIP_ZERO_INPUTS || !value_is_zero(x[i])) {
+                row[i] = gradient_accumulate(row[i], d, x[i]);
+            }
         }
         bias_sums[a] = weight_add(bias_sums[a], weight_from_value(d));
     }

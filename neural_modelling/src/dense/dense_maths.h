@@ -14,10 +14,18 @@
 value_t dense_weighted_sums(const weight_t *parameters, const value_t *x,
                             value_t *z, uint32_t n_atoms, uint32_t n_inputs);
 
+/* An atom with a delta that is not zero: its row's first weight, its
+ * delta (dense_partial_errors sums over these only). */
+typedef struct {
+    uint32_t row;
+    value_t delta;
+} dense_live_atom_t;
+
 /* e_i = sum_a W[a][i] delta_a: the partial errors for the previous layer,
- * with the weights the forward pass used. */
+ * with the weights the forward pass used; live: room for n_atoms. */
 void dense_partial_errors(const weight_t *parameters, const value_t *delta,
-                          value_t *e, uint32_t n_atoms, uint32_t n_inputs);
+                          value_t *e, uint32_t n_atoms, uint32_t n_inputs,
+                          dense_live_atom_t *live);
 
 /* gradient sums += delta x (weights), += delta (biases, after the
  * weights). */

@@ -14,12 +14,14 @@ static const training_params_t *training;
 static weight_t *gradient_sums;
 static weight_t *optimizer_state;     /* the OPTIMIZER region (SDRAM)     */
 static optimizer_powers_t powers;
+static dense_live_atom_t *live_atoms;   /* dense_partial_errors' list    */
 
 void kind_training_init(const training_params_t *training_params,
                         data_specification_metadata_t *regions)
 {
     training = training_params;
     gradient_sums = allocate(dense.n_parameters * sizeof(weight_t));
+    live_atoms = allocate(dense.n_atoms * sizeof(dense_live_atom_t));
     for (uint32_t j = 0; j < dense.n_parameters; j++) {
         gradient_sums[j] = WEIGHT_ZERO;
     }
@@ -34,10 +36,15 @@ void kind_backward(const value_t *x, const value_t *delta,
 {
     if (partial_errors != NULL) {
         dense_partial_errors(dense.parameters, delta, partial_errors,
-                dense.n_atoms, dense.n_inputs);
+                dense.n_atoms, dense.n_inputs, live_atoms);
     }
     dense_accumulate_gradients(gradient_sums, delta, x, dense.n_atoms,
             dense.n_inputs);
+}
+
+void kind_begin_update(void)
+{
+    optimizer_begin_step(training, &powers);
 }
 
 void kind_update(uint32_t batch_examples, uint32_t first, uint32_t count)

@@ -110,17 +110,27 @@ static void finish_if_complete(uint unused0, uint unused1)
     }
 }
 
-/* The own segment's totals are in: update it, send its new weights. */
+/* The own segment's totals are in: update it a chunk at a time, each
+ * chunk's new weights sent as soon as they are done, so the update's own
+ * time paces them (weights_gap_us is what the pacing needs on top). */
+#define UPDATE_CHUNK 8
 static void update_share(uint unused0, uint unused1)
 {
     use(unused0);
     use(unused1);
-    update_own(params.own_first, params.own_count);
     uint32_t base = params.chain_key + n_values;
-    for (uint32_t j = params.own_first;
-            j < params.own_first + params.own_count; j++) {
-        send_word(base + j, weight_words[j]);
-        spin1_delay_us(params.weights_gap_us);
+    uint32_t end = params.own_first + params.own_count;
+    for (uint32_t first = params.own_first; first < end;
+            first += UPDATE_CHUNK) {
+        uint32_t count = end - first < UPDATE_CHUNK ? end - first
+                                                    : UPDATE_CHUNK;
+        update_own(first, count);
+        for (uint32_t j = first; j < first + count; j++) {
+            send_word(base + j, weight_words[j]);
+            if (params.weights_gap_us > 0) {
+                spin1_delay_us(params.weights_gap_us);
+            }
+        }
     }
     weights_sent = true;
     finish_if_complete(0, 0);

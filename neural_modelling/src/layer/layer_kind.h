@@ -42,6 +42,10 @@ STARTUP void kind_training_init(const training_params_t *training,
 void kind_backward(const value_t *x, const value_t *delta,
                    value_t *partial_errors);
 
+/* The end of a batch: the optimizer's next step begins (once per batch,
+ * before kind_update). */
+void kind_begin_update(void);
+
 /* The end of a batch of batch_examples examples: the optimizer's update of
  * parameters first .. first + count - 1 from their gradient sums (zeroing
  * them). One copy updates all its parameters; a replica its share

@@ -93,6 +93,7 @@ static void batch_updated(void)
 
 static void update(void)
 {
+    kind_begin_update();
     update_parameters(0, kind_parameter_count());
     batch_updated();
 }
@@ -175,6 +176,7 @@ static bool end_of_example(uint32_t parity)
         if (!training.is_first_layer) {
             send_partial_errors(parity);
         }
+        kind_begin_update();
         gradient_exchange_start(update_parameters, exchange_done);
         return true;
     }

@@ -110,6 +110,7 @@ void optimizer_init(optimizer_powers_t *powers,
 {
     powers->beta_1_power = WEIGHT_ONE;
     powers->beta_2_power = WEIGHT_ONE;
+    powers->adam_rate = WEIGHT_ZERO;    /* optimizer_begin_step sets it */
     for (uint32_t s = 0; s < steps; s++) {
         powers->beta_1_power = weight_mul(powers->beta_1_power,
                 training->beta_1);
@@ -118,8 +119,24 @@ void optimizer_init(optimizer_powers_t *powers,
     }
 }
 
+void optimizer_begin_step(const training_params_t *training,
+                          optimizer_powers_t *powers)
+{
+    if (training->optimizer != OPTIMIZER_ADAM) {
+        return;
+    }
+    /* Keras Adam, t = this update's step from 1 */
+    powers->beta_1_power = weight_mul(powers->beta_1_power,
+            training->beta_1);
+    powers->beta_2_power = weight_mul(powers->beta_2_power,
+            training->beta_2);
+    powers->adam_rate = weight_div(weight_mul(training->learning_rate,
+            weight_sqrt(WEIGHT_ONE - powers->beta_2_power)),
+            WEIGHT_ONE - powers->beta_1_power);
+}
+
 void optimizer_update(const training_params_t *training,
-                      optimizer_powers_t *powers, weight_t *parameters,
+                      const optimizer_powers_t *powers, weight_t *parameters,
                       weight_t *gradient_sums, weight_t *state,
                       uint32_t slot_stride, uint32_t n,
                       uint32_t batch_examples)
@@ -142,16 +159,10 @@ void optimizer_update(const training_params_t *training,
         break;
     }
     case OPTIMIZER_ADAM: {
-        /* Keras Adam, t = this update's step from 1 */
-        weight_t beta_1 = training->beta_1, beta_2 = training->beta_2;
         weight_t one_minus_beta_1 = training->one_minus_beta_1;
         weight_t one_minus_beta_2 = training->one_minus_beta_2;
         weight_t epsilon = training->epsilon;
-        powers->beta_1_power = weight_mul(powers->beta_1_power, beta_1);
-        powers->beta_2_power = weight_mul(powers->beta_2_power, beta_2);
-        weight_t alpha = weight_div(
-                weight_mul(lr, weight_sqrt(WEIGHT_ONE - powers->beta_2_power)),
-                WEIGHT_ONE - powers->beta_1_power);
+        weight_t alpha = powers->adam_rate;
         weight_t *m = state, *v = &state[slot_stride];
         work_add(NUMERIC_WORK(UPDATE_ADAM), n);
         work_add(WORK_SDRAM_WORD, 4 * n);  /* m and v read, written */

@@ -37,6 +37,7 @@ void activation_backward(uint32_t activation, const value_t *y, value_t *g,
 typedef struct {
     weight_t beta_1_power;  /* beta_1^t of the last update (Adam) */
     weight_t beta_2_power;
+    weight_t adam_rate;     /* lr sqrt(1 - beta_2^t) / (1 - beta_1^t)  */
 } optimizer_powers_t;
 
 /* Powers after `steps` earlier updates: beta^steps. */
@@ -44,14 +45,20 @@ STARTUP void optimizer_init(optimizer_powers_t *powers,
                             const training_params_t *training,
                             uint32_t steps);
 
-/* One update of n parameters from gradient sums over batch_examples
+/* The optimizer's next step t (Adam: the powers and rate of t), once per
+ * batch before its optimizer_update calls: a replica updates its segment
+ * in chunks, each sent on as it is done (gradient_exchange.c). */
+void optimizer_begin_step(const training_params_t *training,
+                          optimizer_powers_t *powers);
+
+/* The step of n parameters from gradient sums over batch_examples
  * examples (Keras averages over the batch); zeroes the sums. state: the
  * parameters' optimizer slots, slot k of parameter j at
  * state[k * slot_stride + j] (the OPTIMIZER region holds slot_stride
  * weight_t per slot: momentum; Adam's m then v, v kept as sqrt(v) in fixed
  * point: numeric.h). */
 void optimizer_update(const training_params_t *training,
-                      optimizer_powers_t *powers, weight_t *parameters,
+                      const optimizer_powers_t *powers, weight_t *parameters,
                       weight_t *gradient_sums, weight_t *state,
                       uint32_t slot_stride, uint32_t n,
                       uint32_t batch_examples);
@@ -59,7 +66,7 @@ void optimizer_update(const training_params_t *training,
 /* The same on parameters first .. first + count - 1 of n (state: n per
  * slot, or NULL for plain SGD): a replica's segment, or all of them. */
 static inline void optimizer_update_segment(
-        const training_params_t *training, optimizer_powers_t *powers,
+        const training_params_t *training, const optimizer_powers_t *powers,
         weight_t *parameters, weight_t *gradient_sums, weight_t *state,
         uint32_t n, uint32_t first, uint32_t count, uint32_t batch_examples)
 {

@@ -23,6 +23,9 @@ from ...wire_format import (
 from ..connectivity import ALL_TO_ALL, Connectivity
 from ..layer_vertex import LayerVertex
 
+#: dense_live_atom_t (src/dense/dense_maths.h): a row offset and a delta.
+LIVE_ATOM_WORDS = 2
+
 
 # --- cost model -------------------------------------------------------------------
 def dense_cost(n_atoms: int, n_inputs: int, n_sources: int,
@@ -41,8 +44,8 @@ def dense_cost(n_atoms: int, n_inputs: int, n_sources: int,
     their stream states; a heap header per allocation.
     Training adds: gradient accumulators as big as the weights and biases;
     per example in flight the error and the label of each atom; one buffer
-    of partial errors for the layer's inputs; the neighbour tables'
-    allowance.
+    of partial errors for the layer's inputs; the live-atom list of the
+    partial errors (row, delta per atom); the neighbour tables' allowance.
     SDRAM: the system, params, key table and weight regions the host writes
     (weights are written back there when training ends), plus optimizer state.
     """
@@ -59,7 +62,7 @@ def dense_cost(n_atoms: int, n_inputs: int, n_sources: int,
     if training:
         allocations = ALLOCATIONS_TRAINING
         dtcm_words += (parameters + 2 * EXAMPLES_IN_FLIGHT * n_atoms
-                       + n_inputs)
+                       + n_inputs + LIVE_ATOM_WORDS * n_atoms)
         dtcm_extra += TRAINING_NEIGHBOUR_TABLES_BYTES
     dtcm = (dtcm_words * BYTES_PER_WORD + dtcm_extra
             + allocations * BYTES_PER_ALLOCATION)

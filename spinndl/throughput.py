@@ -52,6 +52,11 @@ class WorkCosts:
     #: a send is spin1's, the same in every format
     send: int = 121
 
+    def update_cycles(self, optimizer_slots: int) -> int:
+        """The optimizer's cycles per parameter and batch (Adam's for a
+        slot count the table lacks)."""
+        return self.update.get(optimizer_slots, self.update[2])
+
 
 FLOAT_COSTS = WorkCosts(forward_mac=98, forward_atom=110 + 77,
                         partial_error_mac=96, gradient_mac=99,
@@ -76,8 +81,7 @@ def work_costs(numerics: str = "float") -> WorkCosts:
 def update_cycles_per_parameter(numerics: str, optimizer_slots: int) -> int:
     """The optimizer's cycles per parameter and batch (its work kind, not
     the SDRAM words it touches: a lower bound, as the weights gap needs)."""
-    costs = work_costs(numerics)
-    return costs.update.get(optimizer_slots, costs.update[2])
+    return work_costs(numerics).update_cycles(optimizer_slots)
 
 
 CYCLES_PER_US = 1000 // NS_PER_CYCLE
@@ -177,13 +181,14 @@ def batch_end_seconds(plan: NetworkPlan, replicas: int,
     their segment (1/R of the parameters) between the gradient exchange's
     two rounds of the ring (gradient_exchange.c: the sums of every segment
     go round at once, one per sums gap, then the new weights, each sent as
-    its chunk is updated, the weights gap on top). One copy updates layer after layer (a layer sends the
-    batch's last partial errors once updated); replicas update every layer
-    at once ("updated" tokens keep the acks honest), so the slowest layer
+    its chunk is updated, the weights gap on top). One copy updates layer
+    after layer (a layer sends the batch's last partial errors once
+    updated); replicas update every layer at once ("updated" tokens keep
+    the acks honest), so the slowest layer
     counts."""
     if not plan.training:
         return 0.0
-    cycles = costs.update.get(optimizer_slots, costs.update[2])
+    cycles = costs.update_cycles(optimizer_slots)
     sums_gap, weights_gap = gradient_gaps_us(replicas, cycles)
     per_layer = []
     for layer in plan.layers:

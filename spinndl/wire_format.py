@@ -362,10 +362,10 @@ NS_PER_CYCLE = 5
 #: The share of a receiving core's time one incoming stream may take: in
 #: inference only the forward stream arrives; in training a core may get
 #: the next example's inputs and the last one's partial errors at once, so
-#: the two shares sum to 0.9. 784-512-512-10 fixed point, 5 replicas,
-#: (forward, backward): (0.4, 0.4) 421, (0.5, 0.4) 434, (0.6, 0.3) 440
-#: examples/s, no drops (0.8, 0.8: 480, no drops here, but no margin where
-#: the streams do meet).
+#: the two shares sum to 0.9. 784-512-512-10 fixed-point training, the
+#: work model's replicas (5; 4 at (0.6, 0.3)), (forward, backward):
+#: (0.4, 0.4) 421, (0.5, 0.4) 434, (0.6, 0.3) 440 examples/s, no drops
+#: (0.8, 0.8: 480, no drops here, but no margin where the streams meet).
 INFERENCE_RECEIVE_SHARE = 0.8
 TRAINING_RECEIVE_SHARE = 0.6
 BACKWARD_RECEIVE_SHARE = 0.3
@@ -433,7 +433,8 @@ def gradient_gaps_us(n_replicas: int,
     streams = max(1, n_replicas - 1)
 
     def gap_us(cycles):
-        return streams * cycles * NS_PER_CYCLE / (1000 * EXCHANGE_RECEIVE_SHARE)
+        return (streams * cycles * NS_PER_CYCLE
+                / (1000 * EXCHANGE_RECEIVE_SHARE))
     update_us = update_cycles * NS_PER_CYCLE / 1000
     return (max(1, math.ceil(gap_us(RECEIVE_CYCLES
                                     + PARTIAL_ERROR_EXTRA_CYCLES

@@ -48,7 +48,7 @@ void dense_partial_errors(const weight_t *parameters, const value_t *delta,
     /* An atom whose delta is 0 (a ReLU atom that was off: about half of a
      * hidden layer's) adds exactly nothing (0 in fixed point, +-0 in
      * float): when enough are, only the others are listed and summed (a
-     * listed term costs more than a plain one: LIVE_ATOM_WORTH_LISTING). */
+     * listed term costs more than a plain one: LIVE_ATOMS_WORTH_LISTING). */
     uint32_t n_live = 0;
     for (uint32_t a = 0; a < n_atoms; a++) {
         if (!value_is_zero(delta[a])) {

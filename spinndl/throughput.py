@@ -27,8 +27,8 @@ from .packing import (
     OUTPUT_GATHERER_CORES_PER_BOARD, SPINN5_BUDGET, CapacityError,
     CoreBudget, LayerSpec, MachineTooSmallError, NetworkPlan, plan_network)
 from .wire_format import (
-    NS_PER_CYCLE, PARTIAL_ERROR_EXTRA_CYCLES, gradient_gaps_us,
-    backward_gap_us, receive_ns, send_gap_us)
+    NS_PER_CYCLE, PARTIAL_ERROR_EXTRA_CYCLES, backward_period_ns,
+    gradient_periods_ns, receive_ns, send_period_ns)
 
 OBJECTIVES = ("cores", "throughput")
 DATA_SOURCES = ("host", "board")
@@ -65,7 +65,7 @@ FLOAT_COSTS = WorkCosts(forward_mac=98, forward_atom=110 + 77,
 FIXED_COSTS = WorkCosts(forward_mac=11, forward_atom=40 + 21,
                         partial_error_mac=13, gradient_mac=26,
                         partial_error_filed=22,
-                        update={0: 61, 1: 88, 2: 896})
+                        update={0: 61, 1: 88, 2: 597})
 WORK_COSTS = {"float": FLOAT_COSTS, "fixed": FIXED_COSTS}
 
 
@@ -78,13 +78,6 @@ def work_costs(numerics: str = "float") -> WorkCosts:
                          f"known: {sorted(WORK_COSTS)}") from None
 
 
-def update_cycles_per_parameter(numerics: str, optimizer_slots: int) -> int:
-    """The optimizer's cycles per parameter and batch (its work kind, not
-    the SDRAM words it touches: a lower bound, as the weights gap needs)."""
-    return work_costs(numerics).update_cycles(optimizer_slots)
-
-
-CYCLES_PER_US = 1000 // NS_PER_CYCLE
 #: Application cores per board "throughput" leaves free: the toolchain's
 #: placer puts each layer's cores on neighbouring chips and can fail to
 #: place a board filled to the last core (measured: 757 of 759 failed for
@@ -140,8 +133,8 @@ def layer_core_cycles(plan: NetworkPlan, index: int, batch_size: int = 32,
     receive = n_inputs * receive_ns(sources) / NS_PER_CYCLE
     forward = (receive + k * n_inputs * costs.forward_mac
                + k * costs.forward_atom
-               + k * (costs.send
-                      + send_gap_us(cores, plan.training) * CYCLES_PER_US))
+               + k * max(costs.send, send_period_ns(cores, plan.training)
+                         / NS_PER_CYCLE))
     if not plan.training:
         return forward, 0.0
     backward = k * n_inputs * costs.gradient_mac
@@ -153,8 +146,8 @@ def layer_core_cycles(plan: NetworkPlan, index: int, batch_size: int = 32,
     if index > 0:
         previous_cores = layers[index - 1].packing.cores
         backward += k * n_inputs * costs.partial_error_mac
-        backward += n_inputs * (costs.send + backward_gap_us(
-            cores, previous_cores) * CYCLES_PER_US)
+        backward += n_inputs * max(costs.send, backward_period_ns(
+            cores, previous_cores) / NS_PER_CYCLE)
     return forward, backward
 
 
@@ -180,24 +173,25 @@ def batch_end_seconds(plan: NetworkPlan, replicas: int,
     busiest core (per parameter: the costs' update). Replicas each update
     their segment (1/R of the parameters) between the gradient exchange's
     two rounds of the ring (gradient_exchange.c: the sums of every segment
-    go round at once, one per sums gap, then the new weights, each sent as
-    its chunk is updated, the weights gap on top). One copy updates layer
+    go round at once, one per sums period, then the new weights, each sent
+    as its chunk is updated, no faster than the weights period). One copy
+    updates layer
     after layer (a layer sends the batch's last partial errors once
     updated); replicas update every layer at once ("updated" tokens keep
-    the acks honest), so the slowest layer
-    counts."""
+    the acks honest), so the slowest layer counts."""
     if not plan.training:
         return 0.0
     cycles = costs.update_cycles(optimizer_slots)
-    sums_gap, weights_gap = gradient_gaps_us(replicas, cycles)
+    sums_period, weights_period = gradient_periods_ns(replicas)
+    update_ns = cycles * NS_PER_CYCLE
     per_layer = []
     for layer in plan.layers:
         k, n_inputs = layer.packing.atoms_per_core, layer.spec.n_inputs
         parameters = k * n_inputs + k
         if replicas > 1:
             segment = math.ceil(parameters / replicas)
-            seconds = (segment * cycles * NS_PER_CYCLE * 1e-9
-                       + segment * (sums_gap + weights_gap) * 1e-6)
+            seconds = segment * (
+                sums_period + max(update_ns, weights_period)) * 1e-9
         else:
             seconds = parameters * cycles * NS_PER_CYCLE * 1e-9
         per_layer.append(seconds)

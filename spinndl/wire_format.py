@@ -190,8 +190,8 @@ class ReplicaParams:
     start_count: int
     next_first: int
     next_count: int
-    sums_gap_us: int
-    weights_gap_us: int
+    sums_period_ns: int
+    weights_period_ns: int
     updated_key: int
     updated_in_key: int
     updated_in_mask: int
@@ -229,8 +229,8 @@ class TrainingParams:
     # Output layer: 1 when the label source's last key carries a weight per
     # example that scales the example's loss gradient (Keras' sample_weight).
     sample_weights: int = 0
-    backward_gap_us: int = 1  # pause after each partial error sent; the
-                              # sends go round the previous layer's slices
+    backward_period_ns: int = 0  # from one partial error sent to the next;
+                                 # they go round the previous layer's slices
 
     N_WORDS = 18
     _FLOATS = ("learning_rate", "momentum", "beta_1", "beta_2", "epsilon",
@@ -298,7 +298,7 @@ class LayerParams:
     softmax_layer_key: int = 0   # key and mask matching every core of the
     softmax_layer_mask: int = 0  # layer on SOFTMAX_PARTITION
     layer_cores: int = 1         # cores the layer is split over
-    send_gap_us: int = 1         # pause after each output packet
+    send_period_ns: int = 0      # from one output packet to the next
     send_phase_us: int = 0       # pause before an example's first packet
 
     N_WORDS = 14
@@ -308,7 +308,7 @@ class LayerParams:
                          self.n_inputs, self.activation, self.forward_key,
                          self.forward_mask, self.training, self.softmax_key,
                          self.softmax_layer_key, self.softmax_layer_mask,
-                         self.layer_cores, self.send_gap_us,
+                         self.layer_cores, self.send_period_ns,
                          self.send_phase_us],
                         dtype=np.uint32)
 
@@ -339,11 +339,11 @@ def send_phase_us(core_index: int, layer_cores: int = 1,
                   training: bool = False) -> int:
     """Microseconds core core_index of a layer waits before the first
     packet of an example: the layer's cores spread evenly over one send
-    gap, so they take turns instead of all sending at once to a receiving
+    period, so they take turns instead of all sending at once to a receiving
     core (each packet costs the receiver over a microsecond: one microsecond
     per core would pile a wide layer's first packets up at the receiver)."""
-    return core_index * send_gap_us(layer_cores, training) // max(
-        1, layer_cores)
+    return core_index * send_period_ns(layer_cores, training) // (
+        1000 * max(1, layer_cores))
 
 
 #: ARM968 cycles a layer core spends on one received value: spin1's packet
@@ -359,6 +359,9 @@ KEY_INDEXED_CYCLES = 11
 KEY_SEARCH_STEP_CYCLES = 15
 PARTIAL_ERROR_EXTRA_CYCLES = 40
 NS_PER_CYCLE = 5
+#: spin1_send_mc_packet (WORK_CYCLES_PACKET_SEND): the exchange passes
+#: most of what it receives on.
+SEND_CYCLES = 121
 #: The share of a receiving core's time one incoming stream may take: in
 #: inference only the forward stream arrives; in training a core may get
 #: the next example's inputs and the last one's partial errors at once, so
@@ -386,26 +389,33 @@ def receive_ns(senders: int, partial_error: bool = False,
     return cycles * NS_PER_CYCLE
 
 
-def send_gap_us(sending_cores: int, training: bool = False) -> int:
-    """Microseconds a core waits after each packet it sends to the next
-    layer. Every core of the next layer receives every packet of all
-    ``sending_cores`` cores of this one (staggered by send_phase_us), each
-    costing it receive_ns: the gap keeps that stream under the receiver's
-    share of its time, so no packet waits in the router long enough to be
-    dropped."""
+def period_ns(nanoseconds: float) -> int:
+    """A period as the cores take it: whole nanoseconds, rounded up (a
+    shorter one would take more than the receivers' share)."""
+    return max(1, math.ceil(nanoseconds))
+
+
+def send_period_ns(sending_cores: int, training: bool = False) -> int:
+    """Nanoseconds from one packet a core sends to the next layer to its
+    next: the cores send by deadline on their clock (src/common/
+    paced_send.h), so the send itself is part of the period and packets
+    the sender receives meanwhile do not lengthen it. Every core of the
+    next layer receives every packet of all ``sending_cores`` cores of this
+    one (staggered by send_phase_us), each costing it receive_ns: the
+    period keeps that stream under the receiver's share of its time, so no
+    packet waits in the router long enough to be dropped."""
     share = TRAINING_RECEIVE_SHARE if training else INFERENCE_RECEIVE_SHARE
-    return max(1, math.ceil(sending_cores * receive_ns(sending_cores)
-                            / (1000 * share)))
+    return period_ns(sending_cores * receive_ns(sending_cores) / share)
 
 
-def backward_gap_us(sending_cores: int, target_slices: int) -> int:
-    """Microseconds a core waits after each partial error it sends. A core
-    sends its partial errors round the ``target_slices`` slices of the
-    previous layer (one value to each in turn), so each slice gets one of
-    every target_slices packets of each of the ``sending_cores`` senders."""
-    return max(1, math.ceil(
+def backward_period_ns(sending_cores: int, target_slices: int) -> int:
+    """Nanoseconds between the partial errors a core sends. A core sends
+    them round the ``target_slices`` slices of the previous layer (one
+    value to each in turn), so each slice gets one of every target_slices
+    packets of each of the ``sending_cores`` senders."""
+    return period_ns(
         sending_cores * receive_ns(sending_cores, partial_error=True)
-        / (1000 * BACKWARD_RECEIVE_SHARE * max(1, target_slices))))
+        / (BACKWARD_RECEIVE_SHARE * max(1, target_slices)))
 
 
 #: The share of a core's time the gradient exchange's packets may take: as
@@ -414,33 +424,26 @@ def backward_gap_us(sending_cores: int, target_slices: int) -> int:
 #: fixed point, 5 replicas: no drops at 0.7, 0.8 or 0.9 (378, 388 and 399
 #: examples/s); 0.8 keeps inference's margin.
 EXCHANGE_RECEIVE_SHARE = 0.8
-#: spin1_send_mc_packet (WORK_CYCLES_PACKET_SEND): the exchange passes most
-#: of what it receives on.
-SEND_CYCLES = 121
 
 
-def gradient_gaps_us(n_replicas: int,
-                     update_cycles: int = 0) -> Tuple[int, int]:
-    """(sums, weights): microseconds after each gradient sum a core starts
-    and after each new weight of its own segment. All segments go round the
-    ring at once, so each link carries up to R - 1 streams at a time (every
-    segment but the one its sender owns, or starts); a receiver files each
-    packet and passes most on (a sum: the add too). The owner updates its
-    segment a chunk at a time and sends each chunk's weights as it goes
-    (gradient_exchange.c), so ``update_cycles``, the update's own cycles
-    per parameter, already space its weights: the weights gap is what is
-    still needed on top (it may be 0)."""
+def gradient_periods_ns(n_replicas: int) -> Tuple[int, int]:
+    """(sums, weights): nanoseconds between the gradient sums a core starts
+    and between the new weights of its own segment. All segments go round
+    the ring at once, so each link carries up to R - 1 streams at a time
+    (every segment but the one its sender owns, or starts); a receiver
+    files each packet and passes most on (a sum: the add too). The owner
+    updates its segment a chunk at a time and sends each chunk's weights as
+    it goes (gradient_exchange.c): the update's time is part of the period,
+    so the weights come no faster than the update allows, and no slower
+    than the period."""
     streams = max(1, n_replicas - 1)
 
-    def gap_us(cycles):
-        return (streams * cycles * NS_PER_CYCLE
-                / (1000 * EXCHANGE_RECEIVE_SHARE))
-    update_us = update_cycles * NS_PER_CYCLE / 1000
-    return (max(1, math.ceil(gap_us(RECEIVE_CYCLES
-                                    + PARTIAL_ERROR_EXTRA_CYCLES
-                                    + SEND_CYCLES))),
-            max(0, math.ceil(gap_us(RECEIVE_CYCLES + SEND_CYCLES)
-                             - update_us)))
+    def period(cycles):
+        return period_ns(streams * cycles * NS_PER_CYCLE
+                         / EXCHANGE_RECEIVE_SHARE)
+    return (period(RECEIVE_CYCLES + PARTIAL_ERROR_EXTRA_CYCLES
+                   + SEND_CYCLES),
+            period(RECEIVE_CYCLES + SEND_CYCLES))
 
 
 @dataclass(frozen=True)

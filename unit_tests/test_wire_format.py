@@ -196,35 +196,42 @@ def test_pacing_costs_are_the_cost_tables():
     assert wire_format.SEND_CYCLES == fixed["WORK_CYCLES_PACKET_SEND"]
 
 
-def test_send_gaps_keep_receivers_under_their_share():
+def test_send_periods_keep_receivers_under_their_share():
+    """A sender's packets leave one period apart (by deadline: the send
+    itself is part of it), in whole ns, not rounded up to microseconds."""
     from spinndl.wire_format import (
         BACKWARD_RECEIVE_SHARE, INFERENCE_RECEIVE_SHARE,
-        TRAINING_RECEIVE_SHARE, backward_gap_us, receive_ns, send_gap_us)
+        TRAINING_RECEIVE_SHARE, backward_period_ns, receive_ns,
+        send_period_ns)
     # a training core may get both streams at once: together under 1
     assert TRAINING_RECEIVE_SHARE + BACKWARD_RECEIVE_SHARE <= 0.9
     for cores in (1, 2, 7, 21, 64, 220):
         for training, share in ((False, INFERENCE_RECEIVE_SHARE),
                                 (True, TRAINING_RECEIVE_SHARE)):
-            gap_ns = send_gap_us(cores, training) * 1000
-            # a receiver gets one packet per gap from each of the cores
-            assert cores * receive_ns(cores) / gap_ns <= share
+            period = send_period_ns(cores, training)
+            # a receiver gets one packet per period from each of the cores
+            assert cores * receive_ns(cores) / period <= share
+            # and no more than a nanosecond's rounding slower than that
+            assert cores * receive_ns(cores) / (period - 1) > share
         for slices in (1, 3, 21):
-            gap_ns = backward_gap_us(cores, slices) * 1000
+            period = backward_period_ns(cores, slices)
             load = cores * receive_ns(cores, partial_error=True) / (
-                gap_ns * slices)
+                period * slices)
             assert load <= BACKWARD_RECEIVE_SHARE
-    assert send_gap_us(21) > 21   # a packet costs a receiver over 1 us
+            assert cores * receive_ns(cores, partial_error=True) / (
+                (period - 1) * slices) > BACKWARD_RECEIVE_SHARE
+    assert send_period_ns(21) > 21000   # a packet costs a receiver over 1 us
 
 
-def test_send_phases_spread_a_layer_over_one_gap():
-    from spinndl.wire_format import receive_ns, send_gap_us, send_phase_us
+def test_send_phases_spread_a_layer_over_one_period():
+    from spinndl.wire_format import receive_ns, send_period_ns, send_phase_us
     for cores in (1, 5, 32, 315):
         for training in (False, True):
-            gap = send_gap_us(cores, training)
+            period_ns = send_period_ns(cores, training)
             phases = [send_phase_us(i, cores, training)
                       for i in range(cores)]
             assert phases[0] == 0 and phases == sorted(phases)
-            assert phases[-1] < gap
+            assert phases[-1] * 1000 < period_ns
             # consecutive cores' first packets are at least a receive apart
             # on average: they never pile up at a receiver
             if cores > 1:
@@ -274,28 +281,22 @@ def test_shard_bounds_cut_a_core_s_parameters_into_near_equal_segments(
     assert max(counts) - min(counts) <= 1
 
 
-def test_gradient_gaps_keep_the_ring_s_receivers_under_their_share():
+def test_gradient_periods_keep_the_ring_s_receivers_under_their_share():
     """Each link of the ring carries up to R - 1 segments' streams at once,
-    one value per gap each; a receiver files a sum (with its add) or a
+    one value per period each; a receiver files a sum (with its add) or a
     weight and passes it on."""
     from spinndl.wire_format import (
         EXCHANGE_RECEIVE_SHARE, NS_PER_CYCLE, PARTIAL_ERROR_EXTRA_CYCLES,
-        RECEIVE_CYCLES, SEND_CYCLES, gradient_gaps_us)
+        RECEIVE_CYCLES, SEND_CYCLES, gradient_periods_ns)
     sum_ns = (RECEIVE_CYCLES + PARTIAL_ERROR_EXTRA_CYCLES + SEND_CYCLES) \
         * NS_PER_CYCLE
     weight_ns = (RECEIVE_CYCLES + SEND_CYCLES) * NS_PER_CYCLE
     for replicas in (2, 3, 5, 8, 32):
-        # the owner's update spaces its weights too (gradient_exchange.c
-        # sends each chunk as it is updated): none, SGD's, Adam's
-        for update_cycles in (0, 61, 896, 1246):
-            sums_gap, weights_gap = gradient_gaps_us(replicas, update_cycles)
-            streams = replicas - 1
-            assert streams * sum_ns / (sums_gap * 1000) \
-                <= EXCHANGE_RECEIVE_SHARE
-            weight_period_ns = weights_gap * 1000 \
-                + update_cycles * NS_PER_CYCLE
-            assert streams * weight_ns / weight_period_ns \
-                <= EXCHANGE_RECEIVE_SHARE
-            assert weights_gap >= 0
-    # more replicas, more streams per link: the gaps widen
-    assert gradient_gaps_us(8)[0] > gradient_gaps_us(2)[0]
+        sums_period, weights_period = gradient_periods_ns(replicas)
+        streams = replicas - 1
+        assert streams * sum_ns / sums_period <= EXCHANGE_RECEIVE_SHARE
+        assert streams * weight_ns / weights_period <= EXCHANGE_RECEIVE_SHARE
+        # whole ns, not rounded up further
+        assert streams * sum_ns / (sums_period - 1) > EXCHANGE_RECEIVE_SHARE
+    # more replicas, more streams per link: the periods widen
+    assert gradient_periods_ns(8)[0] > gradient_periods_ns(2)[0]

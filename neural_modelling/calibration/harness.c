@@ -58,9 +58,9 @@ void send_value(uint32_t key, value_t value)
 /* paced_send.c's loop without its pauses (spin1_delay_us): the emulator
  * charges the sends themselves (WORK_CYCLES_PACKET_SEND). */
 void send_paced(uint32_t base_key, const value_t *values, uint32_t n,
-                uint32_t gap_us)
+                uint32_t period_ns)
 {
-    (void) gap_us;
+    (void) period_ns;
     for (uint32_t i = 0; i < n; i++) {
         send_value(base_key + i, values[i]);
     }

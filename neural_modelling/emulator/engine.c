@@ -238,6 +238,51 @@ static void core_drop(emu_engine_t *emu, emu_core_t *core, uint32_t key,
     }
 }
 
+/* An interrupt at time t takes `stolen` ns from the running task: the
+ * earliest of the task's wait time after t not taken yet absorbs what it
+ * can (a wait until a deadline ends at the deadline whatever ran meanwhile).
+ * Returns the ns absorbed; the rest lengthens the task. Interrupts come in
+ * time order, so the cursor only moves on. */
+static uint64_t use_pauses(emu_core_t *core, uint64_t t, uint64_t stolen)
+{
+    while (core->pause_cursor < core->n_pauses
+            && core->pauses[core->pause_cursor].end <= t) {
+        core->pause_cursor++;
+    }
+    uint64_t position = core->pause_total;     /* wait time before t */
+    if (core->pause_cursor < core->n_pauses) {
+        const pause_t *pause = &core->pauses[core->pause_cursor];
+        position = pause->before + (t > pause->start ? t - pause->start : 0);
+    }
+    if (core->pause_used > position) {
+        position = core->pause_used;
+    }
+    uint64_t left = core->pause_total - position;
+    uint64_t used = stolen < left ? stolen : left;
+    core->pause_used = position + used;
+    /* that time was the interrupt's, counted there */
+    core->delay_ns -= used;
+    core->busy_ns -= used;
+    return used;
+}
+
+static void record_pause(emu_core_t *core, uint64_t start, uint64_t end)
+{
+    if (core->n_pauses == core->cap_pauses) {
+        uint32_t cap = core->cap_pauses ? 2 * core->cap_pauses : 256;
+        pause_t *pauses = realloc(core->pauses, sizeof(pause_t) * cap);
+        if (pauses == NULL) {
+            engine_fail(core->emu, "out of memory for a core's waits");
+            return;
+        }
+        core->pauses = pauses;
+        core->cap_pauses = cap;
+    }
+    core->pauses[core->n_pauses++] = (pause_t) {start, end,
+                                                core->pause_total};
+    core->pause_total += end - start;
+}
+
 /* Runs one callback of a core starting at `start`; returns its end. */
 static inline uint64_t run_callback(emu_core_t *core, emu_callback_fn cb,
                                     uint32_t arg0, uint32_t arg1,
@@ -412,7 +457,10 @@ static void take_interrupt(emu_core_t *core, uint32_t event_id, uint32_t arg0,
     }
     core->irq_busy_until = end;
     if (core->busy_until > t) {
-        core->busy_until += end - t;    /* the interrupt stole that time */
+        /* the interrupt stole that time from the task, but the task's
+         * waits after it give it back */
+        uint64_t stolen = end - t;
+        core->busy_until += stolen - use_pauses(core, t, stolen);
     }
     if (core_alive(core)) {
         kick_dispatch(core, end);
@@ -703,6 +751,28 @@ static void op_delay_us(void *c, uint32_t us)
     ((emu_core_t *) c)->delay_ns += (uint64_t) us * 1000;
 }
 
+static uint32_t op_clock_cycles(void *c)
+{
+    emu_core_t *core = c;
+    charge_work(core);
+    return (uint32_t) (core->clock / NS_PER_CYCLE);
+}
+
+static void op_wait_until_cycles(void *c, uint32_t deadline)
+{
+    emu_core_t *core = c;
+    int32_t ahead = (int32_t) (deadline - op_clock_cycles(core));
+    if (ahead <= 0) {
+        return;
+    }
+    uint64_t ns = (uint64_t) ahead * NS_PER_CYCLE;
+    if (core->in_task) {
+        record_pause(core, core->clock, core->clock + ns);
+    }
+    core->clock += ns;
+    core->delay_ns += ns;
+}
+
 static void op_cpu_state(void *c, uint32_t state)
 {
     (void) c;
@@ -744,6 +814,8 @@ const struct emu_host_ops engine_host_ops_template = {
     .exit = op_exit,
     .ticks = op_ticks,
     .delay_us = op_delay_us,
+    .clock_cycles = op_clock_cycles,
+    .wait_until_cycles = op_wait_until_cycles,
     .cpu_state = op_cpu_state,
     .rt_error = op_rt_error,
     .log = op_log,
@@ -910,8 +982,14 @@ static void on_dispatch(emu_engine_t *emu, const event_t *ev)
     if (!task_pop(core, &task)) {
         return;
     }
+    core->n_pauses = 0;
+    core->pause_cursor = 0;
+    core->pause_total = 0;
+    core->pause_used = 0;
+    core->in_task = 1;
     core->busy_until = run_callback(core, task.cb, task.arg0, task.arg1,
                                     ev->time, callback_cost(task.event_id));
+    core->in_task = 0;
     if (core_alive(core)) {
         kick_dispatch(core, core->busy_until);
     }

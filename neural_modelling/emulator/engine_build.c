@@ -62,6 +62,7 @@ void emu_destroy(emu_engine_t *emu)
             free(core->ds_table.regions[r].pointer);
         }
         free(core->irq_fifo);
+        free(core->pauses);
         free(core->sink.keys);
         free(core->sink.payloads);
         free(core->sink.times);

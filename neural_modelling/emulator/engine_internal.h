@@ -161,6 +161,12 @@ typedef struct {
     uint64_t seen;
 } fault_state_t;
 
+/* A wait of a task in core_clock_wait_until, in the task's own timeline,
+ * and the time of the task's waits before it. */
+typedef struct {
+    uint64_t start, end, before;
+} pause_t;
+
 typedef struct emu_core {
     struct emu_engine *emu;
     uint32_t index, x, y, p, chip;
@@ -212,7 +218,17 @@ typedef struct emu_core {
     uint32_t work_seen[N_WORK_KINDS];
     uint64_t work_total[N_WORK_KINDS];
     uint64_t busy_ns;              /* simulated time spent in callbacks   */
-    uint64_t delay_ns;             /* of it, in spin1_delay_us            */
+    uint64_t delay_ns;             /* of it, in spin1_delay_us and waits  */
+
+    /* the waits (core_clock_wait_until) of the task running or last run:
+     * interrupts taken during the task use their time before they lengthen
+     * the task, as on the board, where the clock runs on through them */
+    int in_task;
+    pause_t *pauses;
+    uint32_t n_pauses, cap_pauses, pause_cursor;
+    uint64_t pause_total;          /* of the task's waits                 */
+    uint64_t pause_used;           /* of that, what interrupts took: the
+                                      earliest wait time after each one   */
 
     /* injected core fault (stop / hang / crash) not fired yet, and the
      * hang or crash the next callback must suffer */

@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 /* Bumped whenever the table changes; attach refuses a mismatch. */
-#define EMU_HOST_OPS_VERSION 1u
+#define EMU_HOST_OPS_VERSION 2u
 
 typedef void (*emu_callback_fn)(uint32_t arg0, uint32_t arg1);
 
@@ -49,8 +49,13 @@ struct emu_host_ops {
     void (*exit)(void *core, uint32_t code);
     /* spin1_get_simulation_time: timer ticks so far */
     uint32_t (*ticks)(void *core);
-    /* spin1_delay_us / sark_delay_us: advances the core's simulated clock */
+    /* spin1_delay_us / sark_delay_us: advances the core's simulated clock
+     * (a counted loop: interrupts meanwhile lengthen it) */
     void (*delay_us)(void *core, uint32_t us);
+    /* common/core_clock.h: the simulated clock in cycles (mod 2^32), and a
+     * wait until a count (interrupts meanwhile use the wait's time) */
+    uint32_t (*clock_cycles)(void *core);
+    void (*wait_until_cycles)(void *core, uint32_t deadline);
     /* sark_cpu_state */
     void (*cpu_state)(void *core, uint32_t state);
     /* rt_error: records the failure and never returns (longjmps into the

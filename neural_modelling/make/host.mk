@@ -16,9 +16,13 @@ SOURCE_DIRS ?= src/
 SPINNDL_HOST_DIR := $(SPINNDL_NM_DIR)host/
 SPINNDL_EMULATOR_DIR := $(SPINNDL_NM_DIR)emulator/
 
-HOST_PROGRAM_SOURCES := $(abspath $(foreach s,$(SOURCES),\
-    $(firstword $(wildcard $(addsuffix $(s),$(SOURCE_DIRS))) $(s))))
 HOST_SUPPORT_SOURCES := $(wildcard $(SPINNDL_HOST_DIR)*.c)
+# a program source the host support has its own version of (by file name:
+# common/core_clock.c, the board's timer) is the host support's on the host
+HOST_PROGRAM_SOURCES := $(filter-out \
+    $(addprefix %/,$(notdir $(HOST_SUPPORT_SOURCES))),\
+    $(abspath $(foreach s,$(SOURCES),\
+    $(firstword $(wildcard $(addsuffix $(s),$(SOURCE_DIRS))) $(s)))))
 # objects mirror the sources' paths below neural_modelling/
 HOST_OBJECTS := $(patsubst $(SPINNDL_NM_DIR)%.c,$(HOST_BUILD_DIR)%.o,\
     $(HOST_PROGRAM_SOURCES) $(HOST_SUPPORT_SOURCES))

@@ -27,7 +27,7 @@ from ..packing import SYSTEM_REGION_BYTES, CapacityError
 from ..wire_format import (
     ACK_PARTITION, BYTES_PER_WORD, FORWARD_PARTITION, KEYS_PER_VALUE,
     LABELS_PARTITION, KeyTableEntry, encode_key_table, key_table_bytes,
-    send_gap_us)
+    send_period_ns)
 
 BINARY = "data_source.aplx"
 #: Regions (data_source.c): SYSTEM, PARAMS, the output layer's key table
@@ -231,7 +231,7 @@ class DataSourceMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
             self, LABELS_PARTITION).key if vertex.training else 0
         # fit: the first layer gets the inputs while partial errors arrive
         params = np.array([len(vertex.examples), vertex.n_values,
-                           forward_key, send_gap_us(1, vertex.training),
+                           forward_key, send_period_ns(1, vertex.training),
                            vertex.n_label_values, label_key,
                            len(vertex.batch_shares)], dtype=np.uint32)
         assert len(params) == PARAMS_WORDS

@@ -33,9 +33,8 @@ from ..wire_format import (
     BackwardTarget, KeyTableEntry, LayerParams, Loss, Region, TrainingParams,
     backward_partition, backward_target_slice, backward_targets_bytes,
     encode_backward_targets, encode_key_table, key_table_bytes,
-    backward_gap_us, gradient_gaps_us, send_gap_us, send_phase_us,
+    backward_period_ns, gradient_periods_ns, send_period_ns, send_phase_us,
     shard_bounds)
-from ..throughput import update_cycles_per_parameter
 from .connectivity import Link
 
 
@@ -239,8 +238,8 @@ class LayerMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
             forward_key=info.key, forward_mask=info.mask,
             training=int(vertex.training),
             layer_cores=len(vertex.machine_vertices),
-            send_gap_us=send_gap_us(len(vertex.machine_vertices),
-                                    training=bool(vertex.training)),
+            send_period_ns=send_period_ns(len(vertex.machine_vertices),
+                                          training=bool(vertex.training)),
             send_phase_us=send_phase_us(self._slice_position(),
                                         len(vertex.machine_vertices),
                                         training=bool(vertex.training)),
@@ -267,7 +266,7 @@ class LayerMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
             output_atoms=self._output_atoms(),
             initial_step=config.state.step,
             sample_weights=int(is_output and config.sample_weights),
-            backward_gap_us=(1 if is_first else backward_gap_us(
+            backward_period_ns=(0 if is_first else backward_period_ns(
                 len(vertex.machine_vertices),
                 len(vertex.previous.slices()))),
             **hyper)
@@ -326,7 +325,7 @@ class LayerMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
                  chain_in.mask if chain_in else 0,
                  total.key if position + 1 == len(cores) else 0,
                  total.key, total.mask,
-                 send_gap_us(len(cores))]
+                 send_period_ns(len(cores))]
         assert len(words) == REDUCTION_PARAMS_WORDS
         return np.array(words, dtype="<u4")
 
@@ -363,9 +362,7 @@ class LayerMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
             info = routing_infos.get_info_from(vertex.next,
                                                UPDATED_PARTITION)
             updated_in = (info.key, info.mask)
-        sums_gap, weights_gap = gradient_gaps_us(
-            count, update_cycles_per_parameter(
-                vertex.numerics.name, vertex.training_config.optimizer_slots))
+        sums_period, weights_period = gradient_periods_ns(count)
         return ReplicaParams(
             n_replicas=count, replica=replica, n_values=n_values,
             chain_key=own(GRADIENT_CHAIN_PARTITION),
@@ -377,7 +374,7 @@ class LayerMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
             start_count=segment(replica - 1)[1],
             next_first=segment(replica + 1)[0],
             next_count=segment(replica + 1)[1],
-            sums_gap_us=sums_gap, weights_gap_us=weights_gap,
+            sums_period_ns=sums_period, weights_period_ns=weights_period,
             updated_key=(0 if vertex.previous is None
                          else own(UPDATED_PARTITION)),
             updated_in_key=updated_in[0], updated_in_mask=updated_in[1])

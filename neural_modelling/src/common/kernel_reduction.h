@@ -30,7 +30,7 @@ typedef struct reduction_params {
     uint32_t total_key;      /* the last core's multicast of the sums      */
     uint32_t total_in_key;   /* every core receives it                     */
     uint32_t total_in_mask;
-    uint32_t send_gap_us;
+    uint32_t send_period_ns;
 } reduction_params;
 
 /* sums: the kind's n gradient sums (overwritten by the layer's total). */

@@ -88,8 +88,8 @@ typedef struct {
     uint32_t softmax_layer_key; /* key & mask of every core of the layer   */
     uint32_t softmax_layer_mask;
     uint32_t layer_cores;       /* cores the layer is split over           */
-    uint32_t send_gap_us;       /* pause after each output packet, so the
-                                   next layer's cores are never flooded    */
+    uint32_t send_period_ns;    /* from one output packet to the next, so
+                                   the next layer's cores are never flooded */
     uint32_t send_phase_us;     /* pause before an example's first packet:
                                    the core's slot among the layer's cores */
 } layer_params_t;
@@ -116,9 +116,9 @@ typedef struct {
     uint32_t sample_weights;    /* output layer, 1: the label source's last
                                    key carries the example's weight, which
                                    scales its loss gradient                 */
-    uint32_t backward_gap_us;   /* pause after each partial error sent; the
-                                   sends go round the previous layer's
-                                   slices, one value to each in turn       */
+    uint32_t backward_period_ns; /* from one partial error sent to the
+                                   next; the sends go round the previous
+                                   layer's slices, one value to each in turn */
 } training_params_t;
 
 /* The gradient exchange of one core with the cores holding the same slice
@@ -149,8 +149,8 @@ typedef struct {
     uint32_t start_count;
     uint32_t next_first;
     uint32_t next_count;
-    uint32_t sums_gap_us;     /* pause after each sum this core starts      */
-    uint32_t weights_gap_us;  /* pause after each weight of its own segment */
+    uint32_t sums_period_ns;    /* between the sums this core starts        */
+    uint32_t weights_period_ns; /* between its own segment's new weights    */
     /* Every layer updates at once; the first layer acks the batch's last
      * example once every layer has: a core tells the layer before (not
      * the first layer) when it and every core after it are updated. */

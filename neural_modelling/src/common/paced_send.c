@@ -1,4 +1,5 @@
 #include <spin1_api.h>
+#include "core_clock.h"
 #include "paced_send.h"
 
 void send_word(uint32_t key, uint32_t payload)
@@ -13,11 +14,26 @@ void send_value(uint32_t key, value_t value)
     send_word(key, value_to_bits(value));
 }
 
-void send_paced(uint32_t base_key, const value_t *values, uint32_t n,
-                uint32_t gap_us)
+void pacer_start(pacer_t *pacer, uint32_t period_ns)
 {
+    pacer->period = (period_ns + CORE_CLOCK_NS_PER_CYCLE - 1)
+            / CORE_CLOCK_NS_PER_CYCLE;
+    pacer->deadline = core_clock_cycles();
+}
+
+void pacer_pause(pacer_t *pacer)
+{
+    pacer->deadline += pacer->period;
+    core_clock_wait_until(pacer->deadline);
+}
+
+void send_paced(uint32_t base_key, const value_t *values, uint32_t n,
+                uint32_t period_ns)
+{
+    pacer_t pacer;
+    pacer_start(&pacer, period_ns);
     for (uint32_t i = 0; i < n; i++) {
         send_value(base_key + i, values[i]);
-        spin1_delay_us(gap_us);
+        pacer_pause(&pacer);
     }
 }

@@ -1,8 +1,10 @@
 /*
  * Sending values as MCPL packets (key, float bits), retrying while the
- * 16-entry TX queue is full, and paced: a pause of gap_us after every packet
- * of a burst, so that the receiving cores are never flooded
- * (docs/wire_format.md, send_gap_us).
+ * 16-entry TX queue is full, and paced: one packet every period_ns of a
+ * burst, by deadline on the core's clock (core_clock.h), so that the
+ * receiving cores are never flooded (docs/wire_format.md, send_period_ns).
+ * The send itself and any work between packets are part of the period, and
+ * packets the core receives meanwhile do not lengthen it.
  */
 #ifndef SPINNDL_PACED_SEND_H
 #define SPINNDL_PACED_SEND_H
@@ -16,8 +18,21 @@ void send_word(uint32_t key, uint32_t payload);
 /* One packet carrying a value's bits. */
 void send_value(uint32_t key, value_t value);
 
-/* values[i] with key base_key + i, gap_us after each packet. */
+/* The deadlines of one burst of sends, a period apart (in cycles). */
+typedef struct {
+    uint32_t period;
+    uint32_t deadline;
+} pacer_t;
+
+/* From now on, one packet every period_ns. */
+void pacer_start(pacer_t *pacer, uint32_t period_ns);
+
+/* After a packet: wait for the next one's deadline (at once if the core is
+ * late: the burst catches up). */
+void pacer_pause(pacer_t *pacer);
+
+/* values[i] with key base_key + i, one every period_ns. */
 void send_paced(uint32_t base_key, const value_t *values, uint32_t n,
-                uint32_t gap_us);
+                uint32_t period_ns);
 
 #endif

@@ -1,6 +1,7 @@
 #include <spin1_api.h>
 #include <debug.h>
 #include <simulation.h>
+#include "core_clock.h"
 #include "layer_regions.h"
 #include "regions.h"
 
@@ -42,5 +43,6 @@ data_specification_metadata_t *layer_program_start(uint32_t application_hash)
         rt_error(RTE_SWERR);
     }
     simulation_set_uses_timer(false);
+    core_clock_start();
     return regions;
 }

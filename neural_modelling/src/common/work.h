@@ -107,7 +107,7 @@
     X(WORK_FIXED_GRADIENT_ATOM, 40)                                         \
     X(WORK_FIXED_UPDATE_SGD, 61)                                            \
     X(WORK_FIXED_UPDATE_MOMENTUM, 88)                                       \
-    X(WORK_FIXED_UPDATE_ADAM, 896)                                          \
+    X(WORK_FIXED_UPDATE_ADAM, 597)                                          \
     X(WORK_FIXED_PARTIAL_ERROR_FILED, 22)                                   \
     X(WORK_FIXED_SOFTMAX_STAT_FILED, 60)
 

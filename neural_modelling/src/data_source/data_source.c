@@ -51,7 +51,7 @@ typedef struct {
     uint32_t n_examples;
     uint32_t n_values;      /* values per example                           */
     uint32_t forward_key;   /* value i of slot p: key + p * n_values + i    */
-    uint32_t gap_us;        /* pause after each word sent                   */
+    uint32_t period_ns;     /* from one word sent to the next (pacer_t)     */
     /* fit only (n_label_words 0: predict) */
     uint32_t n_label_words; /* label words per example                      */
     uint32_t label_key;     /* word i of slot p: key + p * n_label_words + i */
@@ -102,9 +102,11 @@ static bool may_send(void)
 
 static void send_words(uint32_t base_key, const uint32_t *words, uint32_t n)
 {
+    pacer_t pacer;
+    pacer_start(&pacer, params.period_ns);
     for (uint32_t i = 0; i < n; i++) {
         send_word(base_key + i, words[i]);
-        spin1_delay_us(params.gap_us);
+        pacer_pause(&pacer);
     }
     work_add(WORK_SDRAM_WORD, n);
 }

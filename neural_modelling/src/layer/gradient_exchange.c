@@ -112,7 +112,7 @@ static void finish_if_complete(uint unused0, uint unused1)
 
 /* The own segment's totals are in: update it a chunk at a time, each
  * chunk's new weights sent as soon as they are done, so the update's own
- * time paces them (weights_gap_us is what the pacing needs on top). */
+ * time is part of their period (weights_period_ns). */
 #define UPDATE_CHUNK 8
 static void update_share(uint unused0, uint unused1)
 {
@@ -120,6 +120,8 @@ static void update_share(uint unused0, uint unused1)
     use(unused1);
     uint32_t base = params.chain_key + n_values;
     uint32_t end = params.own_first + params.own_count;
+    pacer_t pacer;
+    pacer_start(&pacer, params.weights_period_ns);
     for (uint32_t first = params.own_first; first < end;
             first += UPDATE_CHUNK) {
         uint32_t count = end - first < UPDATE_CHUNK ? end - first
@@ -127,9 +129,7 @@ static void update_share(uint unused0, uint unused1)
         update_own(first, count);
         for (uint32_t j = first; j < first + count; j++) {
             send_word(base + j, weight_words[j]);
-            if (params.weights_gap_us > 0) {
-                spin1_delay_us(params.weights_gap_us);
-            }
+            pacer_pause(&pacer);
         }
     }
     weights_sent = true;
@@ -147,10 +147,12 @@ static void send_start_segment(uint unused0, uint unused1)
     use(unused0);
     use(unused1);
     const uint32_t *words = (const uint32_t *) sums;
+    pacer_t pacer;
+    pacer_start(&pacer, params.sums_period_ns);
     for (uint32_t j = params.start_first;
             j < params.start_first + params.start_count; j++) {
         send_word(params.chain_key + j, words[j]);
-        spin1_delay_us(params.sums_gap_us);
+        pacer_pause(&pacer);
     }
 }
 

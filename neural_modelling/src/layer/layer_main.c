@@ -15,8 +15,8 @@
  * EXAMPLES_IN_FLIGHT examples outstanding (docs/streaming.md), so one
  * buffer per slot suffices and nothing is overwritten
  * (common/input_streams.h). Outputs start after the core's send phase and
- * are paced by its send gap, so a receiving core gets about one packet per
- * microsecond however many cores send to it.
+ * go one per send period, so a receiving core stays within its share of
+ * time however many cores send to it.
  *
  * Softmax spans all cores of the layer, in rounds on the layer's "softmax"
  * partition (common/softmax_exchange.h): each core sends the max of its z,
@@ -51,7 +51,7 @@ static void forward_done(uint32_t parity)
     spin1_delay_us(layer.params.send_phase_us);
     send_paced(layer.params.forward_key + parity * layer.params.n_atoms,
             layer.outputs[parity], layer.params.n_atoms,
-            layer.params.send_gap_us);
+            layer.params.send_period_ns);
     layer_training_forward_done(parity);
 }
 

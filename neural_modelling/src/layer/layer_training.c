@@ -187,7 +187,7 @@ static bool end_of_example(uint32_t parity)
 /* ---- steps 4 and 6 --------------------------------------------------------- */
 
 /* Step 6: one value to each slice of the previous layer in turn, starting
- * at this core's own turn, backward_gap_us after each: every slice gets
+ * at this core's own turn, one per backward_period_ns: every slice gets
  * its values spread over the whole send, not all of its share at once. */
 static void send_partial_errors(uint32_t parity)
 {
@@ -202,6 +202,8 @@ static void send_partial_errors(uint32_t parity)
     /* this core's place in its layer (slices are near equal) */
     uint32_t first = (layer.params.lo_atom / layer.params.n_atoms)
             % n_targets;
+    pacer_t pacer;
+    pacer_start(&pacer, training.backward_period_ns);
     for (uint32_t j = 0; j < most; j++) {
         for (uint32_t t = 0; t < n_targets; t++) {
             uint32_t s = first + t < n_targets ? first + t
@@ -210,7 +212,7 @@ static void send_partial_errors(uint32_t parity)
             if (j < target->n_atoms) {
                 send_value(target->key + parity * target->n_atoms + j,
                         partial_errors[target->lo_atom + j]);
-                spin1_delay_us(training.backward_gap_us);
+                pacer_pause(&pacer);
             }
         }
     }

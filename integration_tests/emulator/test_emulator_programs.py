@@ -224,6 +224,43 @@ def test_two_cores_running_the_same_program_keep_separate_state():
                 increments[atom] * n_ticks, n_ticks]
 
 
+def test_interrupts_lengthen_a_counted_delay_but_not_a_wait_for_the_clock():
+    """Two cores wait 400 us in a queued callback while 100 packets arrive
+    (each interrupt 100 cycles, docs/emulator.md): spin1_delay_us, a
+    counted loop on the ARM, ends that much later; a wait until a deadline
+    on the core's clock (core_clock.h, timer 2 on the board) does not: its
+    next callback starts on time."""
+    wait_us, n_packets, flood_period_us = 400, 100, 2
+    interrupt_ns = 100 * 5
+
+    def build(session):
+        flooder = ProgramVertex(
+            "flooder", "clock_wait.aplx",
+            lambda mv: [0, own_key(mv), n_packets, flood_period_us, 0, 0],
+            result_words=3)
+        waiters = ProgramVertex(
+            "waiters", "clock_wait.aplx",
+            lambda mv: [1, 0, 0, 0, mv.vertex_slice.lo_atom, wait_us],
+            result_words=3, n_atoms=2)
+        session.add_vertex(flooder)
+        session.add_vertex(waiters)
+        session.add_edge(flooder, waiters, PARTITION)
+        return waiters
+
+    emulator, _waiters, _keys = map_and_emulate(build)
+    with emulator:
+        emulator.run()
+        counted, deadline = (result_of(emulator, core)
+                             for core in emulator.cores_of("waiters"))
+    for waited_ns, received_by_then, received in (counted, deadline):
+        # every packet came during the wait
+        assert received_by_then == received == n_packets
+        assert waited_ns >= wait_us * 1000
+    assert counted[0] >= wait_us * 1000 + n_packets * interrupt_ns
+    # the deadline's end, plus the next callback's dispatch (100 cycles)
+    assert deadline[0] <= wait_us * 1000 + 2 * interrupt_ns
+
+
 @pytest.mark.parametrize("mode, reason_word", [
     (1, "rt_error"), (2, "callback"), (3, None)])
 def test_a_failing_core_raises_core_error_naming_it(mode, reason_word):

@@ -16,6 +16,7 @@
 #include "common/input_streams.h"
 #include "common/paced_send.h"
 #include "common/work.h"
+#include "dense/dense_maths.h"
 #include "window/window_errors.h"
 
 /* ---- stubs of the runtime ---------------------------------------------- */
@@ -58,11 +59,27 @@ void send_value(uint32_t key, value_t value)
 /* paced_send.c's loop without its pauses (spin1_delay_us): the emulator
  * charges the sends themselves (WORK_CYCLES_PACKET_SEND). */
 void send_paced(uint32_t base_key, const value_t *values, uint32_t n,
-                uint32_t period_ns)
+                uint32_t period_ns, uint32_t phase_ns)
 {
     (void) period_ns;
+    (void) phase_ns;
     for (uint32_t i = 0; i < n; i++) {
         send_value(base_key + i, values[i]);
+    }
+}
+
+/* The partial errors one by one, as layer_training.c sends them when the
+ * kind streams them (dense_training_impl.c): the list, then a call per
+ * input. */
+void cal_partial_errors_one_by_one(const weight_t *parameters,
+                                   const value_t *delta, value_t *e,
+                                   uint32_t n_atoms, uint32_t n_inputs,
+                                   dense_live_atom_t *live)
+{
+    uint32_t n_live = dense_live_atoms(delta, n_atoms, n_inputs, live);
+    for (uint32_t i = 0; i < n_inputs; i++) {
+        e[i] = dense_partial_error(parameters, delta, live, n_live, n_atoms,
+                n_inputs, i);
     }
 }
 

@@ -463,6 +463,11 @@ class Calibration:
                   [("dense_partial_errors", (pw, pd, pe, n_atoms, n_inputs,
                                             self.m.alloc(8 * n_atoms)))],
                   check_errors)
+        self._run(f"partial errors one by one {label}", "MAC",
+                  [("cal_partial_errors_one_by_one",
+                    (pw, pd, pe, n_atoms, n_inputs,
+                     self.m.alloc(8 * n_atoms)))],
+                  check_errors)
         ps, px = self.m.put(sums), self.m.put(x)
 
         def check_gradients(_values):

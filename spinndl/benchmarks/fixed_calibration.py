@@ -186,6 +186,11 @@ class FixedCalibration(Calibration):
                   [("dense_partial_errors", (pw, pd, pe, n_atoms, n_inputs,
                                             self.m.alloc(8 * n_atoms)))],
                   check_errors)
+        self._run(f"partial errors one by one {label}", "MAC",
+                  [("cal_partial_errors_one_by_one",
+                    (pw, pd, pe, n_atoms, n_inputs,
+                     self.m.alloc(8 * n_atoms)))],
+                  check_errors)
         ps = self.m.put(sums.astype(np.int32))
         px = self.m.put(x.astype(np.int32))
 

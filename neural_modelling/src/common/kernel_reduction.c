@@ -81,6 +81,6 @@ bool kernel_reduction_step(void)
         chain_received = 0;
     }
     send_paced(is_last() ? params.total_key : params.chain_key, sums,
-            n_values, params.send_period_ns);
+            n_values, params.send_period_ns, 0);
     return false;
 }

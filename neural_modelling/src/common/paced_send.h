@@ -24,15 +24,16 @@ typedef struct {
     uint32_t deadline;
 } pacer_t;
 
-/* From now on, one packet every period_ns. */
-void pacer_start(pacer_t *pacer, uint32_t period_ns);
+/* One packet every period_ns, the first phase_ns from now (waited for
+ * here, by deadline too). */
+void pacer_start(pacer_t *pacer, uint32_t period_ns, uint32_t phase_ns);
 
 /* After a packet: wait for the next one's deadline (at once if the core is
  * late: the burst catches up). */
 void pacer_pause(pacer_t *pacer);
 
-/* values[i] with key base_key + i, one every period_ns. */
+/* values[i] with key base_key + i, one every period_ns from phase_ns on. */
 void send_paced(uint32_t base_key, const value_t *values, uint32_t n,
-                uint32_t period_ns);
+                uint32_t period_ns, uint32_t phase_ns);
 
 #endif

@@ -49,6 +49,8 @@
     X(WORK_SKIPPED_MAC, 19)       /* float: a gradient term with x = 0,  */ \
                                   /* tested and skipped, per weight      */ \
     X(WORK_LIVE_ATOM_LISTED, 8)   /* delta != 0 listed, per atom         */ \
+    X(WORK_PARTIAL_ERROR_ALONE, 44) /* one computed as it is sent: the    */ \
+                                  /* call and its loop's set-up          */ \
     X(WORK_UPDATE_SGD, 128)       /* per parameter per batch             */ \
     X(WORK_UPDATE_MOMENTUM, 184)                                            \
     X(WORK_UPDATE_ADAM, 1246)                                               \

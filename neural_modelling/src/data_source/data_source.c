@@ -103,7 +103,7 @@ static bool may_send(void)
 static void send_words(uint32_t base_key, const uint32_t *words, uint32_t n)
 {
     pacer_t pacer;
-    pacer_start(&pacer, params.period_ns);
+    pacer_start(&pacer, params.period_ns, 0);
     for (uint32_t i = 0; i < n; i++) {
         send_word(base_key + i, words[i]);
         pacer_pause(&pacer);

@@ -41,9 +41,8 @@ static uint32_t count_live(const value_t *values, uint32_t n)
     return live;
 }
 
-void dense_partial_errors(const weight_t *parameters, const value_t *delta,
-                          value_t *e, uint32_t n_atoms, uint32_t n_inputs,
-                          dense_live_atom_t *live)
+uint32_t dense_live_atoms(const value_t *delta, uint32_t n_atoms,
+                          uint32_t n_inputs, dense_live_atom_t *live)
 {
     /* An atom whose delta is 0 (a ReLU atom that was off: about half of a
      * hidden layer's) adds exactly nothing (0 in fixed point, +-0 in
@@ -58,31 +57,62 @@ void dense_partial_errors(const weight_t *parameters, const value_t *delta,
         }
     }
     work_add(WORK_LIVE_ATOM_LISTED, n_atoms);
-    /* Input by input, each error one running sum over the atoms (one
-     * rounding in fixed point; the same float additions in the same
-     * order as row by row). */
+    return n_live;
+}
+
+/* e_i, one running sum over the atoms (one rounding in fixed point; the
+ * same float additions in the same order as row by row): every atom's
+ * column entry, or the listed atoms' only. */
+static inline value_t column_error(const weight_t *column,
+                                   const value_t *delta,
+                                   const dense_live_atom_t *live,
+                                   uint32_t n_live, uint32_t n_atoms,
+                                   uint32_t n_inputs)
+{
+    mac_t sum = MAC_ZERO;
     if (!LIVE_ATOMS_WORTH_LISTING(n_live, n_atoms)) {
-        work_add(NUMERIC_WORK(PARTIAL_ERROR_MAC), n_atoms * n_inputs);
-        for (uint32_t i = 0; i < n_inputs; i++) {
-            const weight_t *column = &parameters[i];
-            mac_t sum = MAC_ZERO;
-            for (uint32_t a = 0; a < n_atoms; a++) {
-                sum = mac(sum, *column, delta[a]);
-                column += n_inputs;
-            }
-            e[i] = mac_value(sum);
+        for (uint32_t a = 0; a < n_atoms; a++) {
+            sum = mac(sum, *column, delta[a]);
+            column += n_inputs;
         }
-        return;
-    }
-    work_add(NUMERIC_WORK(PARTIAL_ERROR_LISTED_MAC), n_live * n_inputs);
-    for (uint32_t i = 0; i < n_inputs; i++) {
-        const weight_t *column = &parameters[i];
-        mac_t sum = MAC_ZERO;
+    } else {
         for (uint32_t k = 0; k < n_live; k++) {
             sum = mac(sum, column[live[k].row], live[k].delta);
         }
-        e[i] = mac_value(sum);
     }
+    return mac_value(sum);
+}
+
+static inline void count_errors(uint32_t n_live, uint32_t n_atoms,
+                                uint32_t n_errors)
+{
+    if (!LIVE_ATOMS_WORTH_LISTING(n_live, n_atoms)) {
+        work_add(NUMERIC_WORK(PARTIAL_ERROR_MAC), n_atoms * n_errors);
+    } else {
+        work_add(NUMERIC_WORK(PARTIAL_ERROR_LISTED_MAC), n_live * n_errors);
+    }
+}
+
+void dense_partial_errors(const weight_t *parameters, const value_t *delta,
+                          value_t *e, uint32_t n_atoms, uint32_t n_inputs,
+                          dense_live_atom_t *live)
+{
+    uint32_t n_live = dense_live_atoms(delta, n_atoms, n_inputs, live);
+    count_errors(n_live, n_atoms, n_inputs);
+    for (uint32_t i = 0; i < n_inputs; i++) {
+        e[i] = column_error(&parameters[i], delta, live, n_live, n_atoms,
+                n_inputs);
+    }
+}
+
+value_t dense_partial_error(const weight_t *parameters, const value_t *delta,
+                            const dense_live_atom_t *live, uint32_t n_live,
+                            uint32_t n_atoms, uint32_t n_inputs, uint32_t i)
+{
+    count_errors(n_live, n_atoms, 1);
+    work_add(WORK_PARTIAL_ERROR_ALONE, 1);
+    return column_error(&parameters[i], delta, live, n_live, n_atoms,
+            n_inputs);
 }
 
 void dense_accumulate_gradients(weight_t *gradient_sums, const value_t *delta,

@@ -27,6 +27,15 @@ void dense_partial_errors(const weight_t *parameters, const value_t *delta,
                           value_t *e, uint32_t n_atoms, uint32_t n_inputs,
                           dense_live_atom_t *live);
 
+/* The same one input at a time, as each is sent: first the atoms with a
+ * delta that is not zero (returns how many), then e_i for any input i
+ * (the same bits as dense_partial_errors' e[i]). */
+uint32_t dense_live_atoms(const value_t *delta, uint32_t n_atoms,
+                          uint32_t n_inputs, dense_live_atom_t *live);
+value_t dense_partial_error(const weight_t *parameters, const value_t *delta,
+                            const dense_live_atom_t *live, uint32_t n_live,
+                            uint32_t n_atoms, uint32_t n_inputs, uint32_t i);
+
 /* gradient sums += delta x (weights), += delta (biases, after the
  * weights). */
 void dense_accumulate_gradients(weight_t *gradient_sums, const value_t *delta,

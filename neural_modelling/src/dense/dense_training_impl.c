@@ -15,6 +15,8 @@ static weight_t *gradient_sums;
 static weight_t *optimizer_state;     /* the OPTIMIZER region (SDRAM)     */
 static optimizer_powers_t powers;
 static dense_live_atom_t *live_atoms;   /* dense_partial_errors' list    */
+static const value_t *streamed_delta;   /* kind_begin_partial_errors'    */
+static uint32_t streamed_live;
 
 void kind_training_init(const training_params_t *training_params,
                         data_specification_metadata_t *regions)
@@ -40,6 +42,24 @@ void kind_backward(const value_t *x, const value_t *delta,
     }
     dense_accumulate_gradients(gradient_sums, delta, x, dense.n_atoms,
             dense.n_inputs);
+}
+
+bool kind_streams_partial_errors(void)
+{
+    return true;
+}
+
+void kind_begin_partial_errors(const value_t *delta)
+{
+    streamed_delta = delta;
+    streamed_live = dense_live_atoms(delta, dense.n_atoms, dense.n_inputs,
+            live_atoms);
+}
+
+value_t kind_partial_error(uint32_t input)
+{
+    return dense_partial_error(dense.parameters, streamed_delta, live_atoms,
+            streamed_live, dense.n_atoms, dense.n_inputs, input);
 }
 
 void kind_begin_update(void)

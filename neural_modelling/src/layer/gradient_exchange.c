@@ -121,7 +121,7 @@ static void update_share(uint unused0, uint unused1)
     uint32_t base = params.chain_key + n_values;
     uint32_t end = params.own_first + params.own_count;
     pacer_t pacer;
-    pacer_start(&pacer, params.weights_period_ns);
+    pacer_start(&pacer, params.weights_period_ns, 0);
     for (uint32_t first = params.own_first; first < end;
             first += UPDATE_CHUNK) {
         uint32_t count = end - first < UPDATE_CHUNK ? end - first
@@ -148,7 +148,7 @@ static void send_start_segment(uint unused0, uint unused1)
     use(unused1);
     const uint32_t *words = (const uint32_t *) sums;
     pacer_t pacer;
-    pacer_start(&pacer, params.sums_period_ns);
+    pacer_start(&pacer, params.sums_period_ns, 0);
     for (uint32_t j = params.start_first;
             j < params.start_first + params.start_count; j++) {
         send_word(params.chain_key + j, words[j]);

@@ -42,6 +42,17 @@ STARTUP void kind_training_init(const training_params_t *training,
 void kind_backward(const value_t *x, const value_t *delta,
                    value_t *partial_errors);
 
+/* A kind that can compute each partial error as it is sent says so
+ * (Dense): kind_backward is then given NULL partial_errors (the gradient
+ * sums only), kind_begin_partial_errors the same delta, and
+ * kind_partial_error(i) gives e_i with the weights the forward pass used
+ * (the core sends them before it updates). The sends' periods then hide
+ * the multiply-accumulates. Other kinds compute them all in kind_backward
+ * (the weak default, layer_training.c, says no). */
+bool kind_streams_partial_errors(void);
+void kind_begin_partial_errors(const value_t *delta);
+value_t kind_partial_error(uint32_t input);
+
 /* The end of a batch: the optimizer's next step begins (once per batch,
  * before kind_update). */
 void kind_begin_update(void);

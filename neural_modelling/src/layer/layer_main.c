@@ -48,10 +48,9 @@ void layer_schedule(callback_t callback, uint32_t parity)
 
 static void forward_done(uint32_t parity)
 {
-    spin1_delay_us(layer.params.send_phase_us);
     send_paced(layer.params.forward_key + parity * layer.params.n_atoms,
             layer.outputs[parity], layer.params.n_atoms,
-            layer.params.send_period_ns);
+            layer.params.send_period_ns, layer.params.send_phase_us * 1000);
     layer_training_forward_done(parity);
 }
 

@@ -186,9 +186,15 @@ static bool end_of_example(uint32_t parity)
 
 /* ---- steps 4 and 6 --------------------------------------------------------- */
 
+/* Whether this example's partial errors are computed as they are sent
+ * (kind_streams_partial_errors): set by finish_example. */
+static bool streaming_errors;
+
 /* Step 6: one value to each slice of the previous layer in turn, starting
  * at this core's own turn, one per backward_period_ns: every slice gets
- * its values spread over the whole send, not all of its share at once. */
+ * its values spread over the whole send, not all of its share at once.
+ * The layer's cores start spread over one period (its phase), so however
+ * few slices there are they do not all send their first value at once. */
 static void send_partial_errors(uint32_t parity)
 {
     uint32_t n_targets = targets->n_targets;
@@ -198,32 +204,59 @@ static void send_partial_errors(uint32_t parity)
             most = targets->targets[s].n_atoms;
         }
     }
-    spin1_delay_us(layer.params.send_phase_us);
     /* this core's place in its layer (slices are near equal) */
-    uint32_t first = (layer.params.lo_atom / layer.params.n_atoms)
-            % n_targets;
+    uint32_t position = layer.params.lo_atom / layer.params.n_atoms;
+    uint32_t first = position % n_targets;
     pacer_t pacer;
-    pacer_start(&pacer, training.backward_period_ns);
+    pacer_start(&pacer, training.backward_period_ns,
+            position * training.backward_period_ns
+            / layer.params.layer_cores);
     for (uint32_t j = 0; j < most; j++) {
         for (uint32_t t = 0; t < n_targets; t++) {
             uint32_t s = first + t < n_targets ? first + t
                                                : first + t - n_targets;
             const backward_target_t *target = &targets->targets[s];
             if (j < target->n_atoms) {
+                uint32_t input = target->lo_atom + j;
                 send_value(target->key + parity * target->n_atoms + j,
-                        partial_errors[target->lo_atom + j]);
+                        streaming_errors ? kind_partial_error(input)
+                                         : partial_errors[input]);
                 pacer_pause(&pacer);
             }
         }
     }
+    if (streaming_errors) {
+        reset_errors(errors[parity], layer.params.n_atoms);
+    }
+}
+
+/* Whether the example at hand is the last of this core's share of its
+ * batch. */
+static bool ends_batch(void)
+{
+    return batch_done + 1 >= share_of_batch(batch_size_now());
 }
 
 static void finish_example(uint32_t parity)
 {
     value_t *delta = errors[parity];
+    /* Partial errors sent before this core updates (within a batch, or
+     * with replicas, which send before the exchange) can be computed one
+     * by one as they go, from the weights the forward pass used; one copy
+     * updates at a batch's end before it sends, so it computes them all
+     * first. The deltas stay until the last is sent (no example of this
+     * slot comes back before then). */
+    streaming_errors = !training.is_first_layer
+            && kind_streams_partial_errors()
+            && (!ends_batch() || gradient_exchange_active());
     kind_backward(layer.inputs[parity], delta,
-            training.is_first_layer ? NULL : partial_errors);
-    reset_errors(delta, layer.params.n_atoms);
+            training.is_first_layer || streaming_errors ? NULL
+                                                        : partial_errors);
+    if (streaming_errors) {
+        kind_begin_partial_errors(delta);
+    } else {
+        reset_errors(delta, layer.params.n_atoms);
+    }
     if (!end_of_example(parity)) {
         example_sent_on(parity);
     }
@@ -427,4 +460,24 @@ void layer_training_init(data_specification_metadata_t *regions)
     updated_tokens = 0;
     batch_start = 0;
     batch_done = 0;
+}
+
+/* A kind that does not stream its partial errors computes them all in
+ * kind_backward (layer_kind.h). */
+__attribute__((weak)) bool kind_streams_partial_errors(void)
+{
+    return false;
+}
+
+__attribute__((weak)) void kind_begin_partial_errors(const value_t *delta)
+{
+    use(delta);
+}
+
+__attribute__((weak)) value_t kind_partial_error(uint32_t input)
+{
+    use(input);
+    log_error("this layer kind does not stream its partial errors");
+    rt_error(RTE_SWERR);
+    return VALUE_ZERO;
 }

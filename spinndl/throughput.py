@@ -175,10 +175,9 @@ def batch_end_seconds(plan: NetworkPlan, replicas: int,
     two rounds of the ring (gradient_exchange.c: the sums of every segment
     go round at once, one per sums period, then the new weights, each sent
     as its chunk is updated, no faster than the weights period). One copy
-    updates layer
-    after layer (a layer sends the batch's last partial errors once
-    updated); replicas update every layer at once ("updated" tokens keep
-    the acks honest), so the slowest layer counts."""
+    updates layer after layer (a layer sends the batch's last partial
+    errors once updated); replicas update every layer at once ("updated"
+    tokens keep the acks honest), so the slowest layer counts."""
     if not plan.training:
         return 0.0
     cycles = costs.update_cycles(optimizer_slots)

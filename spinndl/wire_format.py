@@ -434,8 +434,8 @@ def gradient_periods_ns(n_replicas: int) -> Tuple[int, int]:
     files each packet and passes most on (a sum: the add too). The owner
     updates its segment a chunk at a time and sends each chunk's weights as
     it goes (gradient_exchange.c): the update's time is part of the period,
-    so the weights come no faster than the update allows, and no slower
-    than the period."""
+    so the weights go one a period, or as fast as the update allows when
+    it is the slower."""
     streams = max(1, n_replicas - 1)
 
     def period(cycles):

@@ -440,6 +440,17 @@ class Calibration:
         self._run("softmax backward delta", "atom",
                   [("softmax_delta", (py, pg, 0.25, n))], check_delta)
 
+    def _partial_errors(self, label, pw, pd, pe, n_atoms, n_inputs, check):
+        """The Dense partial errors both ways the cores compute them: all
+        into a buffer (dense_partial_errors), and one by one as they are
+        sent (the harness's loop over dense_partial_error)."""
+        for name, function in (("partial errors", "dense_partial_errors"),
+                               ("partial errors one by one",
+                                "cal_partial_errors_one_by_one")):
+            self._run(f"{name} {label}", "MAC",
+                      [(function, (pw, pd, pe, n_atoms, n_inputs,
+                                   self.m.alloc(8 * n_atoms)))], check)
+
     def backward(self, n_atoms: int = 12, n_inputs: int = 24,
                  zeros: float = 0.0):
         """zeros: the fraction of deltas and of inputs that are 0 (a ReLU
@@ -459,15 +470,8 @@ class Calibration:
         def check_errors(_values):
             np.testing.assert_allclose(self.m.get(pe, n_inputs), delta @ w,
                                        rtol=1e-4, atol=1e-5)
-        self._run(f"partial errors {label}", "MAC",
-                  [("dense_partial_errors", (pw, pd, pe, n_atoms, n_inputs,
-                                            self.m.alloc(8 * n_atoms)))],
-                  check_errors)
-        self._run(f"partial errors one by one {label}", "MAC",
-                  [("cal_partial_errors_one_by_one",
-                    (pw, pd, pe, n_atoms, n_inputs,
-                     self.m.alloc(8 * n_atoms)))],
-                  check_errors)
+        self._partial_errors(label, pw, pd, pe, n_atoms, n_inputs,
+                             check_errors)
         ps, px = self.m.put(sums), self.m.put(x)
 
         def check_gradients(_values):

@@ -182,15 +182,8 @@ class FixedCalibration(Calibration):
             np.testing.assert_array_equal(
                 self._get(pe, n_inputs),
                 ref.round_shift(delta @ w.astype(np.int64), WF))
-        self._run(f"partial errors {label}", "MAC",
-                  [("dense_partial_errors", (pw, pd, pe, n_atoms, n_inputs,
-                                            self.m.alloc(8 * n_atoms)))],
-                  check_errors)
-        self._run(f"partial errors one by one {label}", "MAC",
-                  [("cal_partial_errors_one_by_one",
-                    (pw, pd, pe, n_atoms, n_inputs,
-                     self.m.alloc(8 * n_atoms)))],
-                  check_errors)
+        self._partial_errors(label, pw, pd, pe, n_atoms, n_inputs,
+                             check_errors)
         ps = self.m.put(sums.astype(np.int32))
         px = self.m.put(x.astype(np.int32))
 

@@ -64,33 +64,26 @@ uint32_t dense_live_atoms(const value_t *delta, uint32_t n_atoms,
  * same float additions in the same order as row by row): every atom's
  * column entry, or the listed atoms' only. */
 static inline value_t column_error(const weight_t *column,
-                                   const value_t *delta,
-                                   const dense_live_atom_t *live,
-                                   uint32_t n_live, uint32_t n_atoms,
+                                   const value_t *delta, uint32_t n_atoms,
                                    uint32_t n_inputs)
 {
     mac_t sum = MAC_ZERO;
-    if (!LIVE_ATOMS_WORTH_LISTING(n_live, n_atoms)) {
-        for (uint32_t a = 0; a < n_atoms; a++) {
-            sum = mac(sum, *column, delta[a]);
-            column += n_inputs;
-        }
-    } else {
-        for (uint32_t k = 0; k < n_live; k++) {
-            sum = mac(sum, column[live[k].row], live[k].delta);
-        }
+    for (uint32_t a = 0; a < n_atoms; a++) {
+        sum = mac(sum, *column, delta[a]);
+        column += n_inputs;
     }
     return mac_value(sum);
 }
 
-static inline void count_errors(uint32_t n_live, uint32_t n_atoms,
-                                uint32_t n_errors)
+static inline value_t listed_column_error(const weight_t *column,
+                                          const dense_live_atom_t *live,
+                                          uint32_t n_live)
 {
-    if (!LIVE_ATOMS_WORTH_LISTING(n_live, n_atoms)) {
-        work_add(NUMERIC_WORK(PARTIAL_ERROR_MAC), n_atoms * n_errors);
-    } else {
-        work_add(NUMERIC_WORK(PARTIAL_ERROR_LISTED_MAC), n_live * n_errors);
+    mac_t sum = MAC_ZERO;
+    for (uint32_t k = 0; k < n_live; k++) {
+        sum = mac(sum, column[live[k].row], live[k].delta);
     }
+    return mac_value(sum);
 }
 
 void dense_partial_errors(const weight_t *parameters, const value_t *delta,
@@ -98,10 +91,17 @@ void dense_partial_errors(const weight_t *parameters, const value_t *delta,
                           dense_live_atom_t *live)
 {
     uint32_t n_live = dense_live_atoms(delta, n_atoms, n_inputs, live);
-    count_errors(n_live, n_atoms, n_inputs);
+    /* the choice once, outside the loop over the inputs */
+    if (!LIVE_ATOMS_WORTH_LISTING(n_live, n_atoms)) {
+        work_add(NUMERIC_WORK(PARTIAL_ERROR_MAC), n_atoms * n_inputs);
+        for (uint32_t i = 0; i < n_inputs; i++) {
+            e[i] = column_error(&parameters[i], delta, n_atoms, n_inputs);
+        }
+        return;
+    }
+    work_add(NUMERIC_WORK(PARTIAL_ERROR_LISTED_MAC), n_live * n_inputs);
     for (uint32_t i = 0; i < n_inputs; i++) {
-        e[i] = column_error(&parameters[i], delta, live, n_live, n_atoms,
-                n_inputs);
+        e[i] = listed_column_error(&parameters[i], live, n_live);
     }
 }
 
@@ -109,10 +109,13 @@ value_t dense_partial_error(const weight_t *parameters, const value_t *delta,
                             const dense_live_atom_t *live, uint32_t n_live,
                             uint32_t n_atoms, uint32_t n_inputs, uint32_t i)
 {
-    count_errors(n_live, n_atoms, 1);
     work_add(WORK_PARTIAL_ERROR_ALONE, 1);
-    return column_error(&parameters[i], delta, live, n_live, n_atoms,
-            n_inputs);
+    if (!LIVE_ATOMS_WORTH_LISTING(n_live, n_atoms)) {
+        work_add(NUMERIC_WORK(PARTIAL_ERROR_MAC), n_atoms);
+        return column_error(&parameters[i], delta, n_atoms, n_inputs);
+    }
+    work_add(NUMERIC_WORK(PARTIAL_ERROR_LISTED_MAC), n_live);
+    return listed_column_error(&parameters[i], live, n_live);
 }
 
 void dense_accumulate_gradients(weight_t *gradient_sums, const value_t *delta,

@@ -157,11 +157,20 @@ static void reduction_step(uint unused0, uint unused1)
     example_sent_on(deferred_parity);
 }
 
+/* Whether the example at hand is the last of this core's share of its
+ * batch. */
+static bool ends_batch(void)
+{
+    return batch_done + 1 >= share_of_batch(batch_size_now());
+}
+
 /* Returns true when the example's sends are done here or wait for the
  * exchange. */
 static bool end_of_example(uint32_t parity)
 {
-    if (++batch_done < share_of_batch(batch_size_now())) {
+    bool last = ends_batch();
+    batch_done++;
+    if (!last) {
         return false;
     }
     if (reducing) {   /* the host refuses replicas for such kinds */
@@ -228,13 +237,6 @@ static void send_partial_errors(uint32_t parity)
     if (streaming_errors) {
         reset_errors(errors[parity], layer.params.n_atoms);
     }
-}
-
-/* Whether the example at hand is the last of this core's share of its
- * batch. */
-static bool ends_batch(void)
-{
-    return batch_done + 1 >= share_of_batch(batch_size_now());
 }
 
 static void finish_example(uint32_t parity)

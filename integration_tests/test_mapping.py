@@ -22,7 +22,7 @@ from spinndl.layers import Dense, Input
 from spinndl.packing import (
     AtomDoesNotFitError, SPINN5_BUDGET, SYSTEM_REGION_BYTES, pack)
 from spinndl.wire_format import (
-    FORWARD_PARTITION, KEYS_PER_VALUE, PARAMS_REGION_BYTES, SOFTMAX_KEYS_PER_CORE,
+    FORWARD_PARTITION, PARAMS_REGION_BYTES, SOFTMAX_KEYS_PER_CORE,
     SOFTMAX_PARTITION, LayerParams, Region,
     decode_key_table, evenly_spaced, key_table_bytes, send_phase_us)
 from spinndl.training.config import default_config
@@ -133,9 +133,9 @@ def check_layer_regions(db, vertex, source, kernel, bias, training):
     sources = by_lo_atom(source)
     assert sources, "the source layer has no machine vertices"
     def values(s):
-        # values per example: a live source has two keys per value
+        # values per example: a live source has a key per value and slot
         per_value = 1 if isinstance(s, LayerMachineVertex) \
-            else KEYS_PER_VALUE
+            else vertex.examples_in_flight
         return (s.vertex_slice.lo_atom // per_value,
                 s.vertex_slice.n_atoms // per_value)
 
@@ -174,7 +174,8 @@ def check_layer_regions(db, vertex, source, kernel, bias, training):
             assert sum(map(len, regions.values())) == \
                 machine_vertex.cost.sdram_bytes
         assert machine_vertex.cost == dense_cost(
-            n_atoms, layer.n_inputs, len(sources), training)
+            n_atoms, layer.n_inputs, len(sources), training,
+            examples_in_flight=vertex.examples_in_flight)
         assert machine_vertex.cost.fits(SPINN5_BUDGET)
 
         # PARAMS: the slice, the layer, and the key the toolchain gave.
@@ -187,7 +188,8 @@ def check_layer_regions(db, vertex, source, kernel, bias, training):
             send_phase_us=send_phase_us(
                 machine_vertices.index(machine_vertex),
                 len(machine_vertices), training),
-            softmax_key=0, softmax_layer_key=0, softmax_layer_mask=0)
+            softmax_key=0, softmax_layer_key=0, softmax_layer_mask=0,
+            examples_in_flight=vertex.examples_in_flight)
         if layer.activation == "softmax":
             own = routing_infos().get_info_from(machine_vertex,
                                                 SOFTMAX_PARTITION)
@@ -202,7 +204,8 @@ def check_layer_regions(db, vertex, source, kernel, bias, training):
             LayerParams.decode(regions[Region.PARAMS]))
         assert {name: params[name] for name in expected} == expected
         assert info.key & info.mask == info.key
-        assert KEYS_PER_VALUE * n_atoms <= (~info.mask & 0xFFFFFFFF) + 1
+        assert vertex.examples_in_flight * n_atoms <= \
+            (~info.mask & 0xFFFFFFFF) + 1
 
         # KEY_TABLE: one row per source core, as the toolchain keyed it.
         table = decode_key_table(regions[Region.KEY_TABLE])
@@ -217,11 +220,12 @@ def check_layer_regions(db, vertex, source, kernel, bias, training):
         assert evenly_spaced(backward_in) or not backward_in
         # Decode every packet the sources send, as the C program does:
         # key + slot * values + offset.
-        seen = np.zeros((KEYS_PER_VALUE, layer.n_inputs), dtype=int)
+        seen = np.zeros((vertex.examples_in_flight, layer.n_inputs),
+                        dtype=int)
         for s in sources:
             s_info = forward_info(s)
             lo_value, n_values = values(s)
-            for parity in range(KEYS_PER_VALUE):
+            for parity in range(vertex.examples_in_flight):
                 for offset in range(n_values):
                     key = s_info.key + parity * n_values + offset
                     matches = [e for e in table if key & e.mask == e.key]

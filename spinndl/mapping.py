@@ -51,6 +51,9 @@ class Mapping:
     replicas: int = 1
     #: The work model's examples per second for this layout (all copies).
     predicted_examples_per_second: Optional[float] = None
+    #: Examples each core holds at once, one buffer set per slot
+    #: (docs/streaming.md, "How many in flight").
+    examples_in_flight: int = 2
 
     @property
     def extra_rows(self) -> List[LayerMapping]:
@@ -95,6 +98,7 @@ class Mapping:
         lines += [rule,
                   f"Total params: {sum(l.params for l in self.layers)}",
                   f"Total cores: {self.total_cores} on {self.chips} chip(s)",
+                  f"Examples in flight: {self.examples_in_flight} per core",
                   f"Mapped in {self.mapping_seconds:.2f} s"]
         return "\n".join(lines)
 

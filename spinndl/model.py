@@ -45,7 +45,11 @@ class Model:
     source core's SDRAM per replica at load time and it streams them on
     the board, beyond the Ethernet's rate and without the host in the
     loop; fit then runs one epoch per run and refuses batch callbacks;
-    docs/streaming.md, docs/training.md).
+    docs/streaming.md, docs/training.md). ``examples_in_flight``: how
+    many examples each core holds at once (1, 2 or 4; None: 4 where every
+    layer's cores have the DTCM for them, else 2; under "cores" 4 only
+    where they take no more cores; docs/streaming.md, "How many in
+    flight").
 
     As in Keras, a layer object may be in several models only with the
     same input shape, and then its weights are shared.
@@ -60,7 +64,8 @@ class Model:
                  name: Optional[str] = None, seed: Optional[int] = None,
                  machine=None, numerics: str = "float",
                  mapping_objective: str = "cores",
-                 replicas: Optional[int] = None, data_source: str = "host"):
+                 replicas: Optional[int] = None, data_source: str = "host",
+                 examples_in_flight: Optional[int] = None):
         from .machine import VirtualMachine
         from .numerics import resolve
         from .throughput import Layout
@@ -71,7 +76,8 @@ class Model:
                             f"None, got {machine!r}")
         self.machine = machine
         #: the mapping objective and replicas (graph.network.Layout)
-        self.layout = Layout(mapping_objective, replicas, data_source)
+        self.layout = Layout(mapping_objective, replicas, data_source,
+                             examples_in_flight)
         self.layers: List[Layer] = []
         self._rng = np.random.default_rng(seed)
         self._names_used: set = set()
@@ -356,11 +362,13 @@ class Model:
                 if on_board:
                     return self._numerics.decode_outputs(collect_replicas(
                         run.transport, run.graph.replicas, len(x),
-                        n_outputs, run.advance, progress=progress,
+                        n_outputs, run.advance,
+                        run.graph.examples_in_flight, progress=progress,
                         diagnose=run.diagnose))
                 return self._numerics.decode_outputs(stream_replicas(
                     run.transport, run.graph.replicas, payloads, n_outputs,
-                    run.advance, progress=progress, diagnose=run.diagnose))
+                    run.advance, run.graph.examples_in_flight,
+                    progress=progress, diagnose=run.diagnose))
 
         payloads = self._numerics.input_payloads(x)
         on_board = self.layout.data_source == "board"
@@ -547,7 +555,9 @@ class Sequential(Model):
     def __init__(self, layers=None, name: Optional[str] = None,
                  seed: Optional[int] = None, machine=None,
                  mapping_objective: str = "cores",
-                 replicas: Optional[int] = None, data_source: str = "host"):
+                 replicas: Optional[int] = None, data_source: str = "host",
+                 examples_in_flight: Optional[int] = None):
         super().__init__(layers, name=name, seed=seed, machine=machine,
                          mapping_objective=mapping_objective,
-                         replicas=replicas, data_source=data_source)
+                         replicas=replicas, data_source=data_source,
+                         examples_in_flight=examples_in_flight)

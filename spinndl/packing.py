@@ -16,10 +16,7 @@ time than the arithmetic). SDRAM holds the data regions the host writes
 from dataclasses import dataclass, field, replace
 from typing import Callable, List, Optional, Sequence, Tuple
 
-# EXAMPLES_IN_FLIGHT: examples a layer core buffers at once, one per slot
-# (wire_format's: the keys carry the slot; docs/streaming.md).
-from .wire_format import (
-    BYTES_PER_WORD, EXAMPLES_IN_FLIGHT, PARAMS_REGION_BYTES)
+from .wire_format import BYTES_PER_WORD, PARAMS_REGION_BYTES
 
 # --- What the runtime takes from a core's 64 KB of DTCM ---------------------
 # Measured on the ARM build of a minimal program at the 7.4.1 tags
@@ -44,12 +41,14 @@ PROGRAM_STATIC_BYTES = 2048
 #: per-sender state.
 DTCM_BYTES_PER_TABLE_ROW = 16
 #: DTCM blocks the programs allocate (each with an 8-byte heap header):
-#: dense: key table, parameters, 2 input and 2 output vectors; dense_train:
-#: 16 (three tables, the backward targets, parameters, gradients, and per
-#: example in flight x, y, g and labels, the partial-error buffer, the
-#: live-atom list).
-ALLOCATIONS_INFERENCE = 6
-ALLOCATIONS_TRAINING = 16
+#: dense: key table and parameters, and per example slot an input and an
+#: output vector; dense_train: 8 (three tables, the backward targets,
+#: parameters, gradients, the partial-error buffer, the live-atom list),
+#: and per example slot x, y, g and labels.
+ALLOCATIONS_INFERENCE = 2
+ALLOCATIONS_PER_SLOT_INFERENCE = 2
+ALLOCATIONS_TRAINING = 8
+ALLOCATIONS_PER_SLOT_TRAINING = 4
 #: Training cores also keep tables sized by the neighbouring layers'
 #: slicing (partial errors in, 16 B per next-layer core; targets out, 12 B
 #: per previous-layer core; labels, 16 B per label source core). Those are
@@ -223,12 +222,12 @@ class LayerSpec:
     """What packing needs to know of a layer. ``cost`` is its kind's cost
     model (the kind's module next to its vertex, spinndl/graph/kinds/),
     called as cost(n_atoms, n_inputs, n_sources, training,
-    optimizer_slots) -> CoreCost."""
+    optimizer_slots, examples_in_flight) -> CoreCost."""
     name: str
     kind: str
     n_atoms: int
     n_inputs: int
-    cost: Callable[[int, int, int, bool, int], CoreCost] = field(
+    cost: Callable[[int, int, int, bool, int, int], CoreCost] = field(
         compare=False, repr=False, default=None)
 
 
@@ -244,9 +243,12 @@ class LayerPlan:
 
 @dataclass(frozen=True)
 class NetworkPlan:
-    """Every layer's packing, as the splitters will make it."""
+    """Every layer's packing, as the splitters will make it, for
+    ``examples_in_flight`` example slots per core (each with its buffers;
+    docs/streaming.md, "How many in flight")."""
     layers: Tuple[LayerPlan, ...]
     training: bool
+    examples_in_flight: int = 2
 
     @property
     def layer_cores(self) -> int:
@@ -301,34 +303,36 @@ class MachineTooSmallError(CapacityError):
 
 def _pack_layer(spec: LayerSpec, n_sources: int, training: bool,
                 optimizer_slots: int, budget: CoreBudget,
-                max_atoms: Optional[int] = None) -> LayerPacking:
+                max_atoms: Optional[int] = None,
+                examples_in_flight: int = 2) -> LayerPacking:
     if spec.cost is None:
         raise ValueError(f"layer {spec.name!r}: no cost model for its kind "
                          f"{spec.kind!r}")
     return pack(spec.n_atoms,
                 lambda k: spec.cost(k, spec.n_inputs, n_sources, training,
-                                    optimizer_slots),
+                                    optimizer_slots, examples_in_flight),
                 budget, spec.name, max_atoms)
 
 
 def plan_network(specs: Sequence[LayerSpec], training: bool = False,
                  optimizer_slots: int = 0,
                  budget: CoreBudget = SPINN5_BUDGET,
-                 max_atoms: Optional[Sequence[Optional[int]]] = None
-                 ) -> NetworkPlan:
+                 max_atoms: Optional[Sequence[Optional[int]]] = None,
+                 examples_in_flight: int = 2) -> NetworkPlan:
     """Pack every layer as its splitter will (each core's key table has a
     row per core of the previous layer; the input source is one core) and
     check every per-core limit, including the training neighbour tables
     that no single layer's packing can see. Raises a CapacityError naming
     the layer, the bytes and what to change. ``max_atoms`` (one cap or None
-    per layer) spreads layers over more cores than they need."""
+    per layer) spreads layers over more cores than they need;
+    ``examples_in_flight``: the slots every core buffers."""
     packings, sources = [], []
     n_sources = INPUT_SOURCE_CORES
     caps = list(max_atoms) if max_atoms is not None else [None] * len(specs)
     for spec, cap in zip(specs, caps):
         packing = _pack_layer(spec, n_sources, training,
                               optimizer_slots if training else 0, budget,
-                              cap)
+                              cap, examples_in_flight)
         packings.append(packing)
         sources.append(n_sources)
         n_sources = packing.cores
@@ -339,9 +343,10 @@ def plan_network(specs: Sequence[LayerSpec], training: bool = False,
             tables = _neighbour_tables(specs, packings, index)
             if tables > TRAINING_NEIGHBOUR_TABLES_BYTES:
                 raise NeighbourTablesError(_neighbour_tables_message(
-                    specs, packings, index, tables, optimizer_slots, budget))
+                    specs, packings, index, tables, optimizer_slots, budget,
+                    examples_in_flight))
         plans.append(LayerPlan(spec, packing, sources[index], tables))
-    return NetworkPlan(tuple(plans), training)
+    return NetworkPlan(tuple(plans), training, examples_in_flight)
 
 
 def _neighbour_tables(specs, packings, index: int) -> int:
@@ -353,7 +358,8 @@ def _neighbour_tables(specs, packings, index: int) -> int:
 
 
 def _neighbour_tables_message(specs, packings, index, tables,
-                              optimizer_slots, budget) -> str:
+                              optimizer_slots, budget,
+                              examples_in_flight) -> str:
     spec = specs[index]
     parts, advice = [], []
     if index + 1 < len(specs):
@@ -362,7 +368,7 @@ def _neighbour_tables_message(specs, packings, index, tables,
                      f"{following.name!r} send it partial errors "
                      f"({DTCM_BYTES_PER_TABLE_ROW} B each)")
         widest = _widest_fitting(specs, packings, index, index + 1,
-                                 optimizer_slots, budget)
+                                 optimizer_slots, budget, examples_in_flight)
         if widest:
             advice.append(f"make {following.name!r} at most {widest} "
                           f"units (it has {following.n_atoms})")
@@ -372,7 +378,7 @@ def _neighbour_tables_message(specs, packings, index, tables,
                      f" cores of {before.name!r} ({BACKWARD_TARGET_BYTES} B "
                      f"each)")
         widest = _widest_fitting(specs, packings, index, index - 1,
-                                 optimizer_slots, budget)
+                                 optimizer_slots, budget, examples_in_flight)
         if widest:
             advice.append(f"make {before.name!r} at most {widest} units (it "
                           f"has {before.n_atoms})")
@@ -384,7 +390,7 @@ def _neighbour_tables_message(specs, packings, index, tables,
 
 
 def _widest_fitting(specs, packings, index, neighbour, optimizer_slots,
-                    budget) -> int:
+                    budget, examples_in_flight) -> int:
     """The most units the neighbour layer may have for layer ``index``'s
     tables to fit, the other layers as they are (0 if none). A neighbour's
     width changes its own cores and the next layer's input width."""
@@ -398,7 +404,8 @@ def _widest_fitting(specs, packings, index, neighbour, optimizer_slots,
             redone, n_sources = [], INPUT_SOURCE_CORES
             for spec in changed:
                 redone.append(_pack_layer(spec, n_sources, True,
-                                          optimizer_slots, budget))
+                                          optimizer_slots, budget, None,
+                                          examples_in_flight))
                 n_sources = redone[-1].cores
         except CapacityError:
             return False

@@ -82,6 +82,7 @@ def save_model(model, path) -> None:
         "mapping_objective": model.layout.objective,
         "replicas": model.layout.replicas,
         "data_source": model.layout.data_source,
+        "examples_in_flight": model.layout.examples_in_flight,
         "layers": [{"class_name": type(layer).__name__,
                     "config": layer.get_config()} for layer in model.layers],
         "compile": None, "optimizer_state": None}
@@ -119,7 +120,8 @@ def load_model(path, compile=True):  # pylint: disable=redefined-builtin
                   numerics=config.get("numerics", "float"),
                   mapping_objective=config.get("mapping_objective", "cores"),
                   replicas=config.get("replicas"),
-                  data_source=config.get("data_source", "host"))
+                  data_source=config.get("data_source", "host"),
+                  examples_in_flight=config.get("examples_in_flight"))
     for entry in config["layers"]:
         if entry["class_name"] not in classes:
             raise ValueError(f"{path}: unknown layer class "

@@ -13,7 +13,7 @@ and example, the ARM968 cycles the emulator's cost table charges
 (src/common/work.h) for the big items: received packets, multiply-
 accumulates, per-atom work, sends and their pacing waits, and in training
 the partial errors, gradients and the batch-end update. A replica finishes
-examples at ``min(1 / slowest core, EXAMPLES_IN_FLIGHT / latency)``; R
+examples at ``min(1 / slowest core, examples in flight / latency)``; R
 replicas at R times that, capped by what the host link can stream.
 """
 
@@ -23,14 +23,17 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from . import host_link
 from .packing import (
-    EXAMPLES_IN_FLIGHT, INPUT_SOURCE_CORES, LABEL_SOURCE_CORES,
+    INPUT_SOURCE_CORES, LABEL_SOURCE_CORES,
     OUTPUT_GATHERER_CORES_PER_BOARD, SPINN5_BUDGET, CapacityError,
     CoreBudget, LayerSpec, MachineTooSmallError, NetworkPlan, plan_network)
 from .wire_format import (
-    NS_PER_CYCLE, PARTIAL_ERROR_EXTRA_CYCLES, backward_period_ns,
+    EXAMPLES_IN_FLIGHT_CHOICES, MAX_EXAMPLES_IN_FLIGHT, NS_PER_CYCLE, PARTIAL_ERROR_EXTRA_CYCLES, backward_period_ns,
     gradient_periods_ns, receive_ns, send_period_ns)
 
 OBJECTIVES = ("cores", "throughput")
+#: Slot counts a layout may ask for: powers of two up to the C's maximum.
+EXAMPLES_IN_FLIGHT_ALLOWED = tuple(
+    n for n in (1, 2, 4, 8) if n <= MAX_EXAMPLES_IN_FLIGHT)
 DATA_SOURCES = ("host", "board")
 
 @dataclass(frozen=True)
@@ -105,6 +108,9 @@ class Layout:
     #: a live input) or "board" (written to a data source core's SDRAM at
     #: load time, docs/streaming.md)
     data_source: str = "host"
+    #: example slots per core (docs/streaming.md, "How many in flight"):
+    #: None for the most that fits (4, else 2), or 1, 2 or 4
+    examples_in_flight: Optional[int] = None
 
     def __post_init__(self):
         check_objective(self.objective)
@@ -116,6 +122,20 @@ class Layout:
                 or not isinstance(self.replicas, int) or self.replicas < 1):
             raise ValueError(f"replicas must be a positive int or None, "
                              f"got {self.replicas!r}")
+        if self.examples_in_flight is not None and (
+                isinstance(self.examples_in_flight, bool)
+                or not isinstance(self.examples_in_flight, int)
+                or self.examples_in_flight not in EXAMPLES_IN_FLIGHT_ALLOWED):
+            raise ValueError(
+                f"examples_in_flight must be one of "
+                f"{EXAMPLES_IN_FLIGHT_ALLOWED} or None, got "
+                f"{self.examples_in_flight!r}")
+
+    def examples_in_flight_choices(self) -> Tuple[int, ...]:
+        """The slot counts to try, most first."""
+        if self.examples_in_flight is not None:
+            return (self.examples_in_flight,)
+        return EXAMPLES_IN_FLIGHT_CHOICES
 
 
 def layer_core_cycles(plan: NetworkPlan, index: int, batch_size: int = 32,
@@ -155,15 +175,15 @@ def replica_examples_per_second(plan: NetworkPlan, batch_size: int = 32,
                                 optimizer_slots: int = 0,
                                 costs: WorkCosts = FLOAT_COSTS) -> float:
     """Examples a second one copy of ``plan`` finishes, by the work model:
-    the slowest core bounds the rate, and with EXAMPLES_IN_FLIGHT examples
-    in flight so does the latency through every layer and back."""
+    the slowest core bounds the rate, and with the plan's examples in
+    flight so does the latency through every layer and back."""
     cycles = [layer_core_cycles(plan, i, batch_size, optimizer_slots, costs)
               for i in range(len(plan.layers))]
     slowest = max(f + b for f, b in cycles)
     latency = sum(f + b for f, b in cycles)
     per_second = 1e9 / NS_PER_CYCLE
     return min(per_second / slowest,
-               EXAMPLES_IN_FLIGHT * per_second / latency)
+               plan.examples_in_flight * per_second / latency)
 
 
 def batch_end_seconds(plan: NetworkPlan, replicas: int,
@@ -222,6 +242,9 @@ class ThroughputPlan:
     #: atoms per core per layer, None where the densest packing is used
     max_atoms: Tuple[Optional[int], ...]
     predicted_examples_per_second: Optional[float]
+    #: example slots per core (the network plan's, which may be None when
+    #: a test bypasses the capacity check)
+    examples_in_flight: int = 2
 
     @property
     def replica_cores(self) -> int:
@@ -234,9 +257,11 @@ class ThroughputPlan:
                 + OUTPUT_GATHERER_CORES_PER_BOARD * boards)
 
 
-def _plan(specs, training, slots, budget, caps) -> Optional[NetworkPlan]:
+def _plan(specs, training, slots, budget, caps,
+          examples_in_flight) -> Optional[NetworkPlan]:
     try:
-        return plan_network(specs, training, slots, budget, caps)
+        return plan_network(specs, training, slots, budget, caps,
+                            examples_in_flight)
     except CapacityError:
         return None
 
@@ -244,14 +269,15 @@ def _plan(specs, training, slots, budget, caps) -> Optional[NetworkPlan]:
 def spread(specs: Sequence[LayerSpec], core_share: int, training: bool,
            optimizer_slots: int = 0, batch_size: int = 32,
            budget: CoreBudget = SPINN5_BUDGET, replicas: int = 1,
-           costs: WorkCosts = FLOAT_COSTS
+           costs: WorkCosts = FLOAT_COSTS, examples_in_flight: int = 2
            ) -> Tuple[NetworkPlan, Tuple[Optional[int], ...]]:
     """One replica's plan within ``core_share`` layer cores: from the
     densest, one more core at a time to the busiest layer while it fits
     and helps (inference: that layer got faster and no core slower than
     the slowest was; training: the rate of ``replicas`` copies, batch-end
     exchange and updates included, went up). Returns (plan, caps)."""
-    plan = plan_network(specs, training, optimizer_slots, budget)
+    plan = plan_network(specs, training, optimizer_slots, budget,
+                        examples_in_flight=examples_in_flight)
     caps: List[Optional[int]] = [None] * len(specs)
     # Training: a later layer's cores send their partial errors to a core
     # of the layer before at about the same time (the backward pass is not
@@ -280,7 +306,8 @@ def spread(specs: Sequence[LayerSpec], core_share: int, training: bool,
                   layer.atoms_per_core - 1)
         trial_caps = list(caps)
         trial_caps[busiest] = cap
-        trial = _plan(specs, training, optimizer_slots, budget, trial_caps)
+        trial = _plan(specs, training, optimizer_slots, budget, trial_caps,
+                      examples_in_flight)
         if trial is not None and burst_limit is not None and busiest > 0 \
                 and trial.layers[busiest].packing.cores > burst_limit:
             trial = None
@@ -313,14 +340,16 @@ def plan_throughput(specs: Sequence[LayerSpec], available_cores: int,
                     host_streamed: bool = True,
                     machine: str = "the machine",
                     max_replicas: Optional[int] = None,
-                    costs: WorkCosts = FLOAT_COSTS) -> ThroughputPlan:
+                    costs: WorkCosts = FLOAT_COSTS,
+                    examples_in_flight: int = 2) -> ThroughputPlan:
     """The replica count (``replicas``, else the best the work model
     finds) and per-layer spreading that give the most examples a second on
     ``available_cores`` application cores of ``boards`` boards. Inputs
     streamed from the host are capped by the host link
     (spinndl.host_link). Raises MachineTooSmallError when not even one
     (or the asked number of) replica fits."""
-    dense = plan_network(specs, training, optimizer_slots, budget)
+    dense = plan_network(specs, training, optimizer_slots, budget,
+                         examples_in_flight=examples_in_flight)
     per_replica_sources = INPUT_SOURCE_CORES + (
         LABEL_SOURCE_CORES if training else 0)
     usable = available_cores - OUTPUT_GATHERER_CORES_PER_BOARD * boards
@@ -346,12 +375,14 @@ def plan_throughput(specs: Sequence[LayerSpec], available_cores: int,
                   else range(1, most + 1)):
         share = max(free // count - per_replica_sources, dense.layer_cores)
         plan, caps = spread(specs, share, training, optimizer_slots,
-                            batch_size, budget, count, costs)
+                            batch_size, budget, count, costs,
+                            examples_in_flight)
         rate = min(link_cap, examples_per_second(
             plan, count, batch_size, optimizer_slots, costs))
         # more replicas only when the model says they are faster
         if best is None or rate > best.predicted_examples_per_second * 1.001:
-            best = ThroughputPlan("throughput", plan, count, caps, rate)
+            best = ThroughputPlan("throughput", plan, count, caps, rate,
+                                  examples_in_flight)
     return best
 
 
@@ -359,11 +390,13 @@ def plan_cores(specs: Sequence[LayerSpec], training: bool = False,
                optimizer_slots: int = 0, batch_size: int = 32,
                budget: CoreBudget = SPINN5_BUDGET,
                replicas: int = 1,
-               costs: WorkCosts = FLOAT_COSTS) -> ThroughputPlan:
+               costs: WorkCosts = FLOAT_COSTS,
+               examples_in_flight: int = 2) -> ThroughputPlan:
     """The objective "cores": the densest packing, ``replicas`` copies."""
-    plan = plan_network(specs, training, optimizer_slots, budget)
+    plan = plan_network(specs, training, optimizer_slots, budget,
+                        examples_in_flight=examples_in_flight)
     return ThroughputPlan(
         "cores", plan, replicas, (None,) * len(specs),
         examples_per_second(plan, replicas, batch_size, optimizer_slots,
-                            costs))
+                            costs), examples_in_flight)
 

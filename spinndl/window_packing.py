@@ -10,8 +10,10 @@ channel). A Flatten holds nothing: it renumbers values (no core).
 """
 
 from .packing import (
-    ALLOCATIONS_INFERENCE, BYTES_PER_ALLOCATION, DTCM_BYTES_PER_TABLE_ROW,
-    EXAMPLES_IN_FLIGHT, SYSTEM_REGION_BYTES,
+    ALLOCATIONS_INFERENCE, ALLOCATIONS_PER_SLOT_INFERENCE,
+    ALLOCATIONS_PER_SLOT_TRAINING, BYTES_PER_ALLOCATION,
+    DTCM_BYTES_PER_TABLE_ROW,
+    SYSTEM_REGION_BYTES,
     TRAINING_NEIGHBOUR_TABLES_BYTES, CoreCost)
 from .window_geometry import WindowGeometry
 from .wire_format import BYTES_PER_WORD, key_table_bytes
@@ -21,10 +23,12 @@ from .wire_format import BYTES_PER_WORD, key_table_bytes
 #: test reads the header), before the kind's own words.
 WINDOW_PARAMS_WORDS = 16
 WINDOW_PARAMS_BYTES = WINDOW_PARAMS_WORDS * BYTES_PER_WORD
-#: DTCM blocks a training window core adds to the inference ones: gradient
-#: accumulators, per example in flight its output errors, the partial input
-#: errors, the neighbour tables and the backward targets.
-ALLOCATIONS_TRAINING = 12
+#: DTCM blocks of a training window core besides the per-slot ones (x, y,
+#: the output errors and the labels of each example in flight): the
+#: gradient accumulators, the partial input errors, the neighbour tables
+#: and the backward targets, counted as 4 (12 in all with two slots, as
+#: before the slot count was the network's).
+ALLOCATIONS_TRAINING = 4
 
 
 def _inputs(geometry: WindowGeometry, n_atoms: int) -> int:
@@ -35,24 +39,27 @@ def _inputs(geometry: WindowGeometry, n_atoms: int) -> int:
 
 
 def _common(window_values: int, outputs: int, n_sources: int,
-            training: bool, parameters: int):
+            training: bool, parameters: int, examples_in_flight: int):
     """(DTCM words, DTCM extra bytes, allocations) every window core has;
     ``window_values``: the inputs it keeps per example."""
-    words = parameters + EXAMPLES_IN_FLIGHT * (window_values + outputs)
+    words = parameters + examples_in_flight * (window_values + outputs)
     extra = n_sources * DTCM_BYTES_PER_TABLE_ROW + WINDOW_PARAMS_BYTES
-    allocations = ALLOCATIONS_INFERENCE
+    allocations = (ALLOCATIONS_INFERENCE
+                   + ALLOCATIONS_PER_SLOT_INFERENCE * examples_in_flight)
     if training:
         # The parameters' gradients (reduced in place over the layer's
         # cores), each example's output errors, and one example's partial
         # input errors over the window (sent back as soon as computed).
-        words += parameters + EXAMPLES_IN_FLIGHT * outputs + window_values
+        words += parameters + examples_in_flight * outputs + window_values
         extra += TRAINING_NEIGHBOUR_TABLES_BYTES
-        allocations = ALLOCATIONS_TRAINING
+        allocations = (ALLOCATIONS_TRAINING
+                       + ALLOCATIONS_PER_SLOT_TRAINING * examples_in_flight)
     return words, extra, allocations
 
 
 def conv_cost(n_atoms: int, geometry: WindowGeometry, n_sources: int,
-              training: bool = False, optimizer_slots: int = 0) -> CoreCost:
+              training: bool = False, optimizer_slots: int = 0,
+              examples_in_flight: int = 2) -> CoreCost:
     """Bytes for a band of ``n_atoms`` output positions of a convolution.
 
     DTCM: the kernel and bias once; per example in flight the window (the
@@ -69,7 +76,7 @@ def conv_cost(n_atoms: int, geometry: WindowGeometry, n_sources: int,
     words, extra, allocations = _common(
         _inputs(geometry, n_atoms),
         n_atoms * geometry.channels_out,
-        n_sources, training, parameters)
+        n_sources, training, parameters, examples_in_flight)
     dtcm = (words * BYTES_PER_WORD + extra
             + allocations * BYTES_PER_ALLOCATION)
     slots = optimizer_slots if training else 0
@@ -80,7 +87,8 @@ def conv_cost(n_atoms: int, geometry: WindowGeometry, n_sources: int,
 
 
 def pool_cost(n_atoms: int, geometry: WindowGeometry, n_sources: int,
-              training: bool = False, optimizer_slots: int = 0) -> CoreCost:
+              training: bool = False, optimizer_slots: int = 0,
+              examples_in_flight: int = 2) -> CoreCost:
     """Bytes for a band of ``n_atoms`` output positions of a pooling: as
     a convolution without a kernel (a max pooling finds its winners again
     in the kept window when the errors come back)."""
@@ -89,7 +97,7 @@ def pool_cost(n_atoms: int, geometry: WindowGeometry, n_sources: int,
     words, extra, allocations = _common(
         _inputs(geometry, n_atoms),
         n_atoms * geometry.channels_out,
-        n_sources, training, 0)
+        n_sources, training, 0, examples_in_flight)
     dtcm = (words * BYTES_PER_WORD + extra
             + allocations * BYTES_PER_ALLOCATION)
     sdram = (SYSTEM_REGION_BYTES + WINDOW_PARAMS_BYTES

@@ -23,16 +23,19 @@ FORWARD_PARTITION = "forward"
 #: A softmax layer's own partition, from every core to every core of the
 #: layer, for the max and sum statistics (docs/wire_format.md).
 SOFTMAX_PARTITION = "softmax"
-#: Examples a layer core holds at once, one per slot (an example's slot is
-#: its number modulo this; docs/streaming.md). A power of two: softmax keys
-#: carry the slot in their low EXAMPLE_SLOT_BITS bits. 2: 4 is faster but
-#: needs DTCM the widest layers lack (docs/streaming.md, "How many in flight").
-EXAMPLES_IN_FLIGHT = 2
-EXAMPLE_SLOT_BITS = 1
+#: Examples a layer core may hold at once, one per slot (an example's slot
+#: is its number modulo the network's count; docs/streaming.md, "How many
+#: in flight"). Each network chooses 4, or 2 where a layer lacks the DTCM
+#: for 4 (spinndl.graph.network.choose_layout); the count is in every
+#: core's PARAMS. Powers of two: softmax keys carry the slot in their low
+#: EXAMPLE_SLOT_BITS bits.
+MAX_EXAMPLES_IN_FLIGHT = 4
+EXAMPLES_IN_FLIGHT_CHOICES = (4, 2)
+EXAMPLE_SLOT_BITS = 2
 #: Keys per core on the softmax partition: (round << EXAMPLE_SLOT_BITS) |
 #: example slot; rounds 0 (max) and 1 (sum) forward, 2 (sum of y·g)
 #: backward (room for 4 rounds).
-SOFTMAX_KEYS_PER_CORE = 4 * EXAMPLES_IN_FLIGHT
+SOFTMAX_KEYS_PER_CORE = 4 << EXAMPLE_SLOT_BITS
 #: Labels from the label source to the output layer (training).
 LABELS_PARTITION = "labels"
 #: Partial errors from every core of a layer to core s of the previous
@@ -300,8 +303,9 @@ class LayerParams:
     layer_cores: int = 1         # cores the layer is split over
     send_period_ns: int = 0      # from one output packet to the next
     send_phase_us: int = 0       # pause before an example's first packet
+    examples_in_flight: int = 2  # the network's slots (keys per value)
 
-    N_WORDS = 14
+    N_WORDS = 15
 
     def encode(self) -> np.ndarray:
         return np.array([self.n_atoms, self.lo_atom, self.layer_atoms,
@@ -309,7 +313,7 @@ class LayerParams:
                          self.forward_mask, self.training, self.softmax_key,
                          self.softmax_layer_key, self.softmax_layer_mask,
                          self.layer_cores, self.send_period_ns,
-                         self.send_phase_us],
+                         self.send_phase_us, self.examples_in_flight],
                         dtype=np.uint32)
 
     @classmethod
@@ -321,18 +325,17 @@ class LayerParams:
 PARAMS_REGION_BYTES = LayerParams.N_WORDS * BYTES_PER_WORD
 
 
-#: Keys per value a sender sends: value i of an example in slot p goes
-#: with key + p * values + i, so a receiver knows the example of every
-#: packet whatever order packets arrive in (docs/streaming.md). Every
-#: partition that carries per-example values asks the toolchain's allocator
-#: for this many keys per value.
-KEYS_PER_VALUE = EXAMPLES_IN_FLIGHT
-
-
-def value_key(base_key: int, n_values: int, example: int, value: int) -> int:
+def value_key(base_key: int, n_values: int, example: int, value: int,
+              examples_in_flight: int) -> int:
     """The key of value ``value`` of example number ``example`` from a
-    sender of ``n_values`` values whose keys start at ``base_key``."""
-    return base_key + (example % KEYS_PER_VALUE) * n_values + value
+    sender of ``n_values`` values whose keys start at ``base_key``: a
+    sender has one key per value and example slot (examples_in_flight keys
+    per value), value i of an example in slot p going with key + p * values
+    + i, so a receiver knows the example of every packet whatever order
+    packets arrive in (docs/streaming.md). Every partition that carries
+    per-example values asks the toolchain's allocator for that many keys
+    per value."""
+    return base_key + (example % examples_in_flight) * n_values + value
 
 
 def send_phase_us(core_index: int, layer_cores: int = 1,

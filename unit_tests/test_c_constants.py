@@ -104,13 +104,17 @@ def test_saturation_region_words_match():
 
 def test_streaming_constants_match():
     streams = header("common", "input_streams.h")
-    assert int(define(streams, "EXAMPLES_IN_FLIGHT")) == \
-        packing.EXAMPLES_IN_FLIGHT
-    assert int(define(streams, "KEYS_PER_VALUE")) == \
-        wire_format.KEYS_PER_VALUE
+    assert int(define(streams, "MAX_EXAMPLES_IN_FLIGHT")) == \
+        wire_format.MAX_EXAMPLES_IN_FLIGHT
     assert int(define(streams, "EXAMPLE_SLOT_BITS")) == \
         wire_format.EXAMPLE_SLOT_BITS
-    assert 1 << wire_format.EXAMPLE_SLOT_BITS == packing.EXAMPLES_IN_FLIGHT
+    # every slot of the largest count fits the softmax keys' slot bits
+    assert 1 << wire_format.EXAMPLE_SLOT_BITS == \
+        wire_format.MAX_EXAMPLES_IN_FLIGHT
+    # the choices are powers of two the C accepts (examples_in_flight_init)
+    for n in wire_format.EXAMPLES_IN_FLIGHT_CHOICES:
+        assert n & (n - 1) == 0 and 1 <= n <= \
+            wire_format.MAX_EXAMPLES_IN_FLIGHT
 
 
 def test_softmax_keys_match():

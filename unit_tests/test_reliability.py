@@ -16,7 +16,8 @@ from spinndl.faults import Faults, PacketFault, CoreFault
 
 
 def test_outputs_of_two_examples_in_any_order_land_in_their_rows():
-    collector = OutputCollector(n_examples=3, n_outputs=2)
+    collector = OutputCollector(n_examples=3, n_outputs=2,
+                                examples_in_flight=2)
     collector.sent = 2
     # example 1 (parity 1: atoms 2, 3) completes before example 0
     collector("out", 3, 13)
@@ -29,14 +30,40 @@ def test_outputs_of_two_examples_in_any_order_land_in_their_rows():
                                                              [12, 13]]
 
 
+def test_four_slots_name_four_outstanding_examples():
+    """With four examples in flight, slot p is atoms p * n_outputs ...:
+    example 3's outputs (slot 3) land in row 3, and the next example in
+    slot 0 is example 4, once example 0 is complete."""
+    collector = OutputCollector(n_examples=6, n_outputs=2,
+                                examples_in_flight=4)
+    collector.sent = 4
+    for atom in (7, 6, 3, 2, 5, 4):      # examples 3, 1, 2
+        collector("out", atom, 100 + atom)
+    assert collector.complete == 0
+    collector("out", 0, 0)
+    collector("out", 1, 1)
+    assert collector.complete == 4
+    collector.sent = 5
+    collector("out", 1, 21)           # slot 0 again: example 4
+    collector.check()
+    rows = collector.values.view(np.uint32).tolist()
+    assert rows[3] == [106, 107] and rows[1] == [102, 103]
+    assert rows[4] == [0, 21]
+    collector("out", 2, 5)            # slot 1: example 5 was never sent
+    with pytest.raises(MachineError, match="no such example outstanding"):
+        collector.check()
+
+
 def test_a_value_twice_or_for_no_outstanding_example_is_an_error():
-    collector = OutputCollector(n_examples=3, n_outputs=2)
+    collector = OutputCollector(n_examples=3, n_outputs=2,
+                                examples_in_flight=2)
     collector.sent = 1
     collector("out", 0, 5)
     collector("out", 0, 5)
     with pytest.raises(MachineError, match="arrived twice"):
         collector.check()
-    collector = OutputCollector(n_examples=3, n_outputs=2)
+    collector = OutputCollector(n_examples=3, n_outputs=2,
+                                examples_in_flight=2)
     collector.sent = 1
     collector("out", 3, 5)   # parity 1, but only example 0 was sent
     with pytest.raises(MachineError, match="no such example outstanding"):
@@ -74,7 +101,7 @@ def test_board_results_split_over_messages_are_not_a_stall():
     board = _FakeBoard(outputs, n_outputs=3)
     values = stream_examples(board, "in", "out",
                              np.zeros((4, 2), np.float32), 3,
-                             outputs.advance)
+                             outputs.advance, examples_in_flight=2)
     assert values.tolist() == [[0, 1, 2]] * 4
 
 

@@ -80,14 +80,15 @@ def test_layout_round_trip(tmp_path):
     file without them (written before they were saved) loads with the
     defaults."""
     model = Model(name="spread", mapping_objective="throughput",
-                  replicas=3, data_source="board")
+                  replicas=3, data_source="board", examples_in_flight=2)
     model.add(Input(5))
     model.add(Dense(2))
     model.save(tmp_path / "m")
     loaded = spinndl.load_model(tmp_path / "m")
     assert loaded.layout == model.layout
     assert (loaded.layout.objective, loaded.layout.replicas,
-            loaded.layout.data_source) == ("throughput", 3, "board")
+            loaded.layout.data_source, loaded.layout.examples_in_flight) \
+        == ("throughput", 3, "board", 2)
     default = Model(name="plain")
     default.add(Input(5))
     default.add(Dense(2))
@@ -97,14 +98,16 @@ def test_layout_round_trip(tmp_path):
     with zipfile.ZipFile(tmp_path / "m") as archive:
         config = json.loads(archive.read("config.json"))
         weights = archive.read("weights.npz")
-    for key in ("mapping_objective", "replicas", "data_source"):
+    for key in ("mapping_objective", "replicas", "data_source",
+                "examples_in_flight"):
         del config[key]
     with zipfile.ZipFile(tmp_path / "old", "w") as archive:
         archive.writestr("config.json", json.dumps(config))
         archive.writestr("weights.npz", weights)
     old = spinndl.load_model(tmp_path / "old")
     assert (old.layout.objective, old.layout.replicas,
-            old.layout.data_source) == ("cores", None, "host")
+            old.layout.data_source, old.layout.examples_in_flight) == \
+        ("cores", None, "host", None)
 
 
 def test_load_without_compiling(tmp_path):

@@ -4,15 +4,16 @@ Shared by the emulator and the board: the host sends each example's inputs
 as (atom, float bits) events to the input source and collects the output
 layer's (atom, float bits) events. At most ``window`` examples are
 outstanding (sent, output not yet complete): every layer core has one
-buffer per example slot, so with a window of EXAMPLES_IN_FLIGHT no core ever
-receives an example it has no buffer for, and queues cannot overflow
-(docs/streaming.md).
+buffer per example slot, the network's examples_in_flight of them
+(docs/streaming.md, "How many in flight"), so with a window of at most that
+many no core ever receives an example it has no buffer for, and queues
+cannot overflow.
 
-Every value travels with one of KEYS_PER_VALUE keys, by its example's slot
-(the example's number modulo EXAMPLES_IN_FLIGHT; "parity" below, from when
-there were two): input atom i of an example in slot p is sent as atom
+Every value travels with one of examples_in_flight keys, by its example's
+slot (the example's number modulo examples_in_flight; "parity" below, from
+when there were two): input atom i of an example in slot p is sent as atom
 p * width + i, and output atom a comes back as atom p * n_outputs + a. With
-at most EXAMPLES_IN_FLIGHT examples outstanding the slot names the example,
+at most examples_in_flight examples outstanding the slot names the example,
 so values may arrive in any order (a board's monitors re-inject dropped
 packets late).
 """
@@ -21,8 +22,6 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from ..packing import EXAMPLES_IN_FLIGHT
-from ..wire_format import KEYS_PER_VALUE
 from ..emulator.transport import Transport
 
 
@@ -39,8 +38,10 @@ class ExampleSlots:
     outstanding one in that slot; anything else is recorded as an error (callbacks
     may run on a connection's thread: the streaming loop raises it)."""
 
-    def __init__(self, n_examples: int, n_slots: int, what: str):
+    def __init__(self, n_examples: int, n_slots: int, what: str,
+                 examples_in_flight: int):
         self.what = what
+        self.examples_in_flight = examples_in_flight
         self.have = np.zeros((n_examples, n_slots), dtype=bool)
         self._missing = np.full(n_examples, n_slots, dtype=np.int64)
         #: examples 0 .. complete - 1 have every value
@@ -53,8 +54,9 @@ class ExampleSlots:
 
     def file(self, parity: int, slot: int) -> Optional[int]:
         """The example this value belongs to, or None (error recorded)."""
-        example = self.complete + (parity - self.complete) % KEYS_PER_VALUE
-        if not 0 <= parity < KEYS_PER_VALUE or example >= self.sent:
+        in_flight = self.examples_in_flight
+        example = self.complete + (parity - self.complete) % in_flight
+        if not 0 <= parity < in_flight or example >= self.sent:
             self.error = (f"{self.what} {slot} of an example of parity "
                           f"{parity} arrived with no such example "
                           f"outstanding ({self.sent} sent, {self.complete} "
@@ -81,14 +83,16 @@ class OutputCollector(ExampleSlots):
     """Receives the output layer's events (atom p * n_outputs + a: output
     atom a of the outstanding example of parity p)."""
 
-    def __init__(self, n_examples: int, n_outputs: int):
-        super().__init__(n_examples, n_outputs, "output atom")
+    def __init__(self, n_examples: int, n_outputs: int,
+                 examples_in_flight: int):
+        super().__init__(n_examples, n_outputs, "output atom",
+                         examples_in_flight)
         self.values = np.zeros((n_examples, n_outputs), dtype=np.float32)
         self._n_outputs = n_outputs
 
     def __call__(self, _label: str, atom: int, payload) -> None:
         parity, output = divmod(atom, self._n_outputs)
-        if parity >= KEYS_PER_VALUE:
+        if parity >= self.examples_in_flight:
             self.error = f"output atom {atom} is not an output of the layer"
             return
         example = self.file(parity, output)
@@ -96,19 +100,21 @@ class OutputCollector(ExampleSlots):
             self.values.view(np.uint32)[example, output] = payload
 
 
-def word_events(words: np.ndarray, index: int):
+def word_events(words: np.ndarray, index: int, examples_in_flight: int):
     """(atom, payload word) per word of example number ``index``: word i
-    goes as atom parity * len(words) + i (KEYS_PER_VALUE keys per value)."""
+    goes as atom parity * len(words) + i (examples_in_flight keys per
+    value)."""
     words = np.asarray(words, dtype=np.uint32).ravel()
-    base = (index % KEYS_PER_VALUE) * len(words)
+    base = (index % examples_in_flight) * len(words)
     return list(zip(range(base, base + len(words)), words.tolist()))
 
 
-def input_events(example: np.ndarray, index: int):
+def input_events(example: np.ndarray, index: int, examples_in_flight: int):
     """(atom, float bits) per input value of example number ``index``:
     value i goes as atom parity * width + i."""
     return word_events(np.ascontiguousarray(
-        example, dtype=np.float32).ravel().view(np.uint32), index)
+        example, dtype=np.float32).ravel().view(np.uint32), index,
+        examples_in_flight)
 
 
 def stalled(what: str, example: int, sent: int, done: int,
@@ -124,7 +130,8 @@ def stalled(what: str, example: int, sent: int, done: int,
 def stream_examples(transport: Transport, input_label: str,
                     output_label: str, examples: np.ndarray,
                     n_outputs: int, advance: Callable[[], None],
-                    window: int = EXAMPLES_IN_FLIGHT,
+                    examples_in_flight: int,
+                    window: Optional[int] = None,
                     progress: Callable[[int], None] = lambda done: None,
                     diagnose: Optional[Callable[[int, int], str]] = None
                     ) -> np.ndarray:
@@ -134,11 +141,15 @@ def stream_examples(transport: Transport, input_label: str,
     (the emulator runs until idle; a board waits for packets); if it returns
     with nothing new, the network is stuck and a MachineError says so, with
     ``diagnose(example, sent)`` naming the cores that did not finish it.
+    ``examples_in_flight``: the network's slots; ``window`` (default:
+    that many) keeps fewer outstanding.
     """
-    if not 1 <= window <= EXAMPLES_IN_FLIGHT:
-        raise ValueError(f"window must be 1..{EXAMPLES_IN_FLIGHT}, "
-                         f"got {window}")
-    collector = OutputCollector(len(examples), n_outputs)
+    if window is None:
+        window = examples_in_flight
+    if not 1 <= window <= examples_in_flight:
+        raise ValueError(f"window must be 1..{examples_in_flight} (the "
+                         f"network's examples in flight), got {window}")
+    collector = OutputCollector(len(examples), n_outputs, examples_in_flight)
     transport.add_receive_callback(output_label, collector)
     while collector.complete < len(examples):
         # progress counts from before the sends: a board may answer at once
@@ -148,7 +159,8 @@ def stream_examples(transport: Transport, input_label: str,
             # counted before it is sent: a board may answer at once
             collector.sent += 1
             transport.send(input_label, input_events(
-                examples[collector.sent - 1], collector.sent - 1))
+                examples[collector.sent - 1], collector.sent - 1,
+                examples_in_flight))
         advance()
         collector.check()
         if collector.received == before:
@@ -161,12 +173,13 @@ def stream_examples(transport: Transport, input_label: str,
 
 def stream_replicas(transport: Transport, replicas, examples: np.ndarray,
                     n_outputs: int, advance: Callable[[], None],
+                    examples_in_flight: int,
                     progress: Callable[[int], None] = lambda done: None,
                     diagnose: Optional[Callable[..., str]] = None
                     ) -> np.ndarray:
     """Outputs (n_examples, n_outputs) in order, the examples dealt round
     the copies of the network: example i goes to replica i % R (as its
-    example i // R), at most EXAMPLES_IN_FLIGHT outstanding per replica.
+    example i // R), at most examples_in_flight outstanding per replica.
     ``replicas``: objects with ``input_label`` and ``output_layer_label``
     (graph.network.Replica). A stall names the replica, the example's
     number in the whole set and the cores behind."""
@@ -174,10 +187,11 @@ def stream_replicas(transport: Transport, replicas, examples: np.ndarray,
     if count == 1:
         return stream_examples(transport, replicas[0].input_label,
                                replicas[0].output_layer_label, examples,
-                               n_outputs, advance, progress=progress,
-                               diagnose=diagnose)
+                               n_outputs, advance, examples_in_flight,
+                               progress=progress, diagnose=diagnose)
     dealt = [examples[index::count] for index in range(count)]
-    collectors = [OutputCollector(len(part), n_outputs) for part in dealt]
+    collectors = [OutputCollector(len(part), n_outputs, examples_in_flight)
+                  for part in dealt]
     for replica, collector in zip(replicas, collectors):
         transport.add_receive_callback(replica.output_layer_label, collector)
 
@@ -192,10 +206,11 @@ def stream_replicas(transport: Transport, replicas, examples: np.ndarray,
         before = sum(c.received for c in collectors)
         for replica, collector, part in zip(replicas, collectors, dealt):
             while collector.sent < len(part) and \
-                    collector.sent - collector.complete < EXAMPLES_IN_FLIGHT:
+                    collector.sent - collector.complete < examples_in_flight:
                 collector.sent += 1
                 transport.send(replica.input_label, input_events(
-                    part[collector.sent - 1], collector.sent - 1))
+                    part[collector.sent - 1], collector.sent - 1,
+                    examples_in_flight))
         advance()
         for collector in collectors:
             collector.check()
@@ -220,15 +235,18 @@ def stream_replicas(transport: Transport, replicas, examples: np.ndarray,
 
 def collect_replicas(transport: Transport, replicas, n_examples: int,
                      n_outputs: int, advance: Callable[[], None],
+                     examples_in_flight: int,
                      progress: Callable[[int], None] = lambda done: None,
                      diagnose: Optional[Callable[..., str]] = None
                      ) -> np.ndarray:
     """Outputs (n_examples, n_outputs) in order when the examples are on
     the board: replica r's data source holds examples r, r + R, ... and
-    streams them itself, two outstanding; the host only collects."""
+    streams them itself, examples_in_flight outstanding; the host only
+    collects."""
     count = len(replicas)
     shares = [len(range(index, n_examples, count)) for index in range(count)]
-    collectors = [OutputCollector(share, n_outputs) for share in shares]
+    collectors = [OutputCollector(share, n_outputs, examples_in_flight)
+                  for share in shares]
     for replica, collector, share in zip(replicas, collectors, shares):
         # the source sends on its own: any outstanding example may answer
         collector.sent = share
@@ -243,7 +261,8 @@ def collect_replicas(transport: Transport, replicas, n_examples: int,
                          if collectors[r].complete < shares[r]),
                         key=lambda r: count * collectors[r].complete + r)
             stuck = collectors[index]
-            reason = diagnose(stuck.complete, stuck.complete + 2, index) \
+            reason = diagnose(stuck.complete,
+                              stuck.complete + examples_in_flight, index) \
                 if diagnose is not None else "the machine went quiet"
             raise MachineError(
                 f"example {count * stuck.complete + index} (replica "

@@ -17,6 +17,7 @@ from ..numerics import (
     WEIGHT_SCALE, to_fixed)
 from ..optimizers import SGD, Adam
 from .arm_calibration import Calibration
+from ..wire_format import EXAMPLE_SLOT_BITS, SOFTMAX_KEYS_PER_CORE
 
 
 def _signed(word: int) -> int:
@@ -254,7 +255,9 @@ class FixedCalibration(Calibration):
         self.m.call("softmax_exchange_init", params)
         values = self._values(self.rng.normal(0, 1, cores))
         calls = [("softmax_exchange_receive",
-                  (0x8000 + 0x10 * c + 2, int(values[c]) & 0xFFFFFFFF,
+                  # round 1 (sum), slot 0 (as the float calibration's)
+                  (0x8000 + SOFTMAX_KEYS_PER_CORE * c
+                   + (1 << EXAMPLE_SLOT_BITS), int(values[c]) & 0xFFFFFFFF,
                    self.m.alloc(4))) for c in range(cores)]
 
         def check(results):

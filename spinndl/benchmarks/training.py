@@ -31,7 +31,7 @@ xor (deliveries per training example)
        toolchain gave keys to (``FecDataView.get_routing_infos()``) is
        listed with the keys it sends per example, as the protocol fixes
        them (docs/training.md, docs/streaming.md): the input and label
-       sources one packet per value (their slices count KEYS_PER_VALUE
+       sources one packet per value (their slices count examples_in_flight
        atoms per value); a layer core one forward packet per atom, on
        ``backward:s`` one per atom of slice s of the previous layer, one
        ``ack`` (the first layer), and on ``softmax`` the statistics of
@@ -156,20 +156,21 @@ def _sent_keys(graph, vertex, partition: str, key: int,
     i of example e with key wire_format.value_key(key, values, e, i)."""
     from ..wire_format import (
         ACK_PARTITION, BACKWARD_PARTITION_PREFIX, EXAMPLE_SLOT_BITS,
-        FORWARD_PARTITION, KEYS_PER_VALUE, LABELS_PARTITION,
+        FORWARD_PARTITION, LABELS_PARTITION,
         SOFTMAX_PARTITION, backward_target_slice, value_key)
+    in_flight = graph.examples_in_flight
     if partition in (FORWARD_PARTITION, LABELS_PARTITION):
         kind = "forward" if partition == FORWARD_PARTITION else "labels"
         n = vertex.vertex_slice.n_atoms
         if vertex.app_vertex in graph.source_vertices:
-            # a live source has KEYS_PER_VALUE atoms (keys) per value
-            n //= KEYS_PER_VALUE
-        return [(value_key(key, n, e, i), kind) for e in range(n_examples)
-                for i in range(n)]
+            # a live source has examples_in_flight atoms (keys) per value
+            n //= in_flight
+        return [(value_key(key, n, e, i, in_flight), kind)
+                for e in range(n_examples) for i in range(n)]
     if partition == ACK_PARTITION:
         return [(key, "ack")] * n_examples
     if partition == SOFTMAX_PARTITION:
-        return [(key + (r << EXAMPLE_SLOT_BITS) + e % KEYS_PER_VALUE,
+        return [(key + (r << EXAMPLE_SLOT_BITS) + e % in_flight,
                  "softmax_forward" if r < 2 else "softmax_backward")
                 for e in range(n_examples) for r in range(3)]
     if partition.startswith(BACKWARD_PARTITION_PREFIX):
@@ -177,7 +178,7 @@ def _sent_keys(graph, vertex, partition: str, key: int,
         slices = sorted(previous.splitter.get_in_coming_slices(),
                         key=lambda s: s.lo_atom)
         n = slices[backward_target_slice(partition)].n_atoms
-        return [(value_key(key, n, e, i), "backward")
+        return [(value_key(key, n, e, i, in_flight), "backward")
                 for e in range(n_examples) for i in range(n)]
     raise ValueError(f"unexpected partition {partition!r}")
 
@@ -186,7 +187,7 @@ def _is_used(graph, sender, partition, key, base_key, receiver) -> bool:
     """Whether the receiving machine vertex has a use for the packet."""
     from ..wire_format import (
         ACK_PARTITION, BACKWARD_PARTITION_PREFIX, FORWARD_PARTITION,
-        KEYS_PER_VALUE, LABELS_PARTITION, SOFTMAX_PARTITION,
+        LABELS_PARTITION, SOFTMAX_PARTITION,
         backward_target_slice)
     from ..graph.network import OUTPUT_LABEL
     app = sender.app_vertex
@@ -205,7 +206,7 @@ def _is_used(graph, sender, partition, key, base_key, receiver) -> bool:
         return target is app
     if partition == LABELS_PARTITION:
         # the label source is one core: value = (key - base) mod values
-        values = sender.vertex_slice.n_atoms // KEYS_PER_VALUE
+        values = sender.vertex_slice.n_atoms // graph.examples_in_flight
         atom = sender.vertex_slice.lo_atom + (key - base_key) % values
         return target is layers[-1] and \
             receiver.vertex_slice.lo_atom <= atom <= \

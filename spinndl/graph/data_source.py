@@ -25,7 +25,7 @@ from spinn_front_end_common.utilities.utility_objs import ExecutableType
 
 from ..packing import SYSTEM_REGION_BYTES, CapacityError
 from ..wire_format import (
-    ACK_PARTITION, BYTES_PER_WORD, FORWARD_PARTITION, KEYS_PER_VALUE,
+    ACK_PARTITION, BYTES_PER_WORD, FORWARD_PARTITION,
     LABELS_PARTITION, KeyTableEntry, encode_key_table, key_table_bytes,
     send_period_ns)
 
@@ -34,7 +34,7 @@ BINARY = "data_source.aplx"
 #: (predict), the examples; fit: their label words, this replica's
 #: examples of each batch, the first layer's ack keys.
 SYSTEM, PARAMS, OUTPUT_TABLE, DATA, LABELS, BATCHES, ACK_TABLE = range(7)
-PARAMS_WORDS = 7
+PARAMS_WORDS = 8
 #: SDRAM a SpiN-5 chip offers applications (spinn_machine's Version5):
 #: one data source's examples must fit one chip.
 CHIP_SDRAM_BYTES = 123_469_792
@@ -150,12 +150,14 @@ class DataSourceSplitter(AbstractSplitterCommon):
 
 class DataSourceVertex(ApplicationVertex):
     """A replica's examples on the board. Atoms are keys, as the live
-    input's: KEYS_PER_VALUE per input value."""
+    input's: examples_in_flight per input value."""
 
     def __init__(self, label: str, data: ReplicaData,
-                 n_label_values: int = 0):
-        """n_label_values: label words per example (fit; 0: predict)."""
+                 n_label_values: int = 0, examples_in_flight: int = 2):
+        """n_label_values: label words per example (fit; 0: predict);
+        examples_in_flight: the network's example slots."""
         super().__init__(label=label, splitter=DataSourceSplitter())
+        self.examples_in_flight = examples_in_flight
         self.examples = np.ascontiguousarray(data.examples,
                                              dtype=np.float32)
         self.n_values = int(np.prod(self.examples.shape[1:]))
@@ -176,7 +178,7 @@ class DataSourceVertex(ApplicationVertex):
 
     @property
     def n_atoms(self) -> int:
-        return KEYS_PER_VALUE * self.n_values
+        return self.examples_in_flight * self.n_values
 
 
 class DataSourceMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
@@ -213,7 +215,8 @@ class DataSourceMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
 
     def get_n_keys_for_partition(self, partition_id: str) -> int:
         if partition_id == LABELS_PARTITION:
-            return KEYS_PER_VALUE * self.app_vertex.n_label_values
+            return self.app_vertex.examples_in_flight * \
+                self.app_vertex.n_label_values
         return self.app_vertex.n_atoms
 
     def get_binary_file_name(self) -> str:
@@ -233,7 +236,8 @@ class DataSourceMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
         params = np.array([len(vertex.examples), vertex.n_values,
                            forward_key, send_period_ns(1, vertex.training),
                            vertex.n_label_values, label_key,
-                           len(vertex.batch_shares)], dtype=np.uint32)
+                           len(vertex.batch_shares),
+                           vertex.examples_in_flight], dtype=np.uint32)
         assert len(params) == PARAMS_WORDS
         regions = [
             (SYSTEM, get_simulation_header_array(BINARY)),

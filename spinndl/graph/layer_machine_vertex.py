@@ -26,7 +26,7 @@ from ..wire_format import (
     ACK_PARTITION, BACKWARD_PARTITION_PREFIX, BYTES_PER_WORD,
     FORWARD_PARTITION, GRADIENT_CHAIN_PARTITION,
     GRADIENT_READY_PARTITION, UPDATED_PARTITION,
-    ReplicaParams, KEYS_PER_VALUE, LABELS_PARTITION,
+    ReplicaParams, LABELS_PARTITION,
     REDUCE_PARTITION, REDUCE_TOTAL_PARTITION, REDUCTION_PARAMS_WORDS,
     PARAMS_REGION_BYTES, SATURATION_COUNTERS, SOFTMAX_KEYS_PER_CORE,
     SOFTMAX_PARTITION,
@@ -38,10 +38,11 @@ from ..wire_format import (
 from .connectivity import Link
 
 
-def label_key_table(sources) -> List[KeyTableEntry]:
+def label_key_table(sources, examples_in_flight: int
+                    ) -> List[KeyTableEntry]:
     """One row per label source core (a live label source, or an on-board
     data source): the keys the toolchain gave it and the output atoms they
-    carry (two keys per value)."""
+    carry (examples_in_flight keys per value)."""
     routing_infos = FecDataView.get_routing_infos()
     rows = []
     for source in sources:
@@ -56,9 +57,9 @@ def label_key_table(sources) -> List[KeyTableEntry]:
             rows.append(KeyTableEntry(
                 key=info.key, mask=info.mask,
                 first_index=(0 if on_board else
-                             vertex_slice.lo_atom // KEYS_PER_VALUE),
+                             vertex_slice.lo_atom // examples_in_flight),
                 n_atoms=(on_board if on_board else
-                         vertex_slice.n_atoms // KEYS_PER_VALUE)))
+                         vertex_slice.n_atoms // examples_in_flight)))
     return rows
 
 
@@ -192,10 +193,11 @@ class LayerMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
                     link.source: link.kept(previous.value_slice(
                         atoms).n_atoms)
                     for atoms, link in self.backward_links()}
-            return KEYS_PER_VALUE * self._kept_by_target.get(
+            return self.app_vertex.examples_in_flight * \
+                self._kept_by_target.get(
                 backward_target_slice(partition_id), 1)
         # forward: one key per value and example slot
-        return KEYS_PER_VALUE * self.n_values
+        return self.app_vertex.examples_in_flight * self.n_values
 
     @property
     def n_values(self) -> int:
@@ -243,6 +245,7 @@ class LayerMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
             send_phase_us=send_phase_us(self._slice_position(),
                                         len(vertex.machine_vertices),
                                         training=bool(vertex.training)),
+            examples_in_flight=vertex.examples_in_flight,
             **softmax)
 
     def training_regions(self) -> List[Tuple[Region, np.ndarray]]:
@@ -289,7 +292,8 @@ class LayerMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
                 n_atoms=link.kept(vertex.previous.value_slice(
                     target).n_atoms))
             for target, link in self.backward_links()]
-        labels = label_key_table(vertex.label_sources) if is_output else []
+        labels = label_key_table(vertex.label_sources,
+                                 vertex.examples_in_flight) if is_output else []
         optimizer = [vertex.optimizer_words(index, slot, self.vertex_slice)
                      for index, slot in enumerate(
                          config.slot_arrays(vertex.layer))]

@@ -16,7 +16,7 @@ from ..layers import Layer
 from ..numerics import FLOAT
 from ..packing import CoreBudget, CoreCost
 from ..wire_format import (
-    ACK_PARTITION, BYTES_PER_WORD, FORWARD_PARTITION, KEYS_PER_VALUE,
+    ACK_PARTITION, BYTES_PER_WORD, FORWARD_PARTITION,
     LABELS_PARTITION, Region, shard_bounds)
 from .connectivity import Connectivity, Link
 from .layer_splitter import LayerSplitter
@@ -62,6 +62,9 @@ class LayerVertex(ApplicationVertex, HasCustomAtomKeyMap):
         #: the number format of its cores (spinndl.numerics), set by the
         #: graph
         self.numerics = FLOAT
+        #: example slots per core, the network's (keys per value), set by
+        #: the graph
+        self.examples_in_flight = 2
         #: the neighbouring layer vertices (None at the ends), set by the
         #: graph: training sends errors back to the previous layer
         self.previous: Optional["LayerVertex"] = None
@@ -160,7 +163,7 @@ class LayerVertex(ApplicationVertex, HasCustomAtomKeyMap):
         slots = self.training_config.optimizer_slots if self.training else 0
         return self.cost_model(self.layer)(
             n_atoms, self.layer.n_inputs, self.n_source_slices(),
-            self.training, slots)
+            self.training, slots, self.examples_in_flight)
 
     def create_machine_vertex(self, vertex_slice: Slice, cost: CoreCost):
         from .layer_machine_vertex import LayerMachineVertex
@@ -222,7 +225,7 @@ class LayerVertex(ApplicationVertex, HasCustomAtomKeyMap):
     def source_cores(self) -> List[Tuple[MachineVertex, Slice]]:
         """Every core that sends this layer its inputs, in the order the
         links number them, with its slice in values (a live source has
-        KEYS_PER_VALUE atoms, keys, per value)."""
+        examples_in_flight atoms, keys, per value)."""
         cores = []
         for source in self._forward_sources:
             for machine_vertex in sorted(
@@ -235,8 +238,9 @@ class LayerVertex(ApplicationVertex, HasCustomAtomKeyMap):
                                   source.value_slice(vertex_slice)))
                     continue
                 cores.append((machine_vertex, Slice(
-                    vertex_slice.lo_atom // KEYS_PER_VALUE,
-                    (vertex_slice.hi_atom + 1) // KEYS_PER_VALUE - 1)))
+                    vertex_slice.lo_atom // self.examples_in_flight,
+                    (vertex_slice.hi_atom + 1) // self.examples_in_flight
+                    - 1)))
         return cores
 
     def links(self) -> List[Link]:
@@ -278,16 +282,18 @@ class LayerVertex(ApplicationVertex, HasCustomAtomKeyMap):
         """Atoms the live output reports for our keys: output atom a of an
         example in slot p is atom a + p * layer_atoms (its key is
         key + p * slice atoms + i); a core's acks are atom
-        KEYS_PER_VALUE * layer_atoms + its slice index, beyond every output,
+        examples_in_flight * layer_atoms + its slice index, beyond every
+        output,
         so the host never mistakes one for the other."""
         key = routing_info.get_info_from(pre_vertex, partition_id).key
         if partition_id == ACK_PARTITION:
-            return [(KEYS_PER_VALUE * self.n_values
+            return [(self.examples_in_flight * self.n_values
                      + self.slice_index(pre_vertex), key)]
         values = self.value_slice(pre_vertex.vertex_slice)
         lo, n = values.lo_atom, values.n_atoms
         return [(parity * self.n_values + lo + i, key + parity * n + i)
-                for parity in range(KEYS_PER_VALUE) for i in range(n)]
+                for parity in range(self.examples_in_flight)
+                for i in range(n)]
 
     # --- reading back ------------------------------------------------------------
     def read_weights(self, read_region, optimizer_slots: int):

@@ -24,7 +24,7 @@ from ..throughput import (
     work_costs)
 from ..wire_format import (
     ACK_PARTITION, FORWARD_PARTITION, GRADIENT_CHAIN_PARTITION,
-    GRADIENT_READY_PARTITION, KEYS_PER_VALUE,
+    GRADIENT_READY_PARTITION,
     UPDATED_PARTITION,
     LABELS_PARTITION, REDUCE_PARTITION, REDUCE_TOTAL_PARTITION,
     SOFTMAX_PARTITION, backward_partition, label_keys)
@@ -71,13 +71,16 @@ def layer_specs(layers: Sequence[Layer]) -> List[LayerSpec]:
 
 
 def check_capacity(session, layers: Sequence[Layer],
-                   training_config=None) -> NetworkPlan:
+                   training_config=None,
+                   examples_in_flight: int = 2) -> NetworkPlan:
     """Every limit of the model on the session's machine, from the packing
-    maths alone: a CapacityError naming the layer, the numbers and what to
-    change, before anything is mapped."""
+    maths alone, with ``examples_in_flight`` slots per core: a
+    CapacityError naming the layer, the numbers and what to change, before
+    anything is mapped."""
     slots = training_config.optimizer_slots if training_config else 0
     plan = plan_network(layer_specs(layers), training_config is not None,
-                        slots, machine_budget())
+                        slots, machine_budget(),
+                        examples_in_flight=examples_in_flight)
     capacity = session.capacity()
     if capacity is None:
         return plan             # a real machine: its placer checks
@@ -114,11 +117,40 @@ def check_numerics(layers: Sequence[Layer], numerics=None):
 def choose_layout(session, layers: Sequence[Layer], training_config=None,
                   layout: Layout = Layout(),
                   numerics_name: str = "float") -> ThroughputPlan:
-    """The plan of one replica, the replica count and the atoms-per-core
-    caps the objective asks for, every limit checked before mapping; the
-    work model counts the cycles of ``numerics_name``'s kernels."""
+    """The plan of one replica, the replica count, the atoms-per-core caps
+    the objective asks for and the examples in flight, every limit checked
+    before mapping; the work model counts the cycles of ``numerics_name``'s
+    kernels. Unless the layout names it, the examples in flight are the
+    most that fit (docs/streaming.md, "How many in flight"): 4, else 2;
+    under "cores" 4 only where they take no more cores than 2."""
+    choices = layout.examples_in_flight_choices()
+    fewest = None
+    if layout.objective == "cores" and len(choices) > 1:
+        # the fewest cores come first: the fewest slots' plan
+        fewest = check_capacity(session, layers, training_config,
+                                choices[-1])
+        if fewest is None:      # a test bypassed the check: no comparison
+            choices = choices[-1:]
+    for index, examples_in_flight in enumerate(choices):
+        last = index == len(choices) - 1
+        try:
+            chosen = _choose_layout(session, layers, training_config,
+                                    layout, numerics_name,
+                                    examples_in_flight)
+        except CapacityError:
+            if last:
+                raise
+            continue
+        if last or fewest is None or chosen.network.cores <= fewest.cores:
+            return chosen
+    raise AssertionError("unreachable: the last choice returns or raises")
+
+
+def _choose_layout(session, layers, training_config, layout, numerics_name,
+                   examples_in_flight: int) -> ThroughputPlan:
     costs = work_costs(numerics_name)
-    plan = check_capacity(session, layers, training_config)
+    plan = check_capacity(session, layers, training_config,
+                          examples_in_flight)
     training = training_config is not None
     slots = training_config.optimizer_slots if training else 0
     batch = training_config.batch_size if training else 32
@@ -153,7 +185,8 @@ def choose_layout(session, layers: Sequence[Layer], training_config=None,
         chosen = ThroughputPlan(
             "cores", plan, replicas or 1, (None,) * len(core_layers(layers)),
             None if plan is None else examples_per_second(
-                plan, replicas or 1, batch, slots, costs))
+                plan, replicas or 1, batch, slots, costs),
+            examples_in_flight)
     else:
         # a real machine: its nominal size (its placer checks the rest)
         available, boards, machine_name = \
@@ -162,7 +195,7 @@ def choose_layout(session, layers: Sequence[Layer], training_config=None,
             layer_specs(layers), available, boards, training, slots, batch,
             machine_budget(), replicas, machine=machine_name,
             max_replicas=most, host_streamed=layout.data_source == "host",
-            costs=costs)
+            costs=costs, examples_in_flight=examples_in_flight)
     capacity = session.capacity()
     if capacity is not None and chosen.replicas > 1:
         available, boards, machine_name = capacity
@@ -239,6 +272,9 @@ class NetworkGraph:
                                     self.layout, self.numerics.name)
         #: every layer's packing (of one replica), as planned before mapping
         self.plan = self.choice.network
+        #: example slots per core: keys per value, buffers, the host's
+        #: window (docs/streaming.md, "How many in flight")
+        self.examples_in_flight = self.choice.examples_in_flight
         #: wall time of the toolchain's mapping (set by mapped_network)
         self.mapping_seconds = 0.0
         budget = machine_budget()
@@ -275,21 +311,23 @@ class NetworkGraph:
         the gatherer on its output layer (and its training parts)."""
         # The toolchain would give the sources this splitter while mapping;
         # setting it now lets the layers' packing count their slices.
-        # Two keys per value: one per example parity (docs/streaming.md).
+        # A key per value and example slot (docs/streaming.md).
         label = replica_label(self.layers[0].name, index)
         if self.board_data is not None:
             source = DataSourceVertex(
                 label, self.board_data[index], self._label_values(
-                    training_config) if self.training else 0)
+                    training_config) if self.training else 0,
+                self.examples_in_flight)
         else:
             source = ReverseIpTagMultiCastSource(
-                n_keys=KEYS_PER_VALUE * self.layers[0].n_atoms, label=label,
-                splitter=SplitterFixedLegacy())
+                n_keys=self.examples_in_flight * self.layers[0].n_atoms,
+                label=label, splitter=SplitterFixedLegacy())
         replica = Replica(index, self.training, source)
         for layer, cap in zip(core_layers(self.layers),
                               self.choice.max_atoms):
             vertex = vertex_class(layer.kind)(layer, budget, training_config)
             vertex.numerics = self.numerics
+            vertex.examples_in_flight = self.examples_in_flight
             if index:
                 vertex.set_label(replica_label(layer.name, index))
             vertex.max_atoms_per_core = cap
@@ -352,7 +390,7 @@ class NetworkGraph:
         """The live label source of a host-streamed fit."""
         session = self.session
         labels_vertex = ReverseIpTagMultiCastSource(
-            n_keys=KEYS_PER_VALUE * label_keys(
+            n_keys=self.examples_in_flight * label_keys(
                 output.training_config.loss_code, output.n_values,
                 output.training_config.sample_weights),
             label=replica_label(LABELS_LABEL, replica.index),
@@ -429,7 +467,7 @@ class NetworkGraph:
                 params=layer.count_params() if layer else 0,
                 atoms=(app_vertex.n_atoms if isinstance(app_vertex,
                                                         LayerVertex)
-                       else app_vertex.n_atoms // KEYS_PER_VALUE
+                       else app_vertex.n_atoms // self.examples_in_flight
                        if app_vertex in self.source_vertices
                        else app_vertex.n_atoms),
                 cores=len(machine_vertices),
@@ -478,7 +516,8 @@ class NetworkGraph:
                        objective=self.choice.objective,
                        replicas=self.choice.replicas,
                        predicted_examples_per_second=(
-                           self.choice.predicted_examples_per_second))
+                           self.choice.predicted_examples_per_second),
+                       examples_in_flight=self.examples_in_flight)
 
     @staticmethod
     def _toolchain_cores(ours) -> Dict[Tuple[int, int, int], str]:

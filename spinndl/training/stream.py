@@ -1,6 +1,7 @@
 """Examples and labels through the training layout, batch by batch.
 
-Within a batch EXAMPLES_IN_FLIGHT examples are outstanding at most (as in inference); an
+Within a batch the network's examples in flight are outstanding at most
+(as in inference); an
 example is finished when every first-layer core has acked it, which happens
 only after every layer has done its backward pass and any update for it
 (docs/training.md). A batch end is a barrier: the next batch starts once the
@@ -18,25 +19,27 @@ from ..backend.streaming import (
     ExampleSlots, MachineError, OutputCollector, input_events, stalled,
     word_events)
 from ..graph.data_source import deal_batches
-from ..packing import EXAMPLES_IN_FLIGHT
-from ..wire_format import KEYS_PER_VALUE
 
 
 class TrainingCollector:
     """The output layer's forward outputs (for loss and metrics on the host)
-    and the first layer's acks (atom KEYS_PER_VALUE * layer_atoms + core
-    index, payload the example's slot)."""
+    and the first layer's acks (atom examples_in_flight * layer_atoms +
+    core index, payload the example's slot)."""
 
     def __init__(self, n_examples: int, n_outputs: int, output_label: str,
                  first_label: str, first_atoms: int, first_cores: int,
+                 examples_in_flight: int,
                  decode: Callable[[np.ndarray], np.ndarray] = lambda v: v):
-        """decode: the outputs from the payloads' bits (the graph's
-        numerics.decode_outputs)."""
-        self.forward = OutputCollector(n_examples, n_outputs)
+        """examples_in_flight: the network's slots; decode: the outputs
+        from the payloads' bits (the graph's numerics.decode_outputs)."""
+        self.forward = OutputCollector(n_examples, n_outputs,
+                                       examples_in_flight)
         self._decode = decode
-        self.acks = ExampleSlots(n_examples, first_cores, "ack of core")
+        self.acks = ExampleSlots(n_examples, first_cores, "ack of core",
+                                 examples_in_flight)
         self._output_label, self._first_label = output_label, first_label
-        self._first_ack_atom = KEYS_PER_VALUE * first_atoms
+        self._first_ack_atom = examples_in_flight * first_atoms
+        self.examples_in_flight = examples_in_flight
 
     @property
     def outputs(self) -> np.ndarray:
@@ -44,7 +47,7 @@ class TrainingCollector:
 
     def __call__(self, label: str, atom: int, payload) -> None:
         if label == self._first_label and atom >= self._first_ack_atom:
-            if not 0 <= payload < KEYS_PER_VALUE:
+            if not 0 <= payload < self.examples_in_flight:
                 self.acks.error = f"ack with payload {payload}, not a slot"
                 return
             self.acks.file(int(payload), atom - self._first_ack_atom)
@@ -83,7 +86,8 @@ def stream_batches(run, x: np.ndarray, label_words: np.ndarray,
         len(x), graph.layer_vertices[-1].n_values, graph.output_layer_label,
         graph.first_layer_label, first.n_values,
         len(first.splitter.get_out_going_slices()),
-        graph.numerics.decode_outputs)
+        graph.examples_in_flight, graph.numerics.decode_outputs)
+    in_flight = graph.examples_in_flight
     run.transport.add_receive_callback(graph.output_layer_label, collector)
     if graph.first_layer_label != graph.output_layer_label:
         run.transport.add_receive_callback(graph.first_layer_label,
@@ -94,13 +98,13 @@ def stream_batches(run, x: np.ndarray, label_words: np.ndarray,
         while collector.acked < end:
             # progress counts from before the sends: a board may answer
             before = collector.acks.received + collector.forward.received
-            while sent < end and sent - collector.acked < EXAMPLES_IN_FLIGHT:
+            while sent < end and sent - collector.acked < in_flight:
                 # counted before it is sent: a board may answer at once
                 collector.sent(sent + 1)
                 run.transport.send(graph.input_label,
-                                   input_events(x[sent], sent))
-                run.transport.send(labels_label,
-                                   word_events(label_words[sent], sent))
+                                   input_events(x[sent], sent, in_flight))
+                run.transport.send(labels_label, word_events(
+                    label_words[sent], sent, in_flight))
                 sent += 1
             run.advance()
             collector.check()
@@ -145,7 +149,7 @@ def _replica_collectors(run, order) -> ReplicaCollectors:
             len(examples), replica.layer_vertices[-1].n_values,
             replica.output_layer_label, replica.first_layer_label,
             first.n_values, len(first.splitter.get_out_going_slices()),
-            graph.numerics.decode_outputs)
+            graph.examples_in_flight, graph.numerics.decode_outputs)
         run.transport.add_receive_callback(replica.output_layer_label,
                                            collector)
         if replica.first_layer_label != replica.output_layer_label:
@@ -173,6 +177,7 @@ def _stream_batches_to_replicas(run, x, label_words, batches, on_batch,
     order = deal_batches(batches, count)
     combined = _replica_collectors(run, order)
     collectors = combined.collectors
+    in_flight = graph.examples_in_flight
     sent = [0] * count
     for start, end in batches:
         targets = _acked_by(order, end)
@@ -181,13 +186,14 @@ def _stream_batches_to_replicas(run, x, label_words, batches, on_batch,
             for r, (replica, collector) in enumerate(
                     zip(graph.replicas, collectors)):
                 while sent[r] < targets[r] and \
-                        sent[r] - collector.acked < EXAMPLES_IN_FLIGHT:
+                        sent[r] - collector.acked < in_flight:
                     j = order[r][sent[r]]
                     collector.sent(sent[r] + 1)
-                    run.transport.send(replica.input_label,
-                                       input_events(x[j], sent[r]))
+                    run.transport.send(replica.input_label, input_events(
+                        x[j], sent[r], in_flight))
                     run.transport.send(replica.labels_vertex.label,
-                                       word_events(label_words[j], sent[r]))
+                                       word_events(label_words[j], sent[r],
+                                                   in_flight))
                     sent[r] += 1
             run.advance()
             _check_progress(collectors, before, targets, order, sent,

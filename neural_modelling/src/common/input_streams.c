@@ -2,6 +2,9 @@
 #include "key_lookup.h"
 #include "regions.h"
 
+/* Set at start-up from PARAMS (examples_in_flight_init, regions.c). */
+uint32_t examples_in_flight = 2;
+
 static void count_per_example(input_streams_t *streams)
 {
     streams->per_example = 0;
@@ -55,7 +58,7 @@ void input_streams_init(input_streams_t *streams, const key_table_t *table)
     streams->n_entries = table->n_entries;
     streams->entries = copy_to_dtcm(table->entries,
             table->n_entries * sizeof(key_entry_t));
-    for (uint32_t p = 0; p < EXAMPLES_IN_FLIGHT; p++) {
+    for (uint32_t p = 0; p < MAX_EXAMPLES_IN_FLIGHT; p++) {
         streams->received[p] = 0;
     }
     count_per_example(streams);
@@ -76,7 +79,7 @@ int32_t input_streams_receive(input_streams_t *streams, uint32_t key,
     uint32_t p = 0;
     while (value >= entry->n_atoms) {
         value -= entry->n_atoms;
-        if (++p == EXAMPLES_IN_FLIGHT) {
+        if (++p == examples_in_flight) {
             return -1;
         }
     }

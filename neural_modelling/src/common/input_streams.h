@@ -2,10 +2,10 @@
  * Incoming streams of values keyed by a key table (docs/streaming.md):
  * the forward inputs, the labels, the partial errors of the backward pass.
  *
- * Every sender has KEYS_PER_VALUE keys per value it sends, one per example
- * slot (the toolchain allocates KEYS_PER_VALUE x atoms keys per partition):
- * value i of an example in slot s (its number modulo EXAMPLES_IN_FLIGHT)
- * goes with key + s * n_atoms + i. So the key alone tells which of the
+ * Every sender has examples_in_flight keys per value it sends, one per
+ * example slot (the toolchain allocates examples_in_flight x atoms keys per
+ * partition): value i of an example in slot s (its number modulo
+ * examples_in_flight) goes with key + s * n_atoms + i. So the key alone tells which of the
  * examples in flight a packet belongs to, whatever order packets arrive in
  * (a re-injected packet may overtake others). Called from the
  * packet-received callback (FIQ): a key lookup and counters, no float
@@ -18,18 +18,25 @@
 #include "layer_regions.h"
 #include "startup.h"
 
-/* Examples a core holds at once, each in its slot (docs/streaming.md);
- * a power of two (softmax keys carry the slot in their low bits). */
-#define EXAMPLES_IN_FLIGHT 2
-#define EXAMPLE_SLOT_BITS 1
-/* Keys per value a sender sends: one per example slot. */
-#define KEYS_PER_VALUE 2
+/* Examples a core holds at once, each in its slot (docs/streaming.md,
+ * "How many in flight"): the network's choice, in PARAMS, at most
+ * MAX_EXAMPLES_IN_FLIGHT; a power of two (softmax keys carry the slot in
+ * their low EXAMPLE_SLOT_BITS bits, a slot is an example number's low
+ * bits). Every sender has that many keys per value, one per slot. */
+#define MAX_EXAMPLES_IN_FLIGHT 4
+#define EXAMPLE_SLOT_BITS 2
+extern uint32_t examples_in_flight;
+
+/* Sets examples_in_flight from a core's PARAMS; stops the core with an
+ * error when n is not a power of two in 1 .. MAX_EXAMPLES_IN_FLIGHT
+ * (regions.c, with the other start-up chores). */
+STARTUP void examples_in_flight_init(uint32_t n);
 
 typedef struct {
     key_entry_t *entries;      /* DTCM copy of the table, sorted by key */
     uint32_t n_entries;
     uint32_t per_example;      /* packets of one example, all senders   */
-    uint32_t received[EXAMPLES_IN_FLIGHT];
+    uint32_t received[MAX_EXAMPLES_IN_FLIGHT];
     /* Evenly spaced tables (one app vertex's slices, as the toolchain's
      * zoned keys give them): entry e's key is first_key + e << key_bits,
      * so a packet's entry is (key - first_key) >> key_bits, no search.
@@ -43,7 +50,7 @@ STARTUP void input_streams_init(input_streams_t *streams,
                                 const key_table_t *table);
 
 /* Counts one packet. Returns -1 when no entry matches key (or the key is
- * past the entry's KEYS_PER_VALUE x n_atoms keys); otherwise sets *parity
+ * past the entry's examples_in_flight x n_atoms keys); otherwise sets *parity
  * (the example's slot) and *index
  * (first_index + the value's number) and returns 1 when the packet
  * completed its example on these streams, else 0. */

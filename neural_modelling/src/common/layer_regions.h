@@ -92,6 +92,7 @@ typedef struct {
                                    the next layer's cores are never flooded */
     uint32_t send_phase_us;     /* pause before an example's first packet:
                                    the core's slot among the layer's cores */
+    uint32_t examples_in_flight; /* the network's slots (input_streams.h) */
 } layer_params_t;
 
 typedef struct {

@@ -2,6 +2,7 @@
 #include <debug.h>
 #include <simulation.h>
 #include "core_clock.h"
+#include "input_streams.h"
 #include "layer_regions.h"
 #include "regions.h"
 
@@ -26,6 +27,16 @@ void *copy_to_dtcm(const void *region, uint32_t bytes)
     void *copy = allocate(bytes);
     spin1_memcpy(copy, region, bytes);
     return copy;
+}
+
+void examples_in_flight_init(uint32_t n)
+{
+    if (n == 0 || n > MAX_EXAMPLES_IN_FLIGHT || (n & (n - 1)) != 0) {
+        log_error("examples in flight %u: must be a power of two up to %u",
+                n, MAX_EXAMPLES_IN_FLIGHT);
+        rt_error(RTE_SWERR);
+    }
+    examples_in_flight = n;
 }
 
 data_specification_metadata_t *layer_program_start(uint32_t application_hash)

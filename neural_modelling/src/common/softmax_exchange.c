@@ -10,7 +10,7 @@ typedef struct {
 } softmax_round_t;
 
 static uint32_t own_key, layer_key, layer_mask, layer_cores;
-static softmax_round_t rounds[SOFTMAX_ROUNDS][EXAMPLES_IN_FLIGHT];
+static softmax_round_t rounds[SOFTMAX_ROUNDS][MAX_EXAMPLES_IN_FLIGHT];
 
 void softmax_exchange_init(const layer_params_t *params)
 {
@@ -19,7 +19,7 @@ void softmax_exchange_init(const layer_params_t *params)
     layer_mask = params->softmax_layer_mask;
     layer_cores = params->layer_cores;
     for (uint32_t r = 0; r < SOFTMAX_ROUNDS; r++) {
-        for (uint32_t p = 0; p < EXAMPLES_IN_FLIGHT; p++) {
+        for (uint32_t p = 0; p < MAX_EXAMPLES_IN_FLIGHT; p++) {
             rounds[r][p].count = 0;
             rounds[r][p].value = VALUE_ZERO;
         }
@@ -40,7 +40,7 @@ int32_t softmax_exchange_receive(uint32_t key, uint32_t payload,
                                  uint32_t *parity)
 {
     value_t value = value_from_bits(payload);
-    uint32_t p = key & (EXAMPLES_IN_FLIGHT - 1);
+    uint32_t p = key & ((1u << EXAMPLE_SLOT_BITS) - 1);
     uint32_t round = (key >> EXAMPLE_SLOT_BITS) & 3;
     if (round >= SOFTMAX_ROUNDS) {
         return -1;

@@ -1,7 +1,8 @@
 /*
  * Softmax statistics shared by every core of a layer on the layer's
  * "softmax" partition: key = own base key + (round << EXAMPLE_SLOT_BITS)
- * + slot, SOFTMAX_KEYS_PER_CORE keys per core. Round 0: each core's max of z (combined by max); round 1: each
+ * + slot, SOFTMAX_KEYS_PER_CORE keys per core. Round 0: each core's max
+ * of z (combined by max); round 1: each
  * core's sum of exp(z - M) (summed); round 2 (training): each core's sum of
  * y * g (summed). A round of an example is complete when all layer_cores
  * values are in.
@@ -22,7 +23,7 @@
 #define SOFTMAX_ROUNDS 3
 /* Keys per core on the softmax partition: (round << EXAMPLE_SLOT_BITS) |
  * slot, 4 rounds' room (input_streams.h). */
-#define SOFTMAX_KEYS_PER_CORE 8
+#define SOFTMAX_KEYS_PER_CORE 16
 
 /* Keys and core count from the layer's PARAMS. */
 STARTUP void softmax_exchange_init(const layer_params_t *params);

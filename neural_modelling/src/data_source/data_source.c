@@ -3,11 +3,11 @@
  * SDRAM"): the host writes a replica's examples to this core's DATA region
  * in SDRAM once, at load time; the core sends them to the first layer as
  * the live input source would (value i of example e with key
- * forward_key + (e % 2) * n_values + i), keeping at most two examples
- * outstanding. Each word is read from SDRAM without DMA (charged as such).
+ * forward_key + (e % examples_in_flight) * n_values + i), keeping at most
+ * examples_in_flight (the network's slots, in PARAMS) outstanding. Each word is read from SDRAM without DMA (charged as such).
  *
  * Predict: it counts the output layer's packets (they reach it as well as
- * the gatherer) and sends example e + 2 once example e's outputs are all
+ * the gatherer) and sends example e + examples_in_flight once example e's outputs are all
  * out.
  *
  * Fit (docs/training.md, "Examples from the board's SDRAM"): it also sends
@@ -56,6 +56,7 @@ typedef struct {
     uint32_t n_label_words; /* label words per example                      */
     uint32_t label_key;     /* word i of slot p: key + p * n_label_words + i */
     uint32_t n_batches;     /* words of the BATCHES region                  */
+    uint32_t examples_in_flight; /* the network's slots (input_streams.h)  */
 } data_source_params_t;
 
 static data_source_params_t params;
@@ -65,7 +66,7 @@ static const uint32_t *batch_shares;
 static input_streams_t outputs_in;  /* predict */
 static key_entry_t *ack_cores;      /* fit: DTCM copy of the ack table */
 static uint32_t n_ack_cores;
-static uint32_t acks[EXAMPLES_IN_FLIGHT];
+static uint32_t acks[MAX_EXAMPLES_IN_FLIGHT];
 
 /* Written only by the send callback (sent, the batch) or only by the
  * packet callback (done), so the two never race on one counter. */
@@ -79,13 +80,13 @@ static bool training(void)
     return params.n_label_words > 0;
 }
 
-/* Whether example `sent` may go now: fewer than EXAMPLES_IN_FLIGHT
+/* Whether example `sent` may go now: fewer than examples_in_flight
  * outstanding and, in fit, not past its batch's end while any example of
  * the batch is unacked. */
 static bool may_send(void)
 {
     if (sent >= params.n_examples
-            || sent - done >= EXAMPLES_IN_FLIGHT) {
+            || sent - done >= examples_in_flight) {
         return false;
     }
     if (!training() || sent < batch_end) {
@@ -117,7 +118,7 @@ static void send_next(uint unused0, uint unused1)
     use(unused1);
     while (may_send()) {
         uint32_t e = sent;
-        uint32_t slot = e % EXAMPLES_IN_FLIGHT;
+        uint32_t slot = e & (examples_in_flight - 1);
         /* counted before it goes: its answers may come at once */
         sent = e + 1;
         send_words(params.forward_key + slot * params.n_values,
@@ -156,7 +157,7 @@ static void receive_output(uint32_t key)
 static void receive_ack(uint32_t key, uint32_t slot)
 {
     if (key_lookup(ack_cores, n_ack_cores, key) < 0
-            || slot >= EXAMPLES_IN_FLIGHT) {
+            || slot >= examples_in_flight) {
         log_error("not an ack of the first layer: key 0x%08x payload %u",
                 key, slot);
         rt_error(RTE_SWERR);
@@ -184,6 +185,7 @@ STARTUP void c_main(void)
             layer_program_start(APPLICATION_NAME_HASH);
     spin1_memcpy(&params, data_specification_get_region(DS_REGION_PARAMS,
             regions), sizeof(params));
+    examples_in_flight_init(params.examples_in_flight);
     data = data_specification_get_region(DS_REGION_DATA, regions);
     if (training()) {
         label_words = data_specification_get_region(DS_REGION_LABELS,
@@ -201,7 +203,7 @@ STARTUP void c_main(void)
     }
     sent = done = 0;
     batch = batch_end = 0;
-    for (uint32_t s = 0; s < EXAMPLES_IN_FLIGHT; s++) {
+    for (uint32_t s = 0; s < MAX_EXAMPLES_IN_FLIGHT; s++) {
         acks[s] = 0;
     }
     log_info("data source: %u examples of %u values, %u label words",

@@ -19,8 +19,8 @@
  * ARM each extern global costs a literal of its own). */
 typedef struct {
     layer_params_t params;
-    value_t *inputs[EXAMPLES_IN_FLIGHT];   /* x                          */
-    value_t *outputs[EXAMPLES_IN_FLIGHT];  /* z, then y in place         */
+    value_t *inputs[MAX_EXAMPLES_IN_FLIGHT];   /* x                          */
+    value_t *outputs[MAX_EXAMPLES_IN_FLIGHT];  /* z, then y in place         */
 } layer_t;
 
 extern layer_t layer;

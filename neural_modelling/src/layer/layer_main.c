@@ -8,11 +8,12 @@
  * input arrives, the example is computed in a queued callback: the kind's
  * z, the activation, one output packet per atom with forward_key + atom.
  *
- * Streaming: EXAMPLES_IN_FLIGHT examples may be in the pipeline at once,
- * each in its slot (its number modulo EXAMPLES_IN_FLIGHT; the code calls it
- * "parity", from when there were two). A packet's key says which (every
- * sender has KEYS_PER_VALUE keys per value); the host never has more than
- * EXAMPLES_IN_FLIGHT examples outstanding (docs/streaming.md), so one
+ * Streaming: examples_in_flight examples (the network's choice, in PARAMS)
+ * may be in the pipeline at once, each in its slot (its number modulo
+ * examples_in_flight; the code calls it "parity", from when there were
+ * two). A packet's key says which (every sender has examples_in_flight keys
+ * per value); the host never has more than examples_in_flight examples
+ * outstanding (docs/streaming.md), so one
  * buffer per slot suffices and nothing is overwritten
  * (common/input_streams.h). Outputs start after the core's send phase and
  * go one per send period, so a receiving core stays within its share of
@@ -132,10 +133,11 @@ STARTUP void c_main(void)
 #endif
     spin1_memcpy(&layer.params, data_specification_get_region(
             REGION_PARAMS, regions), sizeof(layer.params));
+    examples_in_flight_init(layer.params.examples_in_flight);
     input_streams_init(&inputs_in,
             data_specification_get_region(REGION_KEY_TABLE, regions));
     kind_init(&layer.params, regions);
-    for (uint32_t p = 0; p < EXAMPLES_IN_FLIGHT; p++) {
+    for (uint32_t p = 0; p < examples_in_flight; p++) {
         layer.inputs[p] = allocate(layer.params.n_inputs * sizeof(value_t));
         layer.outputs[p] = allocate(layer.params.n_atoms * sizeof(value_t));
     }

@@ -18,7 +18,7 @@
  *     first layer sends one ack instead, its payload the example's slot.
  * Everything of an example, update included, is done before anything of it
  * leaves backwards, so the first layer's acks mean the whole network is
- * done with the example; the host keeps at most EXAMPLES_IN_FLIGHT examples
+ * done with the example; the host keeps at most examples_in_flight examples
  * un-acked, so the slots are never overwritten while in use.
  *
  * All float work runs in queued callbacks of one priority (which never
@@ -46,12 +46,12 @@ static input_streams_t labels_in;    /* labels (LABEL_TABLE)             */
 static const backward_targets_t *targets;   /* BACKWARD_OUT             */
 
 /* Per parity slot */
-static value_t *errors[EXAMPLES_IN_FLIGHT];   /* g, then delta in place   */
-static value_t *labels[EXAMPLES_IN_FLIGHT];   /* t of own atoms           */
-static uint32_t label_class[EXAMPLES_IN_FLIGHT];  /* sparse: class index  */
-static value_t label_weight[EXAMPLES_IN_FLIGHT];  /* sample weight        */
+static value_t *errors[MAX_EXAMPLES_IN_FLIGHT];   /* g, then delta in place   */
+static value_t *labels[MAX_EXAMPLES_IN_FLIGHT];   /* t of own atoms           */
+static uint32_t label_class[MAX_EXAMPLES_IN_FLIGHT];  /* sparse: class index  */
+static value_t label_weight[MAX_EXAMPLES_IN_FLIGHT];  /* sample weight        */
 static uint32_t weight_index;        /* label index of the sample weight  */
-static uint32_t output_parts[EXAMPLES_IN_FLIGHT];
+static uint32_t output_parts[MAX_EXAMPLES_IN_FLIGHT];
 static value_t *partial_errors;               /* e, n_inputs              */
 
 /* Batches */
@@ -449,7 +449,7 @@ void layer_training_init(data_specification_metadata_t *regions)
         kernel_reduction_init(data_specification_get_region(
                 REGION_REDUCTION, regions), shared, n_shared);
     }
-    for (uint32_t p = 0; p < EXAMPLES_IN_FLIGHT; p++) {
+    for (uint32_t p = 0; p < examples_in_flight; p++) {
         errors[p] = zeroed(layer.params.n_atoms);
         labels[p] = zeroed(layer.params.n_atoms);
         label_class[p] = 0;

@@ -15,8 +15,9 @@ from pacman.model.graphs.common import Slice
 
 from ...layers import Layer
 from ...packing import (
-    ALLOCATIONS_INFERENCE, ALLOCATIONS_TRAINING, BYTES_PER_ALLOCATION,
-    DTCM_BYTES_PER_TABLE_ROW, EXAMPLES_IN_FLIGHT, SYSTEM_REGION_BYTES,
+    ALLOCATIONS_INFERENCE, ALLOCATIONS_PER_SLOT_INFERENCE,
+    ALLOCATIONS_PER_SLOT_TRAINING, ALLOCATIONS_TRAINING, BYTES_PER_ALLOCATION,
+    DTCM_BYTES_PER_TABLE_ROW, SYSTEM_REGION_BYTES,
     TRAINING_NEIGHBOUR_TABLES_BYTES, CoreCost)
 from ...wire_format import (
     BYTES_PER_WORD, PARAMS_REGION_BYTES, key_table_bytes)
@@ -29,7 +30,8 @@ LIVE_ATOM_WORDS = 2
 
 # --- cost model -------------------------------------------------------------------
 def dense_cost(n_atoms: int, n_inputs: int, n_sources: int,
-               training: bool = False, optimizer_slots: int = 0) -> CoreCost:
+               training: bool = False, optimizer_slots: int = 0,
+               examples_in_flight: int = 2) -> CoreCost:
     """Bytes for ``n_atoms`` perceptrons of a Dense layer on one core.
 
     :param n_inputs: the layer's input width (every perceptron sees all).
@@ -38,6 +40,8 @@ def dense_cost(n_atoms: int, n_inputs: int, n_sources: int,
     :param optimizer_slots: optimizer state per parameter (0 for plain SGD,
         1 for SGD with momentum, 2 for Adam); it stays in SDRAM and is only
         touched at a batch end.
+    :param examples_in_flight: the network's example slots (each has its
+        buffers).
 
     DTCM, inference: the weights (n_atoms × n_inputs) and biases; the input
     vectors of the examples in flight; the outputs; the key table rows with
@@ -54,14 +58,16 @@ def dense_cost(n_atoms: int, n_inputs: int, n_sources: int,
                          "n_sources >= 1")
     parameters = n_atoms * n_inputs + n_atoms
     table = key_table_bytes(n_sources)
-    allocations = ALLOCATIONS_INFERENCE
+    allocations = (ALLOCATIONS_INFERENCE
+                   + ALLOCATIONS_PER_SLOT_INFERENCE * examples_in_flight)
     dtcm_words = (parameters
-                  + EXAMPLES_IN_FLIGHT * n_inputs
-                  + EXAMPLES_IN_FLIGHT * n_atoms)
+                  + examples_in_flight * n_inputs
+                  + examples_in_flight * n_atoms)
     dtcm_extra = n_sources * DTCM_BYTES_PER_TABLE_ROW + PARAMS_REGION_BYTES
     if training:
-        allocations = ALLOCATIONS_TRAINING
-        dtcm_words += (parameters + 2 * EXAMPLES_IN_FLIGHT * n_atoms
+        allocations = (ALLOCATIONS_TRAINING
+                       + ALLOCATIONS_PER_SLOT_TRAINING * examples_in_flight)
+        dtcm_words += (parameters + 2 * examples_in_flight * n_atoms
                        + n_inputs + LIVE_ATOM_WORDS * n_atoms)
         dtcm_extra += TRAINING_NEIGHBOUR_TABLES_BYTES
     dtcm = (dtcm_words * BYTES_PER_WORD + dtcm_extra

@@ -109,8 +109,10 @@ class ConvVertex(WindowVertex):
     @classmethod
     def cost_model(cls, layer: Layer):
         _check_activation(layer)
-        return lambda k, n_inputs, n_sources, training=False, slots=0: \
-            conv_cost(k, layer.geometry, n_sources, training, slots)
+        return lambda k, n_inputs, n_sources, training=False, slots=0, \
+            examples_in_flight=2: conv_cost(k, layer.geometry, n_sources,
+                                            training, slots,
+                                            examples_in_flight)
 
     def parameter_words(self, arrays: Sequence[np.ndarray],
                         vertex_slice: Slice) -> np.ndarray:
@@ -151,8 +153,10 @@ class PoolVertex(WindowVertex):
 
     @classmethod
     def cost_model(cls, layer: Layer):
-        return lambda k, n_inputs, n_sources, training=False, slots=0: \
-            pool_cost(k, layer.geometry, n_sources, training, slots)
+        return lambda k, n_inputs, n_sources, training=False, slots=0, \
+            examples_in_flight=2: pool_cost(k, layer.geometry, n_sources,
+                                            training, slots,
+                                            examples_in_flight)
 
     def kind_words(self, machine_vertex) -> List[int]:
         return self.window_params(machine_vertex) + [

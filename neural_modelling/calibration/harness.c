@@ -83,6 +83,22 @@ void cal_partial_errors_one_by_one(const weight_t *parameters,
     }
 }
 
+/* A backward step streamed input by input, as dense_training_impl.c
+ * does it while it sends the partial errors: the list and the biases'
+ * sums, then a call per input for e_i and its column of weight sums. */
+void cal_streamed_backward(const weight_t *parameters,
+                           weight_t *gradient_sums, const value_t *delta,
+                           const value_t *x, value_t *e, uint32_t n_atoms,
+                           uint32_t n_inputs, dense_live_atom_t *live)
+{
+    uint32_t n_live = dense_live_atoms(delta, n_atoms, n_inputs, live);
+    dense_accumulate_bias_gradients(gradient_sums, delta, n_atoms, n_inputs);
+    for (uint32_t i = 0; i < n_inputs; i++) {
+        e[i] = dense_streamed_input(parameters, gradient_sums, live, n_live,
+                i, x[i]);
+    }
+}
+
 /* window/window_errors.h's inline loop, callable. */
 void cal_clear_errors(value_t *errors, uint32_t n)
 {

@@ -451,6 +451,19 @@ class Calibration:
                       [(function, (pw, pd, pe, n_atoms, n_inputs,
                                    self.m.alloc(8 * n_atoms)))], check)
 
+    def _streamed_backward(self, label, pw, sums, pd, px, n_atoms,
+                           n_inputs, check):
+        """The backward step as a core streams it while it sends the
+        partial errors (dense_training_impl.c, the harness's
+        cal_streamed_backward): the biases' sums, then per input e_i and
+        its column of weight sums. ``check(e address, sums address)``."""
+        ps, pe = self.m.put(sums), self.m.alloc(4 * n_inputs)
+        self._run(f"streamed backward {label}", "MAC",
+                  [("cal_streamed_backward",
+                    (pw, ps, pd, px, pe, n_atoms, n_inputs,
+                     self.m.alloc(8 * n_atoms)))],
+                  lambda _values: check(pe, ps))
+
     def backward(self, n_atoms: int = 12, n_inputs: int = 24,
                  zeros: float = 0.0):
         """zeros: the fraction of deltas and of inputs that are 0 (a ReLU
@@ -484,6 +497,17 @@ class Calibration:
                   [("dense_accumulate_gradients",
                     (ps, pd, px, n_atoms, n_inputs))],
                   check_gradients)
+
+        def check_streamed(pe, ps):
+            np.testing.assert_allclose(self.m.get(pe, n_inputs), delta @ w,
+                                       rtol=1e-4, atol=1e-5)
+            want = sums.copy()
+            want[:n_atoms * n_inputs] += np.outer(delta, x).ravel()
+            want[n_atoms * n_inputs:] += delta
+            np.testing.assert_allclose(self.m.get(ps, len(sums)), want,
+                                       rtol=1e-5, atol=1e-6)
+        self._streamed_backward(label, pw, sums, pd, px, n_atoms, n_inputs,
+                                check_streamed)
 
     def updates(self, n: int = 48, examples: int = 4):
         lr, momentum, beta_1, beta_2, epsilon = 0.01, 0.9, 0.9, 0.999, 1e-7

@@ -201,6 +201,22 @@ class FixedCalibration(Calibration):
                   [("dense_accumulate_gradients",
                     (ps, pd, px, n_atoms, n_inputs))], check_gradients)
 
+        def check_streamed(pe, ps):
+            # the bits of the buffered partial errors and of the sums
+            np.testing.assert_array_equal(
+                self._get(pe, n_inputs),
+                ref.round_shift(delta @ w.astype(np.int64), WF))
+            want = sums.copy()
+            want[:n_atoms * n_inputs] = ref.saturate(
+                want[:n_atoms * n_inputs] + ref.gradient_terms(
+                    np.outer(delta, x)).ravel())
+            want[n_atoms * n_inputs:] = ref.saturate(
+                want[n_atoms * n_inputs:] + ref.saturate(
+                    delta * (WEIGHT_SCALE // VALUE_SCALE)))
+            np.testing.assert_array_equal(self._get(ps, len(sums)), want)
+        self._streamed_backward(label, pw, sums.astype(np.int32), pd, px,
+                                n_atoms, n_inputs, check_streamed)
+
     def updates(self, n: int = 48, examples: int = 4):
         for code, name, optimizer in [
                 (0, "sgd", SGD(learning_rate=0.01)),

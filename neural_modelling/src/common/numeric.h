@@ -33,6 +33,7 @@ typedef float batch_divisor_t;
 
 /* Work of a numeric kernel (common/work.h): the float kind. */
 #define NUMERIC_WORK(kind) WORK_##kind
+#define NUMERIC_CYCLES(kind) WORK_##kind##_CYCLES
 /* A gradient term with x = 0 is worth a test (dense_maths.c). */
 #define NUMERIC_SKIP_ZERO_INPUTS 1
 /* Partial errors over the atoms with delta != 0 only, when that is
@@ -212,6 +213,7 @@ typedef int64_t mac_t;      /* weight * value products, 39 fraction bits */
 typedef uint32_t batch_divisor_t;  /* 2^32 / examples, rounded */
 
 #define NUMERIC_WORK(kind) WORK_FIXED_##kind
+#define NUMERIC_CYCLES(kind) WORK_FIXED_##kind##_CYCLES
 /* A test costs about what an integer multiply-accumulate saves. */
 #define NUMERIC_SKIP_ZERO_INPUTS 0
 /* A listed term costs 19 cycles, a plain one 13 (work.h). */

@@ -51,6 +51,11 @@
     X(WORK_LIVE_ATOM_LISTED, 8)   /* delta != 0 listed, per atom         */ \
     X(WORK_PARTIAL_ERROR_ALONE, 44) /* one computed as it is sent: the    */ \
                                   /* call and its loop's set-up          */ \
+    X(WORK_BIAS_GRADIENT, 74)     /* streamed backward: a bias sum, per  */ \
+                                  /* listed atom (and its test)          */ \
+    X(WORK_STREAMED_INPUT, 50)    /* ... an input's call and set-up      */ \
+    X(WORK_STREAMED_MAC, 195)     /* ... e += w delta, sum += delta x,   */ \
+                                  /* per listed atom                     */ \
     X(WORK_UPDATE_SGD, 128)       /* per parameter per batch             */ \
     X(WORK_UPDATE_MOMENTUM, 184)                                            \
     X(WORK_UPDATE_ADAM, 1246)                                               \
@@ -107,6 +112,9 @@
     X(WORK_FIXED_PARTIAL_ERROR_LISTED_MAC, 19)                              \
     X(WORK_FIXED_GRADIENT_MAC, 26)                                          \
     X(WORK_FIXED_GRADIENT_ATOM, 40)                                         \
+    X(WORK_FIXED_BIAS_GRADIENT, 35)                                         \
+    X(WORK_FIXED_STREAMED_INPUT, 76)                                        \
+    X(WORK_FIXED_STREAMED_MAC, 37)                                          \
     X(WORK_FIXED_UPDATE_SGD, 61)                                            \
     X(WORK_FIXED_UPDATE_MOMENTUM, 88)                                       \
     X(WORK_FIXED_UPDATE_ADAM, 597)                                          \
@@ -119,6 +127,14 @@ typedef enum {
     N_WORK_KINDS
 } work_kind_t;
 #undef WORK_AS_ENUM
+
+/* Each kind's cost as a constant (name##_CYCLES), for a kernel that
+ * chooses between two ways of doing its work by what they cost. */
+#define WORK_AS_CYCLES(name, cycles) name##_CYCLES = cycles,
+enum {
+    WORK_KINDS(WORK_AS_CYCLES)
+};
+#undef WORK_AS_CYCLES
 
 /* Costs the kernels cannot count themselves: spin1_api's own code, which
  * the calibration does not build (no spin1/SARK), from the ARM968 note

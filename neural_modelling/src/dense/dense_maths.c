@@ -146,3 +146,46 @@ void dense_accumulate_gradients(weight_t *gradient_sums, const value_t *delta,
         bias_sums[a] = weight_add(bias_sums[a], weight_from_value(d));
     }
 }
+
+void dense_accumulate_bias_gradients(weight_t *gradient_sums,
+                                     const value_t *delta, uint32_t n_atoms,
+                                     uint32_t n_inputs)
+{
+    weight_t *bias_sums = &gradient_sums[n_atoms * n_inputs];
+    uint32_t live = 0;
+    for (uint32_t a = 0; a < n_atoms; a++) {
+        if (!value_is_zero(delta[a])) {
+            bias_sums[a] = weight_add(bias_sums[a],
+                    weight_from_value(delta[a]));
+            live++;
+        }
+    }
+    work_add(NUMERIC_WORK(BIAS_GRADIENT), live);
+}
+
+value_t dense_streamed_input(const weight_t *parameters,
+                             weight_t *gradient_sums,
+                             const dense_live_atom_t *live, uint32_t n_live,
+                             uint32_t i, value_t x_i)
+{
+    work_add(NUMERIC_WORK(STREAMED_INPUT), 1);
+    const weight_t *column = &parameters[i];
+    mac_t sum = MAC_ZERO;
+    if (NUMERIC_SKIP_ZERO_INPUTS && value_is_zero(x_i)) {
+        /* no gradient terms: e_i alone */
+        work_add(NUMERIC_WORK(PARTIAL_ERROR_LISTED_MAC), n_live);
+        for (uint32_t k = 0; k < n_live; k++) {
+            sum = mac(sum, column[live[k].row], live[k].delta);
+        }
+        return mac_value(sum);
+    }
+    work_add(NUMERIC_WORK(STREAMED_MAC), n_live);
+    weight_t *sums = &gradient_sums[i];
+    for (uint32_t k = 0; k < n_live; k++) {
+        uint32_t row = live[k].row;
+        value_t delta = live[k].delta;
+        sum = mac(sum, column[row], delta);
+        sums[row] = gradient_accumulate(sums[row], delta, x_i);
+    }
+    return mac_value(sum);
+}

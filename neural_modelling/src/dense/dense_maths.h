@@ -42,4 +42,18 @@ void dense_accumulate_gradients(weight_t *gradient_sums, const value_t *delta,
                                 const value_t *x, uint32_t n_atoms,
                                 uint32_t n_inputs);
 
+/* The backward step streamed one input at a time, as each partial error
+ * is sent: the biases' sums once, then for input i, in one pass over the
+ * listed atoms (a zero delta adds nothing), e_i and input i's column of
+ * weight sums. e_i has the bits of dense_partial_error's, and each sum
+ * gets the terms dense_accumulate_gradients gives it, each once per
+ * example: the same bits. */
+void dense_accumulate_bias_gradients(weight_t *gradient_sums,
+                                     const value_t *delta, uint32_t n_atoms,
+                                     uint32_t n_inputs);
+value_t dense_streamed_input(const weight_t *parameters,
+                             weight_t *gradient_sums,
+                             const dense_live_atom_t *live, uint32_t n_live,
+                             uint32_t i, value_t x_i);
+
 #endif

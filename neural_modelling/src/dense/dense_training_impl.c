@@ -9,14 +9,17 @@
 #include "../layer/training_maths.h"
 #include "../common/regions.h"
 #include "../layer/gradient_exchange.h"
+#include "../common/core_clock.h"
 
 static const training_params_t *training;
 static weight_t *gradient_sums;
 static weight_t *optimizer_state;     /* the OPTIMIZER region (SDRAM)     */
 static optimizer_powers_t powers;
 static dense_live_atom_t *live_atoms;   /* dense_partial_errors' list    */
-static const value_t *streamed_delta;   /* kind_begin_partial_errors'    */
+static const value_t *streamed_x;       /* kind_begin_partial_errors'    */
+static const value_t *streamed_delta;
 static uint32_t streamed_live;
+static bool streamed_fused;
 
 void kind_training_init(const training_params_t *training_params,
                         data_specification_metadata_t *regions)
@@ -49,15 +52,48 @@ bool kind_streams_partial_errors(void)
     return true;
 }
 
-void kind_begin_partial_errors(const value_t *delta)
+/* Whether an input's gradient terms go with its partial error (the
+ * sends' period hides them) rather than all at once before the first
+ * send: per input, what each way keeps the core from its next packet,
+ * from the cost table (a send is part of the period, paced_send.h). */
+static bool fuse_gradients(uint32_t n_live)
 {
+    uint32_t period = training->backward_period_ns / CORE_CLOCK_NS_PER_CYCLE;
+    uint32_t fused = NUMERIC_CYCLES(STREAMED_INPUT)
+            + NUMERIC_CYCLES(STREAMED_MAC) * n_live
+            + WORK_CYCLES_PACKET_SEND;
+    uint32_t alone = WORK_PARTIAL_ERROR_ALONE_CYCLES
+            + (LIVE_ATOMS_WORTH_LISTING(n_live, dense.n_atoms)
+               ? NUMERIC_CYCLES(PARTIAL_ERROR_LISTED_MAC) * n_live
+               : NUMERIC_CYCLES(PARTIAL_ERROR_MAC) * dense.n_atoms)
+            + WORK_CYCLES_PACKET_SEND;
+    uint32_t gradient = NUMERIC_CYCLES(GRADIENT_MAC) * n_live;
+    return (fused > period ? fused : period)
+            <= gradient + (alone > period ? alone : period);
+}
+
+void kind_begin_partial_errors(const value_t *x, const value_t *delta)
+{
+    streamed_x = x;
     streamed_delta = delta;
     streamed_live = dense_live_atoms(delta, dense.n_atoms, dense.n_inputs,
             live_atoms);
+    streamed_fused = fuse_gradients(streamed_live);
+    if (streamed_fused) {
+        dense_accumulate_bias_gradients(gradient_sums, delta, dense.n_atoms,
+                dense.n_inputs);
+    } else {
+        dense_accumulate_gradients(gradient_sums, delta, x, dense.n_atoms,
+                dense.n_inputs);
+    }
 }
 
 value_t kind_partial_error(uint32_t input)
 {
+    if (streamed_fused) {
+        return dense_streamed_input(dense.parameters, gradient_sums,
+                live_atoms, streamed_live, input, streamed_x[input]);
+    }
     return dense_partial_error(dense.parameters, streamed_delta, live_atoms,
             streamed_live, dense.n_atoms, dense.n_inputs, input);
 }

@@ -42,15 +42,16 @@ STARTUP void kind_training_init(const training_params_t *training,
 void kind_backward(const value_t *x, const value_t *delta,
                    value_t *partial_errors);
 
-/* A kind that can compute each partial error as it is sent says so
- * (Dense): kind_backward is then given NULL partial_errors (the gradient
- * sums only), kind_begin_partial_errors the same delta, and
- * kind_partial_error(i) gives e_i with the weights the forward pass used
- * (the core sends them before it updates). The sends' periods then hide
- * the multiply-accumulates. Other kinds compute them all in kind_backward
+/* A kind that can do an example's backward step one input at a time, as
+ * each partial error is sent, says so (Dense). Such an example's backward
+ * is then kind_begin_partial_errors(x, delta) in place of kind_backward,
+ * and kind_partial_error(i) once for every input i: it gives e_i with the
+ * weights the forward pass used (the core sends them before it updates)
+ * and adds input i's gradient terms to the sums. The sends' periods then
+ * hide the multiply-accumulates. Other kinds do it all in kind_backward
  * (the weak default, layer_training.c, says no). */
 bool kind_streams_partial_errors(void);
-void kind_begin_partial_errors(const value_t *delta);
+void kind_begin_partial_errors(const value_t *x, const value_t *delta);
 value_t kind_partial_error(uint32_t input);
 
 /* The end of a batch: the optimizer's next step begins (once per batch,

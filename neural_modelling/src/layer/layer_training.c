@@ -195,8 +195,10 @@ static bool end_of_example(uint32_t parity)
 
 /* ---- steps 4 and 6 --------------------------------------------------------- */
 
-/* Whether this example's partial errors are computed as they are sent
- * (kind_streams_partial_errors): set by finish_example. */
+/* Whether the kind streams its backward steps and every input is
+ * targeted (set at start-up), and whether this example's are streamed
+ * (set by finish_example). */
+static bool streams_errors;
 static bool streaming_errors;
 
 /* Step 6: one value to each slice of the previous layer in turn, starting
@@ -248,15 +250,14 @@ static void finish_example(uint32_t parity)
      * updates at a batch's end before it sends, so it computes them all
      * first. The deltas stay until the last is sent (no example of this
      * slot comes back before then). */
-    streaming_errors = !training.is_first_layer
-            && kind_streams_partial_errors()
+    streaming_errors = !training.is_first_layer && streams_errors
             && (!ends_batch() || gradient_exchange_active());
-    kind_backward(layer.inputs[parity], delta,
-            training.is_first_layer || streaming_errors ? NULL
-                                                        : partial_errors);
     if (streaming_errors) {
-        kind_begin_partial_errors(delta);
+        /* the gradient terms too, input by input (layer_kind.h) */
+        kind_begin_partial_errors(layer.inputs[parity], delta);
     } else {
+        kind_backward(layer.inputs[parity], delta,
+                training.is_first_layer ? NULL : partial_errors);
         reset_errors(delta, layer.params.n_atoms);
     }
     if (!end_of_example(parity)) {
@@ -441,6 +442,14 @@ void layer_training_init(data_specification_metadata_t *regions)
             data_specification_get_region(REGION_BACKWARD_OUT, regions);
     targets = copy_to_dtcm(out, sizeof(backward_targets_t)
             + out->n_targets * sizeof(backward_target_t));
+    /* a streamed backward step visits every input once (layer_kind.h): so
+     * the targets must take every input's partial error */
+    uint32_t targeted = 0;
+    for (uint32_t s = 0; s < targets->n_targets; s++) {
+        targeted += targets->targets[s].n_atoms;
+    }
+    streams_errors = kind_streams_partial_errors()
+            && targeted == layer.params.n_inputs;
     kind_training_init(&training, regions);
     uint32_t n_shared;
     value_t *shared = kind_shared_gradients(&n_shared);
@@ -471,8 +480,10 @@ __attribute__((weak)) bool kind_streams_partial_errors(void)
     return false;
 }
 
-__attribute__((weak)) void kind_begin_partial_errors(const value_t *delta)
+__attribute__((weak)) void kind_begin_partial_errors(const value_t *x,
+                                                     const value_t *delta)
 {
+    use(x);
     use(delta);
 }
 

@@ -14,10 +14,7 @@ and example, the ARM968 cycles the emulator's cost table charges
 accumulates, per-atom work, sends and their pacing waits, and in training
 the partial errors, gradients and the batch-end update. A replica finishes
 examples at ``min(1 / slowest core, examples in flight / latency)``; R
-replicas at R times that, capped by what the host link can stream. In
-training a batch starts empty and ends drained at its barrier: its first
-example takes a whole round trip, the rest follow at that rate, then the
-batch end (exchange and update).
+replicas at R times that, capped by what the host link can stream.
 """
 
 import math
@@ -231,21 +228,8 @@ def examples_per_second(plan: NetworkPlan, replicas: int,
     if not plan.training:
         return replicas * rate
     share = math.ceil(batch_size / replicas)
-    # a batch starts empty and ends drained (the batch barrier): its first
-    # example takes a whole round trip, the others follow at the rate
-    return batch_size / ((share - 1) / rate + replica_latency_seconds(
-        plan, batch_size, optimizer_slots, costs) + batch_end_seconds(
+    return batch_size / (share / rate + batch_end_seconds(
         plan, replicas, optimizer_slots, costs))
-
-
-def replica_latency_seconds(plan: NetworkPlan, batch_size: int = 32,
-                            optimizer_slots: int = 0,
-                            costs: WorkCosts = FLOAT_COSTS) -> float:
-    """One example's round trip through every layer (and, in training,
-    back), by the work model."""
-    return sum(f + b for f, b in (
-        layer_core_cycles(plan, i, batch_size, optimizer_slots, costs)
-        for i in range(len(plan.layers)))) * NS_PER_CYCLE * 1e-9
 
 
 @dataclass(frozen=True)

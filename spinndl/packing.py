@@ -49,6 +49,15 @@ ALLOCATIONS_INFERENCE = 2
 ALLOCATIONS_PER_SLOT_INFERENCE = 2
 ALLOCATIONS_TRAINING = 8
 ALLOCATIONS_PER_SLOT_TRAINING = 4
+
+
+def slot_allocations(training: bool, examples_in_flight: int) -> int:
+    """Heap blocks a layer core allocates per example slot, for every
+    kind (layer_main.c, layer_training.c): x and y, and in training g and
+    the labels."""
+    per_slot = ALLOCATIONS_PER_SLOT_TRAINING if training \
+        else ALLOCATIONS_PER_SLOT_INFERENCE
+    return per_slot * examples_in_flight
 #: Training cores also keep tables sized by the neighbouring layers'
 #: slicing (partial errors in, 16 B per next-layer core; targets out, 12 B
 #: per previous-layer core; labels, 16 B per label source core). Those are

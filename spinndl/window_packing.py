@@ -10,11 +10,9 @@ channel). A Flatten holds nothing: it renumbers values (no core).
 """
 
 from .packing import (
-    ALLOCATIONS_INFERENCE, ALLOCATIONS_PER_SLOT_INFERENCE,
-    ALLOCATIONS_PER_SLOT_TRAINING, BYTES_PER_ALLOCATION,
-    DTCM_BYTES_PER_TABLE_ROW,
-    SYSTEM_REGION_BYTES,
-    TRAINING_NEIGHBOUR_TABLES_BYTES, CoreCost)
+    ALLOCATIONS_INFERENCE, BYTES_PER_ALLOCATION, DTCM_BYTES_PER_TABLE_ROW,
+    SYSTEM_REGION_BYTES, TRAINING_NEIGHBOUR_TABLES_BYTES, CoreCost,
+    slot_allocations)
 from .window_geometry import WindowGeometry
 from .wire_format import BYTES_PER_WORD, key_table_bytes
 
@@ -44,17 +42,16 @@ def _common(window_values: int, outputs: int, n_sources: int,
     ``window_values``: the inputs it keeps per example."""
     words = parameters + examples_in_flight * (window_values + outputs)
     extra = n_sources * DTCM_BYTES_PER_TABLE_ROW + WINDOW_PARAMS_BYTES
-    allocations = (ALLOCATIONS_INFERENCE
-                   + ALLOCATIONS_PER_SLOT_INFERENCE * examples_in_flight)
+    allocations = ALLOCATIONS_INFERENCE
     if training:
         # The parameters' gradients (reduced in place over the layer's
         # cores), each example's output errors, and one example's partial
         # input errors over the window (sent back as soon as computed).
         words += parameters + examples_in_flight * outputs + window_values
         extra += TRAINING_NEIGHBOUR_TABLES_BYTES
-        allocations = (ALLOCATIONS_TRAINING
-                       + ALLOCATIONS_PER_SLOT_TRAINING * examples_in_flight)
-    return words, extra, allocations
+        allocations = ALLOCATIONS_TRAINING
+    return words, extra, allocations + slot_allocations(training,
+                                                        examples_in_flight)
 
 
 def conv_cost(n_atoms: int, geometry: WindowGeometry, n_sources: int,

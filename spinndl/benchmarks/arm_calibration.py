@@ -480,34 +480,26 @@ class Calibration:
         pw, pd, pe = self.m.put(w), self.m.put(delta), self.m.alloc(
             4 * n_inputs)
 
-        def check_errors(_values):
-            np.testing.assert_allclose(self.m.get(pe, n_inputs), delta @ w,
-                                       rtol=1e-4, atol=1e-5)
+        def check_errors_at(address):
+            np.testing.assert_allclose(self.m.get(address, n_inputs),
+                                       delta @ w, rtol=1e-4, atol=1e-5)
         self._partial_errors(label, pw, pd, pe, n_atoms, n_inputs,
-                             check_errors)
+                             lambda _values: check_errors_at(pe))
         ps, px = self.m.put(sums), self.m.put(x)
 
-        def check_gradients(_values):
-            got = self.m.get(ps, len(sums))
+        def check_gradients_at(address):
             want = sums.copy()
             want[:n_atoms * n_inputs] += np.outer(delta, x).ravel()
             want[n_atoms * n_inputs:] += delta
-            np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+            np.testing.assert_allclose(self.m.get(address, len(sums)), want,
+                                       rtol=1e-5, atol=1e-6)
         self._run(f"gradient accumulation {label}", "MAC",
                   [("dense_accumulate_gradients",
                     (ps, pd, px, n_atoms, n_inputs))],
-                  check_gradients)
-
-        def check_streamed(pe, ps):
-            np.testing.assert_allclose(self.m.get(pe, n_inputs), delta @ w,
-                                       rtol=1e-4, atol=1e-5)
-            want = sums.copy()
-            want[:n_atoms * n_inputs] += np.outer(delta, x).ravel()
-            want[n_atoms * n_inputs:] += delta
-            np.testing.assert_allclose(self.m.get(ps, len(sums)), want,
-                                       rtol=1e-5, atol=1e-6)
-        self._streamed_backward(label, pw, sums, pd, px, n_atoms, n_inputs,
-                                check_streamed)
+                  lambda _values: check_gradients_at(ps))
+        self._streamed_backward(
+            label, pw, sums, pd, px, n_atoms, n_inputs,
+            lambda pe, ps: (check_errors_at(pe), check_gradients_at(ps)))
 
     def updates(self, n: int = 48, examples: int = 4):
         lr, momentum, beta_1, beta_2, epsilon = 0.01, 0.9, 0.9, 0.999, 1e-7

@@ -179,16 +179,16 @@ class FixedCalibration(Calibration):
         pw, pd = self.m.put(w), self.m.put(delta.astype(np.int32))
         pe = self.m.alloc(4 * n_inputs)
 
-        def check_errors(_values):
+        def check_errors_at(address):
             np.testing.assert_array_equal(
-                self._get(pe, n_inputs),
+                self._get(address, n_inputs),
                 ref.round_shift(delta @ w.astype(np.int64), WF))
         self._partial_errors(label, pw, pd, pe, n_atoms, n_inputs,
-                             check_errors)
+                             lambda _values: check_errors_at(pe))
         ps = self.m.put(sums.astype(np.int32))
         px = self.m.put(x.astype(np.int32))
 
-        def check_gradients(_values):
+        def check_gradients_at(address):
             want = sums.copy()
             want[:n_atoms * n_inputs] = ref.saturate(
                 want[:n_atoms * n_inputs] + ref.gradient_terms(
@@ -196,26 +196,16 @@ class FixedCalibration(Calibration):
             want[n_atoms * n_inputs:] = ref.saturate(
                 want[n_atoms * n_inputs:] + ref.saturate(
                     delta * (WEIGHT_SCALE // VALUE_SCALE)))
-            np.testing.assert_array_equal(self._get(ps, len(sums)), want)
+            np.testing.assert_array_equal(self._get(address, len(sums)),
+                                          want)
         self._run(f"gradient accumulation {label}", "MAC",
                   [("dense_accumulate_gradients",
-                    (ps, pd, px, n_atoms, n_inputs))], check_gradients)
-
-        def check_streamed(pe, ps):
-            # the bits of the buffered partial errors and of the sums
-            np.testing.assert_array_equal(
-                self._get(pe, n_inputs),
-                ref.round_shift(delta @ w.astype(np.int64), WF))
-            want = sums.copy()
-            want[:n_atoms * n_inputs] = ref.saturate(
-                want[:n_atoms * n_inputs] + ref.gradient_terms(
-                    np.outer(delta, x)).ravel())
-            want[n_atoms * n_inputs:] = ref.saturate(
-                want[n_atoms * n_inputs:] + ref.saturate(
-                    delta * (WEIGHT_SCALE // VALUE_SCALE)))
-            np.testing.assert_array_equal(self._get(ps, len(sums)), want)
-        self._streamed_backward(label, pw, sums.astype(np.int32), pd, px,
-                                n_atoms, n_inputs, check_streamed)
+                    (ps, pd, px, n_atoms, n_inputs))],
+                  lambda _values: check_gradients_at(ps))
+        # streamed: the bits of the buffered partial errors and of the sums
+        self._streamed_backward(
+            label, pw, sums.astype(np.int32), pd, px, n_atoms, n_inputs,
+            lambda pe, ps: (check_errors_at(pe), check_gradients_at(ps)))
 
     def updates(self, n: int = 48, examples: int = 4):
         for code, name, optimizer in [

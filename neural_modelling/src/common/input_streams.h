@@ -5,11 +5,11 @@
  * Every sender has examples_in_flight keys per value it sends, one per
  * example slot (the toolchain allocates examples_in_flight x atoms keys per
  * partition): value i of an example in slot s (its number modulo
- * examples_in_flight) goes with key + s * n_atoms + i. So the key alone tells which of the
- * examples in flight a packet belongs to, whatever order packets arrive in
- * (a re-injected packet may overtake others). Called from the
- * packet-received callback (FIQ): a key lookup and counters, no float
- * maths.
+ * examples_in_flight) goes with key + s * n_atoms + i. So the key alone
+ * tells which of the examples in flight a packet belongs to, whatever
+ * order packets arrive in (a re-injected packet may overtake others).
+ * Called from the packet-received callback (FIQ): a key lookup and
+ * counters, no float maths.
  */
 #ifndef SPINNDL_INPUT_STREAMS_H
 #define SPINNDL_INPUT_STREAMS_H

@@ -2,10 +2,9 @@
  * Softmax statistics shared by every core of a layer on the layer's
  * "softmax" partition: key = own base key + (round << EXAMPLE_SLOT_BITS)
  * + slot, SOFTMAX_KEYS_PER_CORE keys per core. Round 0: each core's max
- * of z (combined by max); round 1: each
- * core's sum of exp(z - M) (summed); round 2 (training): each core's sum of
- * y * g (summed). A round of an example is complete when all layer_cores
- * values are in.
+ * of z (combined by max); round 1: each core's sum of exp(z - M)
+ * (summed); round 2 (training): each core's sum of y * g (summed). A
+ * round of an example is complete when all layer_cores values are in.
  */
 #ifndef SPINNDL_SOFTMAX_EXCHANGE_H
 #define SPINNDL_SOFTMAX_EXCHANGE_H

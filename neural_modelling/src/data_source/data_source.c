@@ -4,11 +4,12 @@
  * in SDRAM once, at load time; the core sends them to the first layer as
  * the live input source would (value i of example e with key
  * forward_key + (e % examples_in_flight) * n_values + i), keeping at most
- * examples_in_flight (the network's slots, in PARAMS) outstanding. Each word is read from SDRAM without DMA (charged as such).
+ * examples_in_flight (the network's slots, in PARAMS) outstanding. Each
+ * word is read from SDRAM without DMA (charged as such).
  *
  * Predict: it counts the output layer's packets (they reach it as well as
- * the gatherer) and sends example e + examples_in_flight once example e's outputs are all
- * out.
+ * the gatherer) and sends example e + examples_in_flight once example e's
+ * outputs are all out.
  *
  * Fit (docs/training.md, "Examples from the board's SDRAM"): it also sends
  * each example's label words, in place of the label source, and counts the

@@ -170,16 +170,13 @@ value_t dense_streamed_input(const weight_t *parameters,
 {
     work_add(NUMERIC_WORK(STREAMED_INPUT), 1);
     const weight_t *column = &parameters[i];
-    mac_t sum = MAC_ZERO;
     if (NUMERIC_SKIP_ZERO_INPUTS && value_is_zero(x_i)) {
         /* no gradient terms: e_i alone */
         work_add(NUMERIC_WORK(PARTIAL_ERROR_LISTED_MAC), n_live);
-        for (uint32_t k = 0; k < n_live; k++) {
-            sum = mac(sum, column[live[k].row], live[k].delta);
-        }
-        return mac_value(sum);
+        return listed_column_error(column, live, n_live);
     }
     work_add(NUMERIC_WORK(STREAMED_MAC), n_live);
+    mac_t sum = MAC_ZERO;
     weight_t *sums = &gradient_sums[i];
     for (uint32_t k = 0; k < n_live; k++) {
         uint32_t row = live[k].row;

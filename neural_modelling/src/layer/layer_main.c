@@ -13,11 +13,10 @@
  * examples_in_flight; the code calls it "parity", from when there were
  * two). A packet's key says which (every sender has examples_in_flight keys
  * per value); the host never has more than examples_in_flight examples
- * outstanding (docs/streaming.md), so one
- * buffer per slot suffices and nothing is overwritten
- * (common/input_streams.h). Outputs start after the core's send phase and
- * go one per send period, so a receiving core stays within its share of
- * time however many cores send to it.
+ * outstanding (docs/streaming.md), so one buffer per slot suffices and
+ * nothing is overwritten (common/input_streams.h). Outputs start after the
+ * core's send phase and go one per send period, so a receiving core stays
+ * within its share of time however many cores send to it.
  *
  * Softmax spans all cores of the layer, in rounds on the layer's "softmax"
  * partition (common/softmax_exchange.h): each core sends the max of its z,

@@ -195,9 +195,9 @@ static bool end_of_example(uint32_t parity)
 
 /* ---- steps 4 and 6 --------------------------------------------------------- */
 
-/* Whether the kind streams its backward steps and every input is
- * targeted (set at start-up), and whether this example's are streamed
- * (set by finish_example). */
+/* Whether this core's backward steps can be streamed (a layer after the
+ * first whose kind streams them, every input targeted: set at start-up),
+ * and whether this example's is (set by finish_example). */
 static bool streams_errors;
 static bool streaming_errors;
 
@@ -250,7 +250,7 @@ static void finish_example(uint32_t parity)
      * updates at a batch's end before it sends, so it computes them all
      * first. The deltas stay until the last is sent (no example of this
      * slot comes back before then). */
-    streaming_errors = !training.is_first_layer && streams_errors
+    streaming_errors = streams_errors
             && (!ends_batch() || gradient_exchange_active());
     if (streaming_errors) {
         /* the gradient terms too, input by input (layer_kind.h) */
@@ -443,12 +443,14 @@ void layer_training_init(data_specification_metadata_t *regions)
     targets = copy_to_dtcm(out, sizeof(backward_targets_t)
             + out->n_targets * sizeof(backward_target_t));
     /* a streamed backward step visits every input once (layer_kind.h): so
-     * the targets must take every input's partial error */
+     * the targets must take every input's partial error (the first layer
+     * sends none) */
     uint32_t targeted = 0;
     for (uint32_t s = 0; s < targets->n_targets; s++) {
         targeted += targets->targets[s].n_atoms;
     }
-    streams_errors = kind_streams_partial_errors()
+    streams_errors = !training.is_first_layer
+            && kind_streams_partial_errors()
             && targeted == layer.params.n_inputs;
     kind_training_init(&training, regions);
     uint32_t n_shared;

@@ -15,10 +15,9 @@ from pacman.model.graphs.common import Slice
 
 from ...layers import Layer
 from ...packing import (
-    ALLOCATIONS_INFERENCE, ALLOCATIONS_PER_SLOT_INFERENCE,
-    ALLOCATIONS_PER_SLOT_TRAINING, ALLOCATIONS_TRAINING, BYTES_PER_ALLOCATION,
+    ALLOCATIONS_INFERENCE, ALLOCATIONS_TRAINING, BYTES_PER_ALLOCATION,
     DTCM_BYTES_PER_TABLE_ROW, SYSTEM_REGION_BYTES,
-    TRAINING_NEIGHBOUR_TABLES_BYTES, CoreCost)
+    TRAINING_NEIGHBOUR_TABLES_BYTES, CoreCost, slot_allocations)
 from ...wire_format import (
     BYTES_PER_WORD, PARAMS_REGION_BYTES, key_table_bytes)
 from ..connectivity import ALL_TO_ALL, Connectivity
@@ -58,18 +57,17 @@ def dense_cost(n_atoms: int, n_inputs: int, n_sources: int,
                          "n_sources >= 1")
     parameters = n_atoms * n_inputs + n_atoms
     table = key_table_bytes(n_sources)
-    allocations = (ALLOCATIONS_INFERENCE
-                   + ALLOCATIONS_PER_SLOT_INFERENCE * examples_in_flight)
+    allocations = ALLOCATIONS_INFERENCE
     dtcm_words = (parameters
                   + examples_in_flight * n_inputs
                   + examples_in_flight * n_atoms)
     dtcm_extra = n_sources * DTCM_BYTES_PER_TABLE_ROW + PARAMS_REGION_BYTES
     if training:
-        allocations = (ALLOCATIONS_TRAINING
-                       + ALLOCATIONS_PER_SLOT_TRAINING * examples_in_flight)
+        allocations = ALLOCATIONS_TRAINING
         dtcm_words += (parameters + 2 * examples_in_flight * n_atoms
                        + n_inputs + LIVE_ATOM_WORDS * n_atoms)
         dtcm_extra += TRAINING_NEIGHBOUR_TABLES_BYTES
+    allocations += slot_allocations(training, examples_in_flight)
     dtcm = (dtcm_words * BYTES_PER_WORD + dtcm_extra
             + allocations * BYTES_PER_ALLOCATION)
     optimizer_state = (optimizer_slots if training else 0) * parameters

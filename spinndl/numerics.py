@@ -59,6 +59,9 @@ class Numerics:
     #: the cores count the results they clip to the format's range in a
     #: SATURATION region (floats do not saturate)
     counts_saturations = False
+    #: a new weight's change gives its bits back exactly, so the gradient
+    #: exchange may send two changes in a packet (layer/weight_deltas.h)
+    exact_weight_deltas = False
 
     # --- checks, before mapping ---------------------------------------------
     def check_values(self, array: np.ndarray, what: str) -> None:
@@ -115,6 +118,7 @@ class FixedNumerics(Numerics):
     name = "fixed"
     binary_suffix = "_fixed"
     counts_saturations = True
+    exact_weight_deltas = True
 
     def check_values(self, array, what: str) -> None:
         outside = _first_outside(array, VALUE_LIMIT)

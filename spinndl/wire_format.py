@@ -175,6 +175,15 @@ def shard_bounds(n_values: int, n_replicas: int, replica: int
     return first, (replica + 1) * n_values // n_replicas - first
 
 
+def gradient_chain_keys(n_values: int, weight_deltas: bool) -> int:
+    """Keys of a core's gradient_chain partition (gradient_exchange.c):
+    its n_values sums (base + j), new weights (base + n_values + j),
+    "go" (base + 2 n_values) and, where a weight's change gives its bits
+    back (fixed point), the pairs of changes of weights 2p and 2p + 1
+    (base + 2 n_values + 1 + p)."""
+    return 2 * n_values + 1 + (n_values // 2 if weight_deltas else 0)
+
+
 @dataclass(frozen=True)
 class ReplicaParams:
     """The REPLICAS region (training with replicas > 1)."""

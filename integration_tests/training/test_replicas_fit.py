@@ -51,13 +51,18 @@ def test_replicas_train_as_one_copy_and_as_keras(replicas, optimizer):
                                atol=TOLERANCE)
 
 
-def test_fixed_point_replicas_train_the_one_copy_bits_and_report_its_loss():
+@pytest.mark.parametrize("learning_rate", [0.01, 0.001])
+def test_fixed_point_replicas_train_the_one_copy_bits_and_report_its_loss(
+        learning_rate):
     # Fixed-point adds are exact, so combining the replicas' gradient sums
     # in another order gives the same sums: the weights are the one copy's
     # bits, and the loss (decoded from the replicas' outputs) its numbers.
     # Each replica updates only its segment of every core's parameters,
     # with its own part of Adam's state: fit reads each segment's state
     # from its owner, which must give the one copy's m and v bits.
+    # The new weights go as changes two to a packet where both fit 16 bits
+    # (weight_deltas.h): at a learning rate of 0.001 Adam's first step is
+    # 0.001 = 16,777 units of s7.24, so most pairs do; at 0.01 few do.
     x = examples(6, 24, seed=3)
     y = targets("categorical_crossentropy", 4, 24, seed=3)
     runs = []
@@ -66,10 +71,15 @@ def test_fixed_point_replicas_train_the_one_copy_bits_and_report_its_loss():
         model = Model(list(base.layers), replicas=replicas,
                       numerics="fixed")
         model.compile("categorical_crossentropy",
-                      optimizers.Adam(learning_rate=0.01))
+                      optimizers.Adam(learning_rate=learning_rate))
         history = model.fit(x, y, batch_size=6, epochs=2, shuffle=False,
                             verbose=0)
         assert model.last_run.drops == 0
+        pairs = model.last_run.work_totals.get("WORK_WEIGHT_PAIR_APPLIED", 0)
+        if replicas is None:
+            assert pairs == 0       # one copy exchanges nothing
+        elif learning_rate == 0.001:
+            assert pairs > 0
         slots = [array for layer in model.layers for slot in
                  model._optimizer_state.slots.get(layer.name, [])
                  for array in slot]

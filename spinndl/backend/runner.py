@@ -1,6 +1,7 @@
 """Run a model's graph: in the emulator (the default, on the virtual board)
 or on a configured SpiNNaker machine, with the same streaming job."""
 
+from collections import Counter
 import threading
 import time
 from dataclasses import dataclass, field
@@ -84,6 +85,9 @@ class RunStats:
     busy_wait_fraction: Optional[float] = None
     #: the most simulated ns any one core spent busy-waiting
     max_busy_wait_ns: Optional[int] = None
+    #: emulator: every kind of work (src/common/work.h, e.g.
+    #: "WORK_WEIGHT_PAIR_APPLIED") summed over the counting cores
+    work_totals: Dict[str, int] = field(default_factory=dict)
     #: fixed point: results the cores clipped to the format's range, by
     #: layer name (spinndl.saturation.Saturations; None for float cores,
     #: which do not saturate), and every core's counts
@@ -258,7 +262,9 @@ def _run_in_emulator(session, graph, job, faults, timeouts):
                                 / (emulator.now_ns * len(works))
                                 if run_cycles else 0.0),
             max_busy_wait_ns=max((work.delay_ns for work in works),
-                                 default=0))
+                                 default=0),
+            work_totals=dict(sum((Counter(work.counts) for work in works),
+                                 Counter())))
     return result, stats
 
 

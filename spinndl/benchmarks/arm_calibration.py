@@ -46,7 +46,8 @@ KERNEL_SOURCES = ["common/layer_forward.c", "common/float_maths.c",
                   "common/fixed_maths.c",
                   "common/input_streams.c", "common/softmax_exchange.c",
                   "common/work.c", "layer/training_maths.c",
-                  "dense/dense_maths.c", "window/conv_kernels.c",
+                  "dense/dense_maths.c", "layer/weight_deltas.c",
+                  "window/conv_kernels.c",
                   "window/pool_kernels.c", "common/kernel_reduction.c"]
 #: Largest |charged - measured| / measured allowed for any kernel.
 TOLERANCE = 0.25
@@ -754,6 +755,46 @@ class Calibration:
         assert done == 1
         np.testing.assert_array_equal(self.m.get(sums, n), total)
 
+    def weight_deltas(self, n: int = 16):
+        """The gradient exchange's new weights as changes, two to a packet
+        (layer/weight_deltas.c): a chunk's old words kept, its pairs
+        packed (changes up to 40,000 units: about a fifth do not fit 16
+        bits) and the packed ones applied to the old words."""
+        old = self.rng.integers(0, 2**32, n, dtype=np.uint64).astype(
+            np.uint32)
+        changes = self.rng.integers(-40000, 40000, n)
+        new = ((old.astype(np.int64) + changes) % 2**32).astype(np.uint32)
+        fits = [bool(np.all(np.abs(changes[2 * p:2 * p + 2] + 0.5) < 32768))
+                for p in range(n // 2)]
+        p_new, p_old = self.m.put(new), self.m.put(old)
+        p_kept = self.m.alloc(4 * n)
+
+        def check_kept(_values):
+            np.testing.assert_array_equal(self.m.get(p_kept, n, np.uint32),
+                                          old)
+        self._run(f"keep {n} old weights", "value",
+                  [("weight_words_keep", (p_old, p_kept, n))], check_kept)
+        p_packed = self.m.alloc(2 * n)
+
+        def check_packed(values):
+            assert [bool(v & 1) for v in values] == fits
+        self._run(f"pack {n // 2} pairs of weight changes", "pair",
+                  [("weight_pair_pack", (p_new + 8 * p, p_old + 8 * p,
+                                         p_packed + 4 * p))
+                   for p in range(n // 2)], check_packed)
+        packed = self.m.get(p_packed, n // 2, np.uint32)
+        p_words = self.m.put(old)
+        applied = [p for p in range(n // 2) if fits[p]]
+
+        def check_applied(_values):
+            words = self.m.get(p_words, n, np.uint32)
+            for p in applied:
+                np.testing.assert_array_equal(words[2 * p:2 * p + 2],
+                                              new[2 * p:2 * p + 2])
+        self._run(f"apply {len(applied)} packed weight changes", "pair",
+                  [("weight_pair_apply", (p_words + 8 * p, int(packed[p])))
+                   for p in applied], check_applied)
+
     def windows(self):
         # LeNet's first layer (MNIST: most inputs are 0) and second layer
         self.conv((28, 28, 1), (5, 5), 8, (1, 1), "valid", zeros=0.8)
@@ -784,6 +825,7 @@ class Calibration:
         self.updates()
         self.packet_filing()
         self.softmax_statistics()
+        self.weight_deltas()
         self.windows()
         return self.results
 

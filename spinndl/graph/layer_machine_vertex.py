@@ -26,7 +26,7 @@ from ..wire_format import (
     ACK_PARTITION, BACKWARD_PARTITION_PREFIX, BYTES_PER_WORD,
     FORWARD_PARTITION, GRADIENT_CHAIN_PARTITION,
     GRADIENT_READY_PARTITION, UPDATED_PARTITION,
-    ReplicaParams, LABELS_PARTITION,
+    ReplicaParams, LABELS_PARTITION, gradient_chain_keys,
     REDUCE_PARTITION, REDUCE_TOTAL_PARTITION, REDUCTION_PARAMS_WORDS,
     PARAMS_REGION_BYTES, SATURATION_COUNTERS, SOFTMAX_KEYS_PER_CORE,
     SOFTMAX_PARTITION,
@@ -179,10 +179,9 @@ class LayerMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
             # one key per parameter
             return self.app_vertex.parameter_count(self.vertex_slice)
         if partition_id == GRADIENT_CHAIN_PARTITION:
-            # one per parameter's gradient sum, one per its new weight,
-            # and "go"
-            return 2 * self.app_vertex.parameter_count(self.vertex_slice) \
-                + 1
+            return gradient_chain_keys(
+                self.app_vertex.parameter_count(self.vertex_slice),
+                self.app_vertex.numerics.exact_weight_deltas)
         if partition_id.startswith(BACKWARD_PARTITION_PREFIX):
             # partial errors for each value of the target slice this core
             # keeps, per example slot (a core not linked with the slice

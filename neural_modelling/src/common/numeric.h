@@ -41,6 +41,9 @@ typedef float batch_divisor_t;
 #define LIVE_ATOMS_WORTH_LISTING(live, atoms) ((live) < (atoms))
 /* Soft float multiplies and adds a zero faster (dense_maths.c counts). */
 #define NUMERIC_ZERO_INPUTS_ARE_CHEAPER 1
+/* A float's change does not give its bits back: the gradient exchange
+ * sends every new weight whole (layer/weight_deltas.h). */
+#define NUMERIC_WEIGHT_DELTAS 0
 
 /* Floats do not saturate: nothing is counted (numeric.h's fixed half). */
 #define SATURATION_PHASE(kind) ((void) 0)
@@ -220,6 +223,10 @@ typedef uint32_t batch_divisor_t;  /* 2^32 / examples, rounded */
 #define LIVE_ATOMS_WORTH_LISTING(live, atoms) (19 * (live) < 13 * (atoms))
 /* An integer multiply costs the same whatever the operand. */
 #define NUMERIC_ZERO_INPUTS_ARE_CHEAPER 0
+/* An integer weight's change gives its bits back exactly: the gradient
+ * exchange sends two changes to a packet where they fit
+ * (layer/weight_deltas.h). */
+#define NUMERIC_WEIGHT_DELTAS 1
 
 /* What the core computes from now on (a saturation_kind_t of
  * common/layer_regions.h): its saturations are counted as that kind. Set

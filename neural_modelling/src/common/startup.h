@@ -8,4 +8,9 @@
 
 #define STARTUP __attribute__((cold))
 
+/* ONCE_A_BATCH marks code that runs once a batch whatever the batch's
+ * examples and the core's parameters (the batch end's bookkeeping):
+ * compiled for size as well; its per-value loops stay fast. */
+#define ONCE_A_BATCH __attribute__((cold))
+
 #endif

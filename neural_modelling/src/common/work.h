@@ -87,6 +87,10 @@
     X(WORK_VALUE_CLEARED, 2)      /* input errors zeroed, per value      */ \
     X(WORK_REDUCTION_ADD, 76)     /* reduction: sum += previous, send on */ \
     X(WORK_REDUCTION_FILED, 35)   /* a reduction packet filed            */ \
+    X(WORK_WEIGHT_KEPT, 6)        /* exchange: an old weight kept, per   */ \
+                                  /* value (its change goes, fixed point)*/ \
+    X(WORK_WEIGHT_PAIR_PACKED, 30) /* two weights' changes, fitted in one */ \
+    X(WORK_WEIGHT_PAIR_APPLIED, 17) /* a packet's two changes added       */ \
     /* The same kernels built with SPINNDL_FIXED (numeric.h, integer     */ \
     /* s16.15 values and s7.24 weights): NUMERIC_WORK(kind) picks these. */ \
     X(WORK_FIXED_FORWARD_MAC, 11)  /* z += w x: one SMLAL, per weight   */ \

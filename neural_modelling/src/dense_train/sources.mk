@@ -2,7 +2,7 @@
 # (float) and src/dense_train_fixed (the same sources with SPINNDL_FIXED).
 SOURCE_DIRS := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))..)/
 SOURCES := layer/layer_main.c layer/layer_training.c \
-    layer/gradient_exchange.c dense/dense_impl.c \
+    layer/gradient_exchange.c layer/weight_deltas.c dense/dense_impl.c \
     dense/dense_training_impl.c dense/dense_maths.c \
     layer/training_maths.c common/regions.c common/input_streams.c \
     common/layer_forward.c common/softmax_exchange.c common/paced_send.c \

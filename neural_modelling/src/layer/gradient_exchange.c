@@ -5,13 +5,15 @@
  * still adds to them) and passed on unless this core owns it; a weight is
  * taken and passed on unless the next replica owns it. Sends of whole
  * segments run in queued callbacks, paced for the one core that receives
- * them.
+ * them. In fixed point two new weights may go as their changes in one
+ * packet (weight_deltas.h).
  */
 #include <debug.h>
 #include <spin1_api.h>
 
 #include "gradient_exchange.h"
 #include "layer.h"
+#include "weight_deltas.h"
 #include "../common/layer_regions.h"
 #include "../common/paced_send.h"
 #include "../common/regions.h"
@@ -81,7 +83,7 @@ static inline bool owned(uint32_t j)
     return in_segment(j, params.own_first, params.own_count);
 }
 
-static void finish(void)
+ONCE_A_BATCH static void finish(void)
 {
     /* the other segments' sums went on; the own ones were zeroed by the
      * update */
@@ -101,7 +103,7 @@ static void finish(void)
     exchange_done();
 }
 
-static void finish_if_complete(uint unused0, uint unused1)
+ONCE_A_BATCH static void finish_if_complete(uint unused0, uint unused1)
 {
     use(unused0);
     use(unused1);
@@ -110,27 +112,57 @@ static void finish_if_complete(uint unused0, uint unused1)
     }
 }
 
+/* Chain keys: the sums (j), the new weights (n_values + j), "go"
+ * (2 n_values), then pairs of changes (2 n_values + 1 + j / 2, j even). */
+static inline uint32_t weight_pairs(void)
+{
+    return NUMERIC_WEIGHT_DELTAS ? n_values / 2 : 0;
+}
+
+/* A chunk's new weights, j = first .. first + count - 1: an aligned pair
+ * as its changes from old in one packet where they fit, else whole. */
+static void send_chunk(uint32_t first, uint32_t count, const uint32_t *old,
+                       pacer_t *pacer)
+{
+    uint32_t whole = params.chain_key + n_values;
+    uint32_t pairs = params.chain_key + 2 * n_values + 1;
+    uint32_t end = first + count;
+    for (uint32_t j = first; j < end; j++) {
+        uint32_t packed;
+        if (NUMERIC_WEIGHT_DELTAS && (j & 1) == 0 && j + 1 < end
+                && weight_pair_pack(&weight_words[j], &old[j - first],
+                                    &packed)) {
+            send_word(pairs + j / 2, packed);
+            j++;
+        } else {
+            send_word(whole + j, weight_words[j]);
+        }
+        pacer_pause(pacer);
+    }
+}
+
 /* The own segment's totals are in: update it a chunk at a time, each
  * chunk's new weights sent as soon as they are done, so the update's own
- * time is part of their period (weights_period_ns). */
+ * time is part of their period (weights_period_ns). Chunks start at
+ * multiples of their size, so a pair never spans two. */
 #define UPDATE_CHUNK 8
 static void update_share(uint unused0, uint unused1)
 {
     use(unused0);
     use(unused1);
-    uint32_t base = params.chain_key + n_values;
     uint32_t end = params.own_first + params.own_count;
+    uint32_t old[UPDATE_CHUNK];
     pacer_t pacer;
     pacer_start(&pacer, params.weights_period_ns, 0);
-    for (uint32_t first = params.own_first; first < end;
-            first += UPDATE_CHUNK) {
-        uint32_t count = end - first < UPDATE_CHUNK ? end - first
-                                                    : UPDATE_CHUNK;
-        update_own(first, count);
-        for (uint32_t j = first; j < first + count; j++) {
-            send_word(base + j, weight_words[j]);
-            pacer_pause(&pacer);
+    for (uint32_t first = params.own_first; first < end; ) {
+        uint32_t next = (first | (UPDATE_CHUNK - 1)) + 1;
+        uint32_t count = (next < end ? next : end) - first;
+        if (NUMERIC_WEIGHT_DELTAS) {
+            weight_words_keep(&weight_words[first], old, count);
         }
+        update_own(first, count);
+        send_chunk(first, count, old, &pacer);
+        first += count;
     }
     weights_sent = true;
     finish_if_complete(0, 0);
@@ -158,7 +190,7 @@ static void send_start_segment(uint unused0, uint unused1)
 
 /* Every replica is ready: "go" on round the ring (it ends before replica
  * 0, where it began), then this core's segment. */
-static void go(void)
+ONCE_A_BATCH static void go(void)
 {
     going = true;
     if (!is_last()) {
@@ -169,7 +201,7 @@ static void go(void)
 
 /* Ready once the own sums are final and, but on the last replica, every
  * replica after this one is. */
-static void say_ready_if_ready(uint unused0, uint unused1)
+ONCE_A_BATCH static void say_ready_if_ready(uint unused0, uint unused1)
 {
     use(unused0);
     use(unused1);
@@ -185,7 +217,7 @@ static void say_ready_if_ready(uint unused0, uint unused1)
     }
 }
 
-void gradient_exchange_start(void (*update)(uint32_t first, uint32_t count),
+ONCE_A_BATCH void gradient_exchange_start(void (*update)(uint32_t first, uint32_t count),
                              void (*done)(void))
 {
     update_own = update;
@@ -215,15 +247,31 @@ static void receive_sum(uint32_t j, uint32_t payload)
     }
 }
 
+static void weights_arrived(uint32_t n)
+{
+    weights_in += n;
+    if (weights_in == weights_expected) {
+        layer_schedule(finish_if_complete, 0);
+    }
+}
+
 static void receive_weight(uint32_t j, uint32_t payload)
 {
     weight_words[j] = payload;
     if (!in_segment(j, params.next_first, params.next_count)) {
         send_word(params.chain_key + n_values + j, payload);
     }
-    if (++weights_in == weights_expected) {
-        layer_schedule(finish_if_complete, 0);
+    weights_arrived(1);
+}
+
+/* Weights 2 p and 2 p + 1 as their changes (a pair is in one segment). */
+static void receive_weight_pair(uint32_t p, uint32_t payload)
+{
+    weight_pair_apply(&weight_words[2 * p], payload);
+    if (!in_segment(2 * p, params.next_first, params.next_count)) {
+        send_word(params.chain_key + 2 * n_values + 1 + p, payload);
     }
+    weights_arrived(2);
 }
 
 bool gradient_exchange_receive(uint32_t key, uint32_t payload)
@@ -243,8 +291,11 @@ bool gradient_exchange_receive(uint32_t key, uint32_t payload)
             if (payload == exchange_round && !going) {
                 go();
             }
+        } else if (j - (2 * n_values + 1) < weight_pairs()) {
+            receive_weight_pair(j - (2 * n_values + 1), payload);
         } else {
-            log_error("gradient exchange value %u of 2 x %u", j, n_values);
+            log_error("gradient exchange key %u of 2 x %u + 1 + %u", j,
+                      n_values, weight_pairs());
             rt_error(RTE_SWERR);
         }
         return true;

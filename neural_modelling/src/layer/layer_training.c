@@ -81,7 +81,7 @@ static void update_parameters(uint32_t first, uint32_t count)
 }
 
 /* The batch's parameters are final: the host's copy, the next batch. */
-static void batch_updated(void)
+ONCE_A_BATCH static void batch_updated(void)
 {
     kind_store_parameters();
     batch_done = 0;
@@ -91,7 +91,7 @@ static void batch_updated(void)
     }
 }
 
-static void update(void)
+ONCE_A_BATCH static void update(void)
 {
     kind_begin_update();
     update_parameters(0, kind_parameter_count());
@@ -121,7 +121,7 @@ static uint32_t deferred_parity;
 static bool own_updated;
 static uint32_t updated_tokens;
 
-static void release_if_updated(uint unused0, uint unused1)
+ONCE_A_BATCH static void release_if_updated(uint unused0, uint unused1)
 {
     use(unused0);
     use(unused1);
@@ -139,7 +139,7 @@ static void release_if_updated(uint unused0, uint unused1)
     }
 }
 
-static void exchange_done(void)
+ONCE_A_BATCH static void exchange_done(void)
 {
     batch_updated();
     own_updated = true;

@@ -48,8 +48,8 @@ STARTUP void optimizer_init(optimizer_powers_t *powers,
 /* The optimizer's next step t (Adam: the powers and rate of t), once per
  * batch before its optimizer_update calls: a replica updates its segment
  * in chunks, each sent on as it is done (gradient_exchange.c). */
-void optimizer_begin_step(const training_params_t *training,
-                          optimizer_powers_t *powers);
+ONCE_A_BATCH void optimizer_begin_step(const training_params_t *training,
+                                       optimizer_powers_t *powers);
 
 /* The step of n parameters from gradient sums over batch_examples
  * examples (Keras averages over the batch); zeroes the sums. state: the

@@ -14,7 +14,10 @@ and example, the ARM968 cycles the emulator's cost table charges
 accumulates, per-atom work, sends and their pacing waits, and in training
 the partial errors, gradients and the batch-end update. A replica finishes
 examples at ``min(1 / slowest core, examples in flight / latency)``; R
-replicas at R times that, capped by what the host link can stream.
+replicas at R times that, capped by what the host link can stream. In
+training a batch starts empty and ends drained at its barrier: its first
+example takes a whole round trip, the rest follow at that rate, then the
+batch end (exchange and update).
 """
 
 import math
@@ -28,7 +31,7 @@ from .packing import (
     CoreBudget, LayerSpec, MachineTooSmallError, NetworkPlan, plan_network)
 from .wire_format import (
     EXAMPLES_IN_FLIGHT_CHOICES, MAX_EXAMPLES_IN_FLIGHT, NS_PER_CYCLE, PARTIAL_ERROR_EXTRA_CYCLES, backward_period_ns,
-    gradient_periods_ns, receive_ns, send_period_ns)
+    gradient_periods_ns, receive_ns, send_period_ns, training_forward_share)
 
 OBJECTIVES = ("cores", "throughput")
 #: Slot counts a layout may ask for: powers of two up to the C's maximum.
@@ -54,6 +57,10 @@ class WorkCosts:
     update: Dict[int, int]
     #: a send is spin1's, the same in every format
     send: int = 121
+    #: new weights per packet of the replicas' all-gather: fixed point
+    #: sends two changes to a packet where they fit, as Adam's steps
+    #: usually do (src/layer/weight_deltas.h)
+    weights_per_packet: int = 1
 
     def update_cycles(self, optimizer_slots: int) -> int:
         """The optimizer's cycles per parameter and batch (Adam's for a
@@ -68,7 +75,8 @@ FLOAT_COSTS = WorkCosts(forward_mac=98, forward_atom=110 + 77,
 FIXED_COSTS = WorkCosts(forward_mac=11, forward_atom=40 + 21,
                         partial_error_mac=13, gradient_mac=26,
                         partial_error_filed=22,
-                        update={0: 61, 1: 88, 2: 597})
+                        update={0: 61, 1: 88, 2: 597},
+                        weights_per_packet=2)
 WORK_COSTS = {"float": FLOAT_COSTS, "fixed": FIXED_COSTS}
 
 
@@ -83,9 +91,12 @@ def work_costs(numerics: str = "float") -> WorkCosts:
 
 #: Application cores per board "throughput" leaves free: the toolchain's
 #: placer puts each layer's cores on neighbouring chips and can fail to
-#: place a board filled to the last core (measured: 757 of 759 failed for
-#: six 784-512-512-10 training replicas). One chip's worth.
+#: place a board filled close to the last core. One chip's worth; two in
+#: training (measured: 757 of 759 failed for six 784-512-512-10 training
+#: replicas, and 726 for five float ones with host-streamed data, their
+#: layers 86, 52 and 5 cores wide, while inference placed 742).
 PLACEMENT_SLACK_CORES = 17
+TRAINING_PLACEMENT_SLACK_CORES = 34
 
 
 def check_objective(objective: str) -> str:
@@ -138,6 +149,19 @@ class Layout:
         return EXAMPLES_IN_FLIGHT_CHOICES
 
 
+def forward_share(plan: NetworkPlan, index: int) -> Optional[float]:
+    """As LayerVertex.forward_share: in training, the share of a core of
+    layer index + 1 that layer ``index``'s outputs may take, what its
+    partial errors leave; None for the defaults."""
+    layers = plan.layers
+    if not plan.training or index + 1 >= len(layers) or any(
+            layer.spec.kind != "dense" for layer in layers[index:index + 3]):
+        return None
+    return training_forward_share(
+        layers[index + 1].packing.cores,
+        layers[index + 2].packing.cores if index + 2 < len(layers) else 0)
+
+
 def layer_core_cycles(plan: NetworkPlan, index: int, batch_size: int = 32,
                       optimizer_slots: int = 0,
                       costs: WorkCosts = FLOAT_COSTS
@@ -153,8 +177,9 @@ def layer_core_cycles(plan: NetworkPlan, index: int, batch_size: int = 32,
     receive = n_inputs * receive_ns(sources) / NS_PER_CYCLE
     forward = (receive + k * n_inputs * costs.forward_mac
                + k * costs.forward_atom
-               + k * max(costs.send, send_period_ns(cores, plan.training)
-                         / NS_PER_CYCLE))
+               + k * max(costs.send, send_period_ns(
+                   cores, plan.training, forward_share(plan, index))
+                   / NS_PER_CYCLE))
     if not plan.training:
         return forward, 0.0
     backward = k * n_inputs * costs.gradient_mac
@@ -164,10 +189,16 @@ def layer_core_cycles(plan: NetworkPlan, index: int, batch_size: int = 32,
             next_cores, partial_error=True) / NS_PER_CYCLE
             + costs.partial_error_filed - PARTIAL_ERROR_EXTRA_CYCLES)
     if index > 0:
+        # each partial error is computed (and an input's gradient terms
+        # added) just before it is sent, so the period hides that work:
+        # the sends take their period or the work, whichever is longer
         previous_cores = layers[index - 1].packing.cores
-        backward += k * n_inputs * costs.partial_error_mac
-        backward += n_inputs * max(costs.send, backward_period_ns(
+        window = n_inputs * max(costs.send, backward_period_ns(
             cores, previous_cores) / NS_PER_CYCLE)
+        work = backward + k * n_inputs * costs.partial_error_mac \
+            + n_inputs * costs.send
+        backward = max(window, work) + (backward - k * n_inputs
+                                        * costs.gradient_mac)
     return forward, backward
 
 
@@ -202,6 +233,7 @@ def batch_end_seconds(plan: NetworkPlan, replicas: int,
         return 0.0
     cycles = costs.update_cycles(optimizer_slots)
     sums_period, weights_period = gradient_periods_ns(replicas)
+    weights_period /= costs.weights_per_packet
     update_ns = cycles * NS_PER_CYCLE
     per_layer = []
     for layer in plan.layers:
@@ -228,8 +260,21 @@ def examples_per_second(plan: NetworkPlan, replicas: int,
     if not plan.training:
         return replicas * rate
     share = math.ceil(batch_size / replicas)
-    return batch_size / (share / rate + batch_end_seconds(
+    # a batch starts empty and ends drained (the batch barrier): its first
+    # example takes a whole round trip, the others follow at the rate
+    return batch_size / ((share - 1) / rate + replica_latency_seconds(
+        plan, batch_size, optimizer_slots, costs) + batch_end_seconds(
         plan, replicas, optimizer_slots, costs))
+
+
+def replica_latency_seconds(plan: NetworkPlan, batch_size: int = 32,
+                            optimizer_slots: int = 0,
+                            costs: WorkCosts = FLOAT_COSTS) -> float:
+    """One example's round trip through every layer (and, in training,
+    back), by the work model."""
+    return sum(f + b for f, b in (
+        layer_core_cycles(plan, i, batch_size, optimizer_slots, costs)
+        for i in range(len(plan.layers)))) * NS_PER_CYCLE * 1e-9
 
 
 @dataclass(frozen=True)
@@ -353,7 +398,8 @@ def plan_throughput(specs: Sequence[LayerSpec], available_cores: int,
     per_replica_sources = INPUT_SOURCE_CORES + (
         LABEL_SOURCE_CORES if training else 0)
     usable = available_cores - OUTPUT_GATHERER_CORES_PER_BOARD * boards
-    free = usable - PLACEMENT_SLACK_CORES * boards
+    free = usable - boards * (TRAINING_PLACEMENT_SLACK_CORES if training
+                              else PLACEMENT_SLACK_CORES)
     replica_size = dense.layer_cores + per_replica_sources
     # the slack only limits copies and spreading: one densest copy that
     # fits the machine is always offered

@@ -11,7 +11,7 @@ board see the same bits.
 import math
 from dataclasses import astuple, dataclass
 from enum import IntEnum
-from typing import List, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -348,13 +348,14 @@ def value_key(base_key: int, n_values: int, example: int, value: int,
 
 
 def send_phase_us(core_index: int, layer_cores: int = 1,
-                  training: bool = False) -> int:
+                  training: bool = False,
+                  share: Optional[float] = None) -> int:
     """Microseconds core core_index of a layer waits before the first
     packet of an example: the layer's cores spread evenly over one send
     period, so they take turns instead of all sending at once to a receiving
     core (each packet costs the receiver over a microsecond: one microsecond
     per core would pile a wide layer's first packets up at the receiver)."""
-    return core_index * send_period_ns(layer_cores, training) // (
+    return core_index * send_period_ns(layer_cores, training, share) // (
         1000 * max(1, layer_cores))
 
 
@@ -407,17 +408,47 @@ def period_ns(nanoseconds: float) -> int:
     return max(1, math.ceil(nanoseconds))
 
 
-def send_period_ns(sending_cores: int, training: bool = False) -> int:
+def send_period_ns(sending_cores: int, training: bool = False,
+                   share: Optional[float] = None) -> int:
     """Nanoseconds from one packet a core sends to the next layer to its
     next: the cores send by deadline on their clock (src/common/
     paced_send.h), so the send itself is part of the period and packets
     the sender receives meanwhile do not lengthen it. Every core of the
     next layer receives every packet of all ``sending_cores`` cores of this
     one (staggered by send_phase_us), each costing it receive_ns: the
-    period keeps that stream under the receiver's share of its time, so no
-    packet waits in the router long enough to be dropped."""
-    share = TRAINING_RECEIVE_SHARE if training else INFERENCE_RECEIVE_SHARE
+    period keeps that stream under the receiver's share of its time
+    (``share``, else inference's or training's default), so no packet
+    waits in the router long enough to be dropped."""
+    if share is None:
+        share = TRAINING_RECEIVE_SHARE if training \
+            else INFERENCE_RECEIVE_SHARE
     return period_ns(sending_cores * receive_ns(sending_cores) / share)
+
+
+def partial_error_share(receiving_cores: int, next_cores: int) -> float:
+    """The most of a training core's time the partial errors it receives
+    take: the ``next_cores`` cores of the next layer each send one every
+    backward_period_ns (or as fast as a send goes, when that is slower)
+    round this layer's ``receiving_cores`` cores. At most
+    BACKWARD_RECEIVE_SHARE; far less where few cores send them (an output
+    layer of two cores sends 512 partial errors to 52 cores: 0.07)."""
+    if next_cores == 0:
+        return 0.0
+    period = max(SEND_CYCLES * NS_PER_CYCLE,
+                 backward_period_ns(next_cores, receiving_cores))
+    return (next_cores * receive_ns(next_cores, partial_error=True)
+            / (max(1, receiving_cores) * period))
+
+
+def training_forward_share(receiving_cores: int, next_cores: int) -> float:
+    """The share of a receiving training core's time its forward inputs
+    may take: what the partial errors leave of the two streams' 0.9
+    (TRAINING_RECEIVE_SHARE + BACKWARD_RECEIVE_SHARE), at most inference's
+    share. ``next_cores``: the cores of the layer after the receiving one
+    (0 for the output layer, which gets no partial errors)."""
+    return min(INFERENCE_RECEIVE_SHARE,
+               TRAINING_RECEIVE_SHARE + BACKWARD_RECEIVE_SHARE
+               - partial_error_share(receiving_cores, next_cores))
 
 
 def backward_period_ns(sending_cores: int, target_slices: int) -> int:

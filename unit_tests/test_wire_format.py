@@ -223,6 +223,44 @@ def test_send_periods_keep_receivers_under_their_share():
     assert send_period_ns(21) > 21000   # a packet costs a receiver over 1 us
 
 
+@pytest.mark.parametrize("receiving_cores", [1, 2, 13, 52, 86, 128])
+@pytest.mark.parametrize("next_cores", [0, 1, 2, 5, 52, 128])
+def test_training_forward_share_is_what_the_partial_errors_leave(
+        receiving_cores, next_cores):
+    """Between Dense layers in training, a receiving core's forward share
+    plus the most its partial errors take stays within the two streams'
+    0.9, and within inference's 0.8; never below training's default."""
+    from spinndl.wire_format import (
+        BACKWARD_RECEIVE_SHARE, INFERENCE_RECEIVE_SHARE, SEND_CYCLES,
+        NS_PER_CYCLE, TRAINING_RECEIVE_SHARE, backward_period_ns,
+        partial_error_share, receive_ns, training_forward_share)
+    errors = partial_error_share(receiving_cores, next_cores)
+    share = training_forward_share(receiving_cores, next_cores)
+    assert 0 <= errors <= BACKWARD_RECEIVE_SHARE
+    assert TRAINING_RECEIVE_SHARE <= share <= INFERENCE_RECEIVE_SHARE
+    assert share + errors <= TRAINING_RECEIVE_SHARE + BACKWARD_RECEIVE_SHARE \
+        + 1e-12
+    if next_cores:
+        # each of next_cores sends one partial error a period (at most as
+        # fast as a send) round receiving_cores cores
+        period = max(SEND_CYCLES * NS_PER_CYCLE,
+                     backward_period_ns(next_cores, receiving_cores))
+        assert errors == pytest.approx(
+            next_cores * receive_ns(next_cores, partial_error=True)
+            / (receiving_cores * period))
+    else:
+        assert errors == 0 and share == INFERENCE_RECEIVE_SHARE
+
+
+def test_training_forward_share_of_784_512_512_10():
+    from spinndl.wire_format import training_forward_share
+    # the second layer (52 cores) gets partial errors from a two-core
+    # output layer, the first (86 cores) from the second's 52
+    assert training_forward_share(52, 2) == pytest.approx(0.8)
+    assert training_forward_share(86, 52) == pytest.approx(0.6, abs=0.01)
+    assert training_forward_share(2, 0) == pytest.approx(0.8)
+
+
 def test_send_phases_spread_a_layer_over_one_period():
     from spinndl.wire_format import receive_ns, send_period_ns, send_phase_us
     for cores in (1, 5, 32, 315):

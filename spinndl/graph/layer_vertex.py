@@ -17,8 +17,8 @@ from ..numerics import FLOAT
 from ..packing import CoreBudget, CoreCost
 from ..wire_format import (
     ACK_PARTITION, BYTES_PER_WORD, FORWARD_PARTITION,
-    LABELS_PARTITION, Region, shard_bounds)
-from .connectivity import Connectivity, Link
+    LABELS_PARTITION, Region, shard_bounds, training_forward_share)
+from .connectivity import ALL_TO_ALL, Connectivity, Link
 from .layer_splitter import LayerSplitter
 
 #: A kind's cost model: (n_atoms, n_inputs, n_sources, training,
@@ -187,6 +187,25 @@ class LayerVertex(ApplicationVertex, HasCustomAtomKeyMap):
         return self.numerics.optimizer_slot_words(
             self.parameter_words(arrays, vertex_slice),
             self.training_config.optimizer.code, slot)
+
+    def forward_share(self) -> Optional[float]:
+        """Training: the share of a next-layer core's time this layer's
+        outputs may take, what that core's partial errors leave it
+        (wire_format.training_forward_share); None (the default shares)
+        in inference, for the output layer, and where a layer is not
+        all-to-all (the shares assume every core of a layer sends its
+        partial errors round every core of the one before)."""
+        receiver = self.next
+        if not self.training or receiver is None:
+            return None
+        following = receiver.next
+        if any(layer.connectivity is not ALL_TO_ALL
+               for layer in (self, receiver, following)
+               if layer is not None):
+            return None
+        return training_forward_share(
+            len(receiver.machine_vertices),
+            0 if following is None else len(following.machine_vertices))
 
     # The toolchain cannot say who sends to a vertex, so the vertex notes it.
     def add_incoming_edge(self, edge: ApplicationEdge,

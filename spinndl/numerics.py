@@ -62,6 +62,9 @@ class Numerics:
     #: a new weight's change gives its bits back exactly, so the gradient
     #: exchange may send two changes in a packet (layer/weight_deltas.h)
     exact_weight_deltas = False
+    #: two forward values that fit 16 bits share a packet
+    #: (common/value_pairs.h)
+    packs_forward_pairs = False
 
     # --- checks, before mapping ---------------------------------------------
     def check_values(self, array: np.ndarray, what: str) -> None:
@@ -119,6 +122,7 @@ class FixedNumerics(Numerics):
     binary_suffix = "_fixed"
     counts_saturations = True
     exact_weight_deltas = True
+    packs_forward_pairs = True
 
     def check_values(self, array, what: str) -> None:
         outside = _first_outside(array, VALUE_LIMIT)

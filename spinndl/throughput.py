@@ -20,6 +20,7 @@ example takes a whole round trip, the rest follow at that rate, then the
 batch end (exchange and update).
 """
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -61,6 +62,12 @@ class WorkCosts:
     #: sends two changes to a packet where they fit, as Adam's steps
     #: usually do (src/layer/weight_deltas.h)
     weights_per_packet: int = 1
+    #: forward values go two to a packet where they fit (fixed point,
+    #: common/value_pairs.h): between layers, and (input_pairs, set by
+    #: plan_throughput for data on the board) from a data source on the
+    #: board to the first; the host's live input sends one a packet
+    forward_pairs: bool = False
+    input_pairs: bool = False
 
     def update_cycles(self, optimizer_slots: int) -> int:
         """The optimizer's cycles per parameter and batch (Adam's for a
@@ -76,7 +83,7 @@ FIXED_COSTS = WorkCosts(forward_mac=11, forward_atom=40 + 21,
                         partial_error_mac=13, gradient_mac=26,
                         partial_error_filed=22,
                         update={0: 61, 1: 88, 2: 597},
-                        weights_per_packet=2)
+                        weights_per_packet=2, forward_pairs=True)
 WORK_COSTS = {"float": FLOAT_COSTS, "fixed": FIXED_COSTS}
 
 
@@ -174,12 +181,17 @@ def layer_core_cycles(plan: NetworkPlan, index: int, batch_size: int = 32,
     k, n_inputs = layer.packing.atoms_per_core, layer.spec.n_inputs
     cores = layer.packing.cores
     sources = layer.n_sources
-    receive = n_inputs * receive_ns(sources) / NS_PER_CYCLE
+    # fixed point: two values a packet where they fit (taken as all)
+    paired = costs.input_pairs if index == 0 else costs.forward_pairs
+    receive = math.ceil(n_inputs / (2 if paired else 1)) * receive_ns(
+        sources, pair=paired) / NS_PER_CYCLE
+    sends_paired = costs.forward_pairs and index + 1 < len(layers)
     forward = (receive + k * n_inputs * costs.forward_mac
                + k * costs.forward_atom
-               + k * max(costs.send, send_period_ns(
-                   cores, plan.training, forward_share(plan, index))
-                   / NS_PER_CYCLE))
+               + math.ceil(k / (2 if sends_paired else 1)) * max(
+                   costs.send, send_period_ns(
+                       cores, plan.training, forward_share(plan, index),
+                       pairs=sends_paired) / NS_PER_CYCLE))
     if not plan.training:
         return forward, 0.0
     backward = k * n_inputs * costs.gradient_mac
@@ -232,7 +244,8 @@ def batch_end_seconds(plan: NetworkPlan, replicas: int,
     if not plan.training:
         return 0.0
     cycles = costs.update_cycles(optimizer_slots)
-    sums_period, weights_period = gradient_periods_ns(replicas)
+    sums_period, weights_period = gradient_periods_ns(
+        replicas, fixed_point=costs.weights_per_packet > 1)
     weights_period /= costs.weights_per_packet
     update_ns = cycles * NS_PER_CYCLE
     per_layer = []
@@ -416,6 +429,10 @@ def plan_throughput(specs: Sequence[LayerSpec], available_cores: int,
                 f"{available_cores} holds at most {most}")
     link_cap = host_link.max_examples_per_second(
         specs[0].n_inputs) if host_streamed else math.inf
+    if not host_streamed and costs.forward_pairs:
+        # a data source on the board pairs the inputs too (the host's
+        # live input sends one value a packet)
+        costs = dataclasses.replace(costs, input_pairs=True)
     best = None
     for count in ([replicas] if replicas is not None
                   else range(1, most + 1)):

@@ -313,8 +313,10 @@ class LayerParams:
     send_period_ns: int = 0      # from one output packet to the next
     send_phase_us: int = 0       # pause before an example's first packet
     examples_in_flight: int = 2  # the network's slots (keys per value)
+    forward_pairs: int = 0       # 1: two outputs a packet where they fit
+                                 # (fixed point, to layer cores only)
 
-    N_WORDS = 15
+    N_WORDS = 16
 
     def encode(self) -> np.ndarray:
         return np.array([self.n_atoms, self.lo_atom, self.layer_atoms,
@@ -322,8 +324,8 @@ class LayerParams:
                          self.forward_mask, self.training, self.softmax_key,
                          self.softmax_layer_key, self.softmax_layer_mask,
                          self.layer_cores, self.send_period_ns,
-                         self.send_phase_us, self.examples_in_flight],
-                        dtype=np.uint32)
+                         self.send_phase_us, self.examples_in_flight,
+                         self.forward_pairs], dtype=np.uint32)
 
     @classmethod
     def decode(cls, data: bytes) -> "LayerParams":
@@ -332,6 +334,16 @@ class LayerParams:
 
 
 PARAMS_REGION_BYTES = LayerParams.N_WORDS * BYTES_PER_WORD
+
+
+def forward_keys(n_values: int, examples_in_flight: int,
+                 pairs: bool = False) -> int:
+    """Keys of a forward sender of n_values per example: one per value
+    and example slot, and with pairs (fixed point, common/value_pairs.h)
+    two per pair and slot, signed and unsigned (values 2j and 2j + 1 of
+    slot p: key + S n + (j << (log2 S + 1)) + (p << 1) + unsigned)."""
+    return examples_in_flight * (n_values + (2 * (n_values // 2)
+                                             if pairs else 0))
 
 
 def value_key(base_key: int, n_values: int, example: int, value: int,
@@ -349,13 +361,14 @@ def value_key(base_key: int, n_values: int, example: int, value: int,
 
 def send_phase_us(core_index: int, layer_cores: int = 1,
                   training: bool = False,
-                  share: Optional[float] = None) -> int:
+                  share: Optional[float] = None, pairs: bool = False) -> int:
     """Microseconds core core_index of a layer waits before the first
     packet of an example: the layer's cores spread evenly over one send
     period, so they take turns instead of all sending at once to a receiving
     core (each packet costs the receiver over a microsecond: one microsecond
     per core would pile a wide layer's first packets up at the receiver)."""
-    return core_index * send_period_ns(layer_cores, training, share) // (
+    return core_index * send_period_ns(layer_cores, training, share,
+                                       pairs) // (
         1000 * max(1, layer_cores))
 
 
@@ -371,6 +384,13 @@ RECEIVE_CYCLES = 182
 KEY_INDEXED_CYCLES = 11
 KEY_SEARCH_STEP_CYCLES = 15
 PARTIAL_ERROR_EXTRA_CYCLES = 40
+#: a pair of forward values filed, beyond a single's
+#: (WORK_VALUE_PAIR_FILED)
+VALUE_PAIR_EXTRA_CYCLES = 29
+#: fixed point's add of a received sum (WORK_FIXED_PARTIAL_ERROR_FILED)
+#: and a packet of two weight changes added (WORK_WEIGHT_PAIR_APPLIED)
+FIXED_SUM_ADD_CYCLES = 22
+WEIGHT_PAIR_EXTRA_CYCLES = 17
 NS_PER_CYCLE = 5
 #: spin1_send_mc_packet (WORK_CYCLES_PACKET_SEND): the exchange passes
 #: most of what it receives on.
@@ -388,7 +408,7 @@ BACKWARD_RECEIVE_SHARE = 0.3
 
 
 def receive_ns(senders: int, partial_error: bool = False,
-               evenly_spaced: bool = True) -> int:
+               evenly_spaced: bool = True, pair: bool = False) -> int:
     """Simulated ns a core spends on one packet from a key table of
     ``senders`` entries. The layers' pacing takes evenly spaced tables:
     a layer core's senders are the slices of one layer, keyed by the
@@ -399,6 +419,8 @@ def receive_ns(senders: int, partial_error: bool = False,
         else KEY_SEARCH_STEP_CYCLES * max(1, senders.bit_length()))
     if partial_error:
         cycles += PARTIAL_ERROR_EXTRA_CYCLES
+    if pair:
+        cycles += VALUE_PAIR_EXTRA_CYCLES
     return cycles * NS_PER_CYCLE
 
 
@@ -409,7 +431,8 @@ def period_ns(nanoseconds: float) -> int:
 
 
 def send_period_ns(sending_cores: int, training: bool = False,
-                   share: Optional[float] = None) -> int:
+                   share: Optional[float] = None, pairs: bool = False
+                   ) -> int:
     """Nanoseconds from one packet a core sends to the next layer to its
     next: the cores send by deadline on their clock (src/common/
     paced_send.h), so the send itself is part of the period and packets
@@ -418,11 +441,13 @@ def send_period_ns(sending_cores: int, training: bool = False,
     one (staggered by send_phase_us), each costing it receive_ns: the
     period keeps that stream under the receiver's share of its time
     (``share``, else inference's or training's default), so no packet
-    waits in the router long enough to be dropped."""
+    waits in the router long enough to be dropped. With ``pairs`` a packet
+    may carry two values, which cost the receiver a little more."""
     if share is None:
         share = TRAINING_RECEIVE_SHARE if training \
             else INFERENCE_RECEIVE_SHARE
-    return period_ns(sending_cores * receive_ns(sending_cores) / share)
+    return period_ns(sending_cores * receive_ns(sending_cores, pair=pairs)
+                     / share)
 
 
 def partial_error_share(receiving_cores: int, next_cores: int) -> float:
@@ -469,7 +494,8 @@ def backward_period_ns(sending_cores: int, target_slices: int) -> int:
 EXCHANGE_RECEIVE_SHARE = 0.8
 
 
-def gradient_periods_ns(n_replicas: int) -> Tuple[int, int]:
+def gradient_periods_ns(n_replicas: int, fixed_point: bool = False
+                        ) -> Tuple[int, int]:
     """(sums, weights): nanoseconds between the gradient sums a core starts
     and between the new weights of its own segment. All segments go round
     the ring at once, so each link carries up to R - 1 streams at a time
@@ -478,15 +504,17 @@ def gradient_periods_ns(n_replicas: int) -> Tuple[int, int]:
     updates its segment a chunk at a time and sends each chunk's weights as
     it goes (gradient_exchange.c): the update's time is part of the period,
     so the weights go one a period, or as fast as the update allows when
-    it is the slower."""
+    it is the slower. In fixed point a sum's add is the integer one, and
+    a packet of weights may be a pair of changes to add."""
     streams = max(1, n_replicas - 1)
 
     def period(cycles):
         return period_ns(streams * cycles * NS_PER_CYCLE
                          / EXCHANGE_RECEIVE_SHARE)
-    return (period(RECEIVE_CYCLES + PARTIAL_ERROR_EXTRA_CYCLES
-                   + SEND_CYCLES),
-            period(RECEIVE_CYCLES + SEND_CYCLES))
+    add = FIXED_SUM_ADD_CYCLES if fixed_point else PARTIAL_ERROR_EXTRA_CYCLES
+    pair = WEIGHT_PAIR_EXTRA_CYCLES if fixed_point else 0
+    return (period(RECEIVE_CYCLES + add + SEND_CYCLES),
+            period(RECEIVE_CYCLES + pair + SEND_CYCLES))
 
 
 @dataclass(frozen=True)

@@ -194,6 +194,12 @@ def test_pacing_costs_are_the_cost_tables():
     assert wire_format.PARTIAL_ERROR_EXTRA_CYCLES == \
         table["WORK_PARTIAL_ERROR_FILED"]
     assert wire_format.SEND_CYCLES == fixed["WORK_CYCLES_PACKET_SEND"]
+    assert wire_format.VALUE_PAIR_EXTRA_CYCLES == \
+        table["WORK_VALUE_PAIR_FILED"]
+    assert wire_format.FIXED_SUM_ADD_CYCLES == \
+        table["WORK_FIXED_PARTIAL_ERROR_FILED"]
+    assert wire_format.WEIGHT_PAIR_EXTRA_CYCLES == \
+        table["WORK_WEIGHT_PAIR_APPLIED"]
 
 
 def test_send_periods_keep_receivers_under_their_share():
@@ -338,3 +344,18 @@ def test_gradient_periods_keep_the_ring_s_receivers_under_their_share():
         assert streams * sum_ns / (sums_period - 1) > EXCHANGE_RECEIVE_SHARE
     # more replicas, more streams per link: the periods widen
     assert gradient_periods_ns(8)[0] > gradient_periods_ns(2)[0]
+    # fixed point: the integer add, and weights that may be a pair of
+    # changes to add
+    from spinndl.wire_format import (
+        FIXED_SUM_ADD_CYCLES, WEIGHT_PAIR_EXTRA_CYCLES)
+    for replicas in (2, 5, 32):
+        sums_period, weights_period = gradient_periods_ns(
+            replicas, fixed_point=True)
+        streams = replicas - 1
+        assert streams * (RECEIVE_CYCLES + FIXED_SUM_ADD_CYCLES
+                          + SEND_CYCLES) * NS_PER_CYCLE / sums_period \
+            <= EXCHANGE_RECEIVE_SHARE
+        assert streams * (RECEIVE_CYCLES + WEIGHT_PAIR_EXTRA_CYCLES
+                          + SEND_CYCLES) * NS_PER_CYCLE / weights_period \
+            <= EXCHANGE_RECEIVE_SHARE
+        assert sums_period < gradient_periods_ns(replicas)[0]

@@ -51,7 +51,7 @@ def test_senders_faster_than_their_receivers_lose_packets(monkeypatch):
     layer, a receiving core (over a microsecond per packet) falls behind,
     the router drops what waited past its limit, and the run says so."""
     monkeypatch.setattr(layer_machine_vertex, "send_period_ns",
-                        lambda cores, training=False: 1000)
+                        lambda cores, training=False, **_: 1000)
     model = mlp(300, 400, 120, 10, seed=2)
     assert model.mapping().layers[1].cores >= 4
     with pytest.raises(MachineError, match="lost|dropped"):

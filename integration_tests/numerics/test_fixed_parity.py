@@ -25,15 +25,21 @@ def _one_hot(n, width, seed=1):
     return np.eye(width, dtype=np.float32)[rng.integers(0, width, n)]
 
 
-def test_predict_every_activation_bit_exact():
+@pytest.mark.parametrize("data_source", ["host", "board"])
+def test_predict_every_activation_bit_exact(data_source):
+    # Between layers two values that fit 16 bits share a packet (ReLU's
+    # and sigmoid's outputs unsigned, tanh's signed, the linear layer's
+    # partly neither); from the board's data source the inputs too (x in
+    # [-3, 3): some pairs fit, some do not). The bits are the same.
     model = Model([Input(shape=(12,)), Dense(16, activation="relu"),
                    Dense(12, activation="sigmoid"),
                    Dense(10, activation="tanh"), Dense(8),
                    Dense(6, activation="softmax")], seed=3,
-                  numerics="fixed")
+                  numerics="fixed", data_source=data_source)
     x = _data(10, 12) * 3
     outputs = model.predict(x)
     assert model.last_run.drops == 0
+    assert model.last_run.work_totals.get("WORK_VALUE_PAIR_FILED", 0) > 0
     expected = FixedNetwork(model.layers[1:]).predict(x)
     np.testing.assert_array_equal(outputs, expected)
     # and the fixed outputs approximate the float forward pass

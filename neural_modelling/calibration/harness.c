@@ -107,16 +107,20 @@ void cal_clear_errors(value_t *errors, uint32_t n)
 
 /* ---- the packet-received callbacks' filing, as src/layer/layer_inference.c, layer_training.c ------------ */
 
-/* A forward input: filed into its example's input buffer. */
+/* A forward input: filed into its example's input buffer (a pair key's
+ * two values, where the stream takes pairs), as layer_main.c files it. */
 int32_t cal_file_input(input_streams_t *streams, uint32_t key,
                        uint32_t payload, uint32_t **buffers)
 {
-    uint32_t parity, index;
-    int32_t status = input_streams_receive(streams, key, &parity, &index);
-    if (status >= 0) {
-        buffers[parity][index] = payload;
-    }
-    return status;
+    uint32_t parity;
+    return input_streams_file(streams, key, payload, buffers, 0xFFFFFFFFu,
+                              &parity);
+}
+
+/* A stream that takes pairs of values (a fixed-point layer's inputs). */
+void cal_take_pairs(input_streams_t *streams)
+{
+    streams->pairs = 1;
 }
 
 /* A partial error: added to its example's g (layer/layer_training.c). */

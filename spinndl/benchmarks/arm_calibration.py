@@ -47,6 +47,7 @@ KERNEL_SOURCES = ["common/layer_forward.c", "common/float_maths.c",
                   "common/input_streams.c", "common/softmax_exchange.c",
                   "common/work.c", "layer/training_maths.c",
                   "dense/dense_maths.c", "layer/weight_deltas.c",
+                  "common/value_pairs.c",
                   "window/conv_kernels.c",
                   "window/pool_kernels.c", "common/kernel_reduction.c"]
 #: Largest |charged - measured| / measured allowed for any kernel.
@@ -754,6 +755,77 @@ class Calibration:
         done, _ = self.m.call("kernel_reduction_step")
         assert done == 1
         np.testing.assert_array_equal(self.m.get(sums, n), total)
+
+    def _forward_pairs(self, n_entries: int = 8, atoms: int = 4):
+        """Forward values two to a packet (common/value_pairs.c): pairs
+        packed (signed, unsigned, and ones that fit neither), and pair
+        packets filed on a stream that takes them, signed and unsigned
+        halves extended back to the words, in slot 1 of
+        examples_in_flight 4 (a pair key comes after every slot's
+        singles)."""
+        words = np.array([5, 70000, 0xFFFF8000, 32767, 65535, 0, 0x10000,
+                          0xFFFFFFFF, 1 << 20, 3, 40000, 1, 0xFFFF0000, 7,
+                          9, 0x7FFF], np.uint32)
+        expected = []
+        for first, second in zip(words[::2], words[1::2]):
+            if (int(first) | int(second)) >> 16 == 0:
+                expected.append(2)
+            elif ((int(first) + 0x8000) & 0xFFFFFFFF
+                  | (int(second) + 0x8000) & 0xFFFFFFFF) >> 16 == 0:
+                expected.append(1)
+            else:
+                expected.append(0)
+        packed = self.m.alloc(4 * len(expected))
+        self._run(f"pack {len(expected)} forward value pairs", "pair",
+                  [("value_pair_pack", (int(a), int(b), packed + 4 * j))
+                   for j, (a, b) in enumerate(zip(words[::2], words[1::2]))],
+                  lambda values: self._check_pair_kinds(values, expected))
+        slots, slot_bits = 4, 2
+        in_flight = self.m.symbols["examples_in_flight"]
+        in_flight_bits = self.m.symbols["examples_in_flight_bits"]
+        defaults = [int(self.m.get(address, 1, np.uint32)[0])
+                    for address in (in_flight, in_flight_bits)]
+        self.m.uc.mem_write(in_flight, struct.pack("<I", slots))
+        self.m.uc.mem_write(in_flight_bits, struct.pack("<I", slot_bits))
+        streams = self._streams(n_entries, atoms)
+        self.m.call("cal_take_pairs", streams)
+        n_inputs = n_entries * atoms
+        buffers = [self.m.alloc(4 * n_inputs) for _ in range(2)]
+        pbuffers = self.m.words(*buffers)
+        half = atoms // 2
+        values = self.rng.integers(-32768, 32768, n_inputs)
+        calls, want = [], {}
+        for e, base in enumerate(self._sender_keys(n_entries, True)):
+            for j in range(half):
+                first, second = values[e * atoms + 2 * j:
+                                       e * atoms + 2 * j + 2]
+                unsigned = (e + j) % 2 == 1
+                if unsigned:
+                    first, second = abs(first), abs(second)
+                # slot 1, past every slot's singles: pair j of slot p at
+                # (j << (slot bits + 1)) | p << 1 | unsigned
+                key = base + slots * atoms + (j << (slot_bits + 1)) \
+                    + (1 << 1) + int(unsigned)
+                payload = (int(first) & 0xFFFF) | (int(second) & 0xFFFF) \
+                    << 16
+                calls.append(("cal_file_input", (streams, key, payload,
+                                                 pbuffers)))
+                index = e * atoms + 2 * j
+                want[index], want[index + 1] = first, second
+
+        def check(results):
+            got = self.m.get(buffers[1], n_inputs, np.int32)
+            for index, value in want.items():
+                assert got[index] == value
+            assert results[-1] == 1 and set(results[:-1]) == {0}
+        self._run(f"file forward pair ({n_entries} senders, evenly spaced)",
+                  "packet", calls, check)
+        for address, value in zip((in_flight, in_flight_bits), defaults):
+            self.m.uc.mem_write(address, struct.pack("<I", value))
+
+    @staticmethod
+    def _check_pair_kinds(values, expected):
+        assert list(values) == expected
 
     def weight_deltas(self, n: int = 16):
         """The gradient exchange's new weights as changes, two to a packet

@@ -242,6 +242,8 @@ class FixedCalibration(Calibration):
                         (pt, powers, pw, pg, ps, n, n, examples))], check)
 
     def packet_filing(self):
+        # a fixed-point layer's forward stream takes pairs of values
+        self._forward_pairs()
         streams = self._streams(8, 4)
         errors = [self.m.put(np.zeros(32, np.int32)) for _ in range(2)]
         perrors = self.m.words(*errors)

@@ -26,15 +26,15 @@ from spinn_front_end_common.utilities.utility_objs import ExecutableType
 from ..packing import SYSTEM_REGION_BYTES, CapacityError
 from ..wire_format import (
     ACK_PARTITION, BYTES_PER_WORD, FORWARD_PARTITION,
-    LABELS_PARTITION, KeyTableEntry, encode_key_table, key_table_bytes,
-    send_period_ns)
+    LABELS_PARTITION, KeyTableEntry, encode_key_table, forward_keys,
+    key_table_bytes, send_period_ns)
 
 BINARY = "data_source.aplx"
 #: Regions (data_source.c): SYSTEM, PARAMS, the output layer's key table
 #: (predict), the examples; fit: their label words, this replica's
 #: examples of each batch, the first layer's ack keys.
 SYSTEM, PARAMS, OUTPUT_TABLE, DATA, LABELS, BATCHES, ACK_TABLE = range(7)
-PARAMS_WORDS = 8
+PARAMS_WORDS = 9
 #: SDRAM a SpiN-5 chip offers applications (spinn_machine's Version5):
 #: one data source's examples must fit one chip.
 CHIP_SDRAM_BYTES = 123_469_792
@@ -171,6 +171,9 @@ class DataSourceVertex(ApplicationVertex):
         #: fit: the first layer, whose acks say so (set by the graph)
         self.output_vertex = None
         self.first_vertex = None
+        #: two inputs a packet where they fit (fixed point: the graph sets
+        #: it, common/value_pairs.h)
+        self.forward_pairs = False
 
     @property
     def training(self) -> bool:
@@ -178,7 +181,8 @@ class DataSourceVertex(ApplicationVertex):
 
     @property
     def n_atoms(self) -> int:
-        return self.examples_in_flight * self.n_values
+        return forward_keys(self.n_values, self.examples_in_flight,
+                            self.forward_pairs)
 
 
 class DataSourceMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
@@ -234,10 +238,12 @@ class DataSourceMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
             self, LABELS_PARTITION).key if vertex.training else 0
         # fit: the first layer gets the inputs while partial errors arrive
         params = np.array([len(vertex.examples), vertex.n_values,
-                           forward_key, send_period_ns(1, vertex.training),
+                           forward_key, send_period_ns(
+                               1, vertex.training, pairs=vertex.forward_pairs),
                            vertex.n_label_values, label_key,
                            len(vertex.batch_shares),
-                           vertex.examples_in_flight], dtype=np.uint32)
+                           vertex.examples_in_flight,
+                           int(vertex.forward_pairs)], dtype=np.uint32)
         assert len(params) == PARAMS_WORDS
         regions = [
             (SYSTEM, get_simulation_header_array(BINARY)),

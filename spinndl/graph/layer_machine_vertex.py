@@ -26,7 +26,7 @@ from ..wire_format import (
     ACK_PARTITION, BACKWARD_PARTITION_PREFIX, BYTES_PER_WORD,
     FORWARD_PARTITION, GRADIENT_CHAIN_PARTITION,
     GRADIENT_READY_PARTITION, UPDATED_PARTITION,
-    ReplicaParams, LABELS_PARTITION, gradient_chain_keys,
+    ReplicaParams, LABELS_PARTITION, forward_keys, gradient_chain_keys,
     REDUCE_PARTITION, REDUCE_TOTAL_PARTITION, REDUCTION_PARAMS_WORDS,
     PARAMS_REGION_BYTES, SATURATION_COUNTERS, SOFTMAX_KEYS_PER_CORE,
     SOFTMAX_PARTITION,
@@ -195,8 +195,9 @@ class LayerMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
             return self.app_vertex.examples_in_flight * \
                 self._kept_by_target.get(
                 backward_target_slice(partition_id), 1)
-        # forward: one key per value and example slot
-        return self.app_vertex.examples_in_flight * self.n_values
+        # forward: one key per value and example slot (and its pairs')
+        return forward_keys(self.n_values, self.app_vertex.examples_in_flight,
+                            self.app_vertex.forward_pairs)
 
     @property
     def n_values(self) -> int:
@@ -241,12 +242,15 @@ class LayerMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
             layer_cores=len(vertex.machine_vertices),
             send_period_ns=send_period_ns(len(vertex.machine_vertices),
                                           training=bool(vertex.training),
-                                          share=vertex.forward_share()),
+                                          share=vertex.forward_share(),
+                                          pairs=vertex.forward_pairs),
             send_phase_us=send_phase_us(self._slice_position(),
                                         len(vertex.machine_vertices),
                                         training=bool(vertex.training),
-                                        share=vertex.forward_share()),
+                                        share=vertex.forward_share(),
+                                        pairs=vertex.forward_pairs),
             examples_in_flight=vertex.examples_in_flight,
+            forward_pairs=int(vertex.forward_pairs),
             **softmax)
 
     def training_regions(self) -> List[Tuple[Region, np.ndarray]]:
@@ -367,7 +371,8 @@ class LayerMachineVertex(MachineVertex, AbstractHasAssociatedBinary,
             info = routing_infos.get_info_from(vertex.next,
                                                UPDATED_PARTITION)
             updated_in = (info.key, info.mask)
-        sums_period, weights_period = gradient_periods_ns(count)
+        sums_period, weights_period = gradient_periods_ns(
+            count, fixed_point=vertex.numerics.exact_weight_deltas)
         return ReplicaParams(
             n_replicas=count, replica=replica, n_values=n_values,
             chain_key=own(GRADIENT_CHAIN_PARTITION),

@@ -19,6 +19,7 @@ from ..wire_format import (
     ACK_PARTITION, BYTES_PER_WORD, FORWARD_PARTITION,
     LABELS_PARTITION, Region, shard_bounds, training_forward_share)
 from .connectivity import ALL_TO_ALL, Connectivity, Link
+from .data_source import DataSourceVertex
 from .layer_splitter import LayerSplitter
 
 #: A kind's cost model: (n_atoms, n_inputs, n_sources, training,
@@ -188,6 +189,13 @@ class LayerVertex(ApplicationVertex, HasCustomAtomKeyMap):
             self.parameter_words(arrays, vertex_slice),
             self.training_config.optimizer.code, slot)
 
+    @property
+    def forward_pairs(self) -> bool:
+        """Whether this layer's cores send two outputs a packet where they
+        fit (fixed point, common/value_pairs.h): only to the next layer's
+        cores, which file pairs; the output layer's go to the host."""
+        return self.numerics.packs_forward_pairs and self.next is not None
+
     def forward_share(self) -> Optional[float]:
         """Training: the share of a next-layer core's time this layer's
         outputs may take, what that core's partial errors leave it
@@ -255,6 +263,11 @@ class LayerVertex(ApplicationVertex, HasCustomAtomKeyMap):
                 if isinstance(source, LayerVertex):
                     cores.append((machine_vertex,
                                   source.value_slice(vertex_slice)))
+                    continue
+                if isinstance(source, DataSourceVertex):
+                    # its keys past the singles carry pairs of values
+                    cores.append((machine_vertex,
+                                  Slice(0, source.n_values - 1)))
                     continue
                 cores.append((machine_vertex, Slice(
                     vertex_slice.lo_atom // self.examples_in_flight,

@@ -318,6 +318,7 @@ class NetworkGraph:
                 label, self.board_data[index], self._label_values(
                     training_config) if self.training else 0,
                 self.examples_in_flight)
+            source.forward_pairs = self.numerics.packs_forward_pairs
         else:
             source = ReverseIpTagMultiCastSource(
                 n_keys=self.examples_in_flight * self.layers[0].n_atoms,
@@ -467,6 +468,8 @@ class NetworkGraph:
                 params=layer.count_params() if layer else 0,
                 atoms=(app_vertex.n_atoms if isinstance(app_vertex,
                                                         LayerVertex)
+                       else app_vertex.n_values
+                       if isinstance(app_vertex, DataSourceVertex)
                        else app_vertex.n_atoms // self.examples_in_flight
                        if app_vertex in self.source_vertices
                        else app_vertex.n_atoms),

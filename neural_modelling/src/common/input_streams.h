@@ -26,6 +26,8 @@
 #define MAX_EXAMPLES_IN_FLIGHT 4
 #define EXAMPLE_SLOT_BITS 2
 extern uint32_t examples_in_flight;
+/* log2(examples_in_flight) */
+extern uint32_t examples_in_flight_bits;
 
 /* Sets examples_in_flight from a core's PARAMS; stops the core with an
  * error when n is not a power of two in 1 .. MAX_EXAMPLES_IN_FLIGHT
@@ -43,6 +45,9 @@ typedef struct {
      * key_bits 0: search (key_lookup.h). */
     uint32_t first_key;
     uint32_t key_bits;
+    /* 1: the senders' keys past their singles carry pairs of values
+     * (value_pairs.h; a fixed-point layer's forward inputs) */
+    uint32_t pairs;
 } input_streams_t;
 
 /* Copies a key table into DTCM; every sender at its first example. */
@@ -56,5 +61,14 @@ STARTUP void input_streams_init(input_streams_t *streams,
  * completed its example on these streams, else 0. */
 int32_t input_streams_receive(input_streams_t *streams, uint32_t key,
                               uint32_t *parity, uint32_t *index);
+
+/* A forward packet filed: its value (or, on a pair key, its two values)
+ * stored as words in buffers[slot][index], an index from `limit` on
+ * dropped (a window core keeps its window: a linked source's other values
+ * fall outside its inputs; below them the index wraps). Returns as
+ * input_streams_receive, with *parity the example's slot. */
+int32_t input_streams_file(input_streams_t *streams, uint32_t key,
+                           uint32_t payload, uint32_t **buffers,
+                           uint32_t limit, uint32_t *parity);
 
 #endif

@@ -93,6 +93,9 @@ typedef struct {
     uint32_t send_phase_us;     /* pause before an example's first packet:
                                    the core's slot among the layer's cores */
     uint32_t examples_in_flight; /* the network's slots (input_streams.h) */
+    uint32_t forward_pairs;     /* 1: the outputs go to layer cores, which
+                                   take two values a packet where they fit
+                                   (fixed point, value_pairs.h)           */
 } layer_params_t;
 
 typedef struct {

@@ -44,6 +44,9 @@ typedef float batch_divisor_t;
 /* A float's change does not give its bits back: the gradient exchange
  * sends every new weight whole (layer/weight_deltas.h). */
 #define NUMERIC_WEIGHT_DELTAS 0
+/* Floats take all 32 bits: every forward value goes in its own packet
+ * (common/value_pairs.h). */
+#define NUMERIC_FORWARD_PAIRS 0
 
 /* Floats do not saturate: nothing is counted (numeric.h's fixed half). */
 #define SATURATION_PHASE(kind) ((void) 0)
@@ -227,6 +230,9 @@ typedef uint32_t batch_divisor_t;  /* 2^32 / examples, rounded */
  * exchange sends two changes to a packet where they fit
  * (layer/weight_deltas.h). */
 #define NUMERIC_WEIGHT_DELTAS 1
+/* Two s16.15 values that fit 16 bits share a forward packet
+ * (common/value_pairs.h). */
+#define NUMERIC_FORWARD_PAIRS 1
 
 /* What the core computes from now on (a saturation_kind_t of
  * common/layer_regions.h): its saturations are counted as that kind. Set

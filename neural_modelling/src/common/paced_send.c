@@ -1,6 +1,8 @@
 #include <spin1_api.h>
 #include "core_clock.h"
+#include "input_streams.h"
 #include "paced_send.h"
+#include "value_pairs.h"
 
 void send_word(uint32_t key, uint32_t payload)
 {
@@ -39,6 +41,37 @@ void send_paced(uint32_t base_key, const value_t *values, uint32_t n,
     pacer_start(&pacer, period_ns, phase_ns);
     for (uint32_t i = 0; i < n; i++) {
         send_value(base_key + i, values[i]);
+        pacer_pause(&pacer);
+    }
+}
+
+void send_paced_pairs(uint32_t key, uint32_t slot, const uint32_t *words,
+                      uint32_t n, bool pairs, uint32_t period_ns,
+                      uint32_t phase_ns)
+{
+    uint32_t singles = key + slot * n;
+    /* pair j: (j << (slot bits + 1)) | slot << 1 | unsigned */
+    uint32_t pair_keys[] = {
+        [VALUE_PAIR_SIGNED] = key + (n << examples_in_flight_bits)
+                + (slot << 1),
+        [VALUE_PAIR_UNSIGNED] = key + (n << examples_in_flight_bits)
+                + (slot << 1) + 1
+    };
+    uint32_t pair_shift = examples_in_flight_bits;
+    pacer_t pacer;
+    pacer_start(&pacer, period_ns, phase_ns);
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t packed;
+        value_pair_t kind = pairs && (i & 1) == 0 && i + 1 < n
+                ? value_pair_pack(words[i], words[i + 1], &packed)
+                : VALUE_PAIR_NONE;
+        if (kind != VALUE_PAIR_NONE) {
+            /* pair i / 2, shifted by slot bits + 1 */
+            send_word(pair_keys[kind] + (i << pair_shift), packed);
+            i++;
+        } else {
+            send_word(singles + i, words[i]);
+        }
         pacer_pause(&pacer);
     }
 }

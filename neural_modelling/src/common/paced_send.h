@@ -9,6 +9,7 @@
 #ifndef SPINNDL_PACED_SEND_H
 #define SPINNDL_PACED_SEND_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "numeric.h"
 
@@ -35,5 +36,13 @@ void pacer_pause(pacer_t *pacer);
 /* values[i] with key base_key + i, one every period_ns from phase_ns on. */
 void send_paced(uint32_t base_key, const value_t *values, uint32_t n,
                 uint32_t period_ns, uint32_t phase_ns);
+
+/* An example's n value words in slot `slot` from a sender keyed key +
+ * slot * n + i, with pairs each aligned pair that fits 16 bits as one
+ * packet on its pair key (value_pairs.h), one packet every period_ns from
+ * phase_ns on. */
+void send_paced_pairs(uint32_t key, uint32_t slot, const uint32_t *words,
+                      uint32_t n, bool pairs, uint32_t period_ns,
+                      uint32_t phase_ns);
 
 #endif

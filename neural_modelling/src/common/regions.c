@@ -37,6 +37,10 @@ void examples_in_flight_init(uint32_t n)
         rt_error(RTE_SWERR);
     }
     examples_in_flight = n;
+    examples_in_flight_bits = 0;
+    while ((1u << examples_in_flight_bits) < n) {
+        examples_in_flight_bits++;
+    }
 }
 
 data_specification_metadata_t *layer_program_start(uint32_t application_hash)

@@ -13,4 +13,10 @@
  * compiled for size as well; its per-value loops stay fast. */
 #define ONCE_A_BATCH __attribute__((cold))
 
+/* PER_ATOM marks a kernel whose loop runs over a layer's atoms on the
+ * core (a handful an example: loss gradients, derivatives, softmax's
+ * backward), small beside the per-weight loops: compiled for size too.
+ * The calibration measures it as built, and the cost table charges that. */
+#define PER_ATOM __attribute__((cold))
+
 #endif

@@ -31,16 +31,16 @@
     X(WORK_SOFTMAX_NORMALISE, 1075) /* exp(z - max) / sum, per atom      */ \
     X(WORK_LOSS_MSE, 142)         /* dLoss/dy per output atom            */ \
     X(WORK_LOSS_BCE, 456)                                                   \
-    X(WORK_LOSS_CCE, 226)                                                   \
-    X(WORK_LOSS_SPARSE_CCE, 29)   /* class index label, per atom         */ \
+    X(WORK_LOSS_CCE, 246)                                                   \
+    X(WORK_LOSS_SPARSE_CCE, 35)   /* class index label, per atom         */ \
     X(WORK_SAMPLE_WEIGHT, 44)     /* g *= the example's weight, per atom */ \
     X(WORK_ERRORS_RESET, 6)       /* a slot's g sums back to 0, per atom */ \
     X(WORK_BACKWARD_LINEAR, 14)   /* g *= f'(y) per atom                 */ \
-    X(WORK_BACKWARD_RELU, 74)                                               \
+    X(WORK_BACKWARD_RELU, 70)                                               \
     X(WORK_BACKWARD_SIGMOID, 150)                                           \
     X(WORK_BACKWARD_TANH, 150)                                              \
     X(WORK_SOFTMAX_DOT, 97)      /* sum of y g, per atom                */ \
-    X(WORK_SOFTMAX_DELTA, 98)    /* y (g - dot), per atom               */ \
+    X(WORK_SOFTMAX_DELTA, 103)    /* y (g - dot), per atom               */ \
     X(WORK_PARTIAL_ERROR_MAC, 96) /* e += w delta, per weight            */ \
     X(WORK_PARTIAL_ERROR_LISTED_MAC, 99) /* the same over the listed     */ \
                                   /* atoms (delta != 0), per weight      */ \
@@ -91,6 +91,11 @@
                                   /* value (its change goes, fixed point)*/ \
     X(WORK_WEIGHT_PAIR_PACKED, 30) /* two weights' changes, fitted in one */ \
     X(WORK_WEIGHT_PAIR_APPLIED, 17) /* a packet's two changes added       */ \
+    X(WORK_VALUE_PAIR_PACKED, 21) /* fixed point: two forward values     */ \
+                                  /* fitted in one packet, per pair      */ \
+    X(WORK_VALUE_PAIR_FILED, 29)  /* ... a pair key's slot found, its    */ \
+                                  /* halves extended and filed, on top   */ \
+                                  /* of the packet's filing              */ \
     /* The same kernels built with SPINNDL_FIXED (numeric.h, integer     */ \
     /* s16.15 values and s7.24 weights): NUMERIC_WORK(kind) picks these. */ \
     X(WORK_FIXED_FORWARD_MAC, 11)  /* z += w x: one SMLAL, per weight   */ \
@@ -101,17 +106,17 @@
     X(WORK_FIXED_TANH, 292)                                                 \
     X(WORK_FIXED_SOFTMAX_SUM, 161)                                          \
     X(WORK_FIXED_SOFTMAX_NORMALISE, 281)                                    \
-    X(WORK_FIXED_LOSS_MSE, 126)                                              \
+    X(WORK_FIXED_LOSS_MSE, 132)                                              \
     X(WORK_FIXED_LOSS_BCE, 402)                                             \
     X(WORK_FIXED_LOSS_CCE, 186)                                              \
-    X(WORK_FIXED_LOSS_SPARSE_CCE, 26)                                       \
-    X(WORK_FIXED_SAMPLE_WEIGHT, 23)                                         \
+    X(WORK_FIXED_LOSS_SPARSE_CCE, 27)                                       \
+    X(WORK_FIXED_SAMPLE_WEIGHT, 30)                                         \
     X(WORK_FIXED_BACKWARD_LINEAR, 14)                                       \
-    X(WORK_FIXED_BACKWARD_RELU, 24)                                         \
-    X(WORK_FIXED_BACKWARD_SIGMOID, 58)                                      \
-    X(WORK_FIXED_BACKWARD_TANH, 54)                                         \
-    X(WORK_FIXED_SOFTMAX_DOT, 33)                                           \
-    X(WORK_FIXED_SOFTMAX_DELTA, 26)                                         \
+    X(WORK_FIXED_BACKWARD_RELU, 21)                                         \
+    X(WORK_FIXED_BACKWARD_SIGMOID, 55)                                      \
+    X(WORK_FIXED_BACKWARD_TANH, 60)                                         \
+    X(WORK_FIXED_SOFTMAX_DOT, 47)                                           \
+    X(WORK_FIXED_SOFTMAX_DELTA, 33)                                         \
     X(WORK_FIXED_PARTIAL_ERROR_MAC, 13)                                     \
     X(WORK_FIXED_PARTIAL_ERROR_LISTED_MAC, 19)                              \
     X(WORK_FIXED_GRADIENT_MAC, 26)                                          \

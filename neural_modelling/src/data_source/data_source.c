@@ -58,6 +58,8 @@ typedef struct {
     uint32_t label_key;     /* word i of slot p: key + p * n_label_words + i */
     uint32_t n_batches;     /* words of the BATCHES region                  */
     uint32_t examples_in_flight; /* the network's slots (input_streams.h)  */
+    uint32_t forward_pairs; /* 1: two inputs a packet where they fit 16 bits
+                               (fixed point, common/value_pairs.h)         */
 } data_source_params_t;
 
 static data_source_params_t params;
@@ -122,8 +124,11 @@ static void send_next(uint unused0, uint unused1)
         uint32_t slot = e & (examples_in_flight - 1);
         /* counted before it goes: its answers may come at once */
         sent = e + 1;
-        send_words(params.forward_key + slot * params.n_values,
-                data + e * params.n_values, params.n_values);
+        /* two inputs a packet where they fit (fixed point) */
+        send_paced_pairs(params.forward_key, slot,
+                data + e * params.n_values, params.n_values,
+                params.forward_pairs, params.period_ns, 0);
+        work_add(WORK_SDRAM_WORD, params.n_values);
         if (training()) {
             send_words(params.label_key + slot * params.n_label_words,
                     label_words + e * params.n_label_words,

@@ -48,9 +48,18 @@ void layer_schedule(callback_t callback, uint32_t parity)
 
 static void forward_done(uint32_t parity)
 {
-    send_paced(layer.params.forward_key + parity * layer.params.n_atoms,
-            layer.outputs[parity], layer.params.n_atoms,
-            layer.params.send_period_ns, layer.params.send_phase_us * 1000);
+    if (NUMERIC_FORWARD_PAIRS) {
+        send_paced_pairs(layer.params.forward_key, parity,
+                (const uint32_t *) layer.outputs[parity],
+                layer.params.n_atoms, layer.params.forward_pairs,
+                layer.params.send_period_ns,
+                layer.params.send_phase_us * 1000);
+    } else {
+        send_paced(layer.params.forward_key + parity * layer.params.n_atoms,
+                layer.outputs[parity], layer.params.n_atoms,
+                layer.params.send_period_ns,
+                layer.params.send_phase_us * 1000);
+    }
     layer_training_forward_done(parity);
 }
 
@@ -95,7 +104,7 @@ static const callback_t softmax_round_done[SOFTMAX_ROUNDS] = {
 
 static void receive_packet(uint key, uint payload)
 {
-    uint32_t parity, index;
+    uint32_t parity;
     if (layer.params.activation == ACTIVATION_SOFTMAX &&
             softmax_exchange_owns(key)) {
         int32_t round = softmax_exchange_receive(key, payload, &parity);
@@ -104,13 +113,9 @@ static void receive_packet(uint key, uint payload)
         }
         return;
     }
-    int32_t status = input_streams_receive(&inputs_in, key, &parity, &index);
+    int32_t status = input_streams_file(&inputs_in, key, payload,
+            (uint32_t **) layer.inputs, layer.params.n_inputs, &parity);
     if (status >= 0) {
-        /* a window core keeps its window: a linked source's other values
-         * fall outside its inputs (below them, the index wraps) */
-        if (index < layer.params.n_inputs) {
-            ((uint32_t *) layer.inputs[parity])[index] = payload;
-        }
         if (status > 0) {
             layer_schedule(compute_forward, parity);
         }
@@ -135,6 +140,7 @@ STARTUP void c_main(void)
     examples_in_flight_init(layer.params.examples_in_flight);
     input_streams_init(&inputs_in,
             data_specification_get_region(REGION_KEY_TABLE, regions));
+    inputs_in.pairs = NUMERIC_FORWARD_PAIRS;
     kind_init(&layer.params, regions);
     for (uint32_t p = 0; p < examples_in_flight; p++) {
         layer.inputs[p] = allocate(layer.params.n_inputs * sizeof(value_t));

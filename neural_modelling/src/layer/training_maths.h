@@ -14,24 +14,25 @@
 
 /* g = dLoss/dy of one example for n outputs y with targets t; output_atoms
  * is the whole layer's width (MSE and BCE average over it). */
-void loss_gradient(uint32_t loss, const value_t *y, const value_t *t,
-                   value_t *g, uint32_t n, uint32_t output_atoms);
+PER_ATOM void loss_gradient(uint32_t loss, const value_t *y,
+                            const value_t *t, value_t *g, uint32_t n,
+                            uint32_t output_atoms);
 
 /* The same for sparse categorical cross-entropy: the target is the class
  * index `label` of the whole layer; this core holds atoms lo_atom ..
  * lo_atom + n - 1, so g is -1/y on the label's atom (if here), 0 elsewhere. */
-void sparse_loss_gradient(const value_t *y, uint32_t label, uint32_t lo_atom,
-                          value_t *g, uint32_t n);
+PER_ATOM void sparse_loss_gradient(const value_t *y, uint32_t label,
+                                   uint32_t lo_atom, value_t *g, uint32_t n);
 
 /* g *= w in place (an example's sample weight). */
-void scale(value_t *g, value_t w, uint32_t n);
+PER_ATOM void scale(value_t *g, value_t w, uint32_t n);
 
 /* g = 0 (a slot's sums start again for its next example). */
-void reset_errors(value_t *g, uint32_t n);
+PER_ATOM void reset_errors(value_t *g, uint32_t n);
 
 /* g *= f'(y) in place, f' from the output y (not softmax). */
-void activation_backward(uint32_t activation, const value_t *y, value_t *g,
-                         uint32_t n);
+PER_ATOM void activation_backward(uint32_t activation, const value_t *y,
+                                  value_t *g, uint32_t n);
 
 /* Optimizer state between updates (beyond the slots in SDRAM). */
 typedef struct {
@@ -77,7 +78,8 @@ static inline void optimizer_update_segment(
 
 /* Softmax backward: this core's sum of y g, then g = y (g - dot) with the
  * layer's dot. */
-value_t softmax_dot(const value_t *y, const value_t *g, uint32_t n);
-void softmax_delta(const value_t *y, value_t *g, value_t dot, uint32_t n);
+PER_ATOM value_t softmax_dot(const value_t *y, const value_t *g, uint32_t n);
+PER_ATOM void softmax_delta(const value_t *y, value_t *g, value_t dot,
+                            uint32_t n);
 
 #endif

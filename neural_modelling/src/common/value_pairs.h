@@ -6,9 +6,9 @@
  * 1)) + (p << 1) + u, the first in the low half, when both fit 16 bits,
  * signed (u = 0: s16.15 values in [-1, 1)) or unsigned (u = 1: [0, 2),
  * ReLU's outputs, pixels), else as two singles: a shift and two masks
- * find a pair's slot, no loop. Exact either way: the receiver extends the halves back to the
- * same words. Floats do not fit: NUMERIC_FORWARD_PAIRS (numeric.h) is 0
- * there, and nothing sends or files pairs.
+ * find a pair's slot, no loop. Exact either way: the receiver extends the
+ * halves back to the same words. Floats do not fit: NUMERIC_FORWARD_PAIRS
+ * (numeric.h) is 0 there, and nothing sends or files pairs.
  */
 #ifndef SPINNDL_VALUE_PAIRS_H
 #define SPINNDL_VALUE_PAIRS_H

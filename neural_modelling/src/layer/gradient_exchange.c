@@ -217,8 +217,8 @@ ONCE_A_BATCH static void say_ready_if_ready(uint unused0, uint unused1)
     }
 }
 
-ONCE_A_BATCH void gradient_exchange_start(void (*update)(uint32_t first, uint32_t count),
-                             void (*done)(void))
+ONCE_A_BATCH void gradient_exchange_start(
+        void (*update)(uint32_t first, uint32_t count), void (*done)(void))
 {
     update_own = update;
     exchange_done = done;

@@ -65,6 +65,13 @@ def test_the_default_is_four_where_they_fit_and_two_where_not():
     spread = Model(list(wide.layers), mapping_objective="throughput",
                    numerics="fixed")
     assert spread.mapping().examples_in_flight == 4
+    # training takes 2 from the host's unpaced live input, 4 from the
+    # board's data source
+    on_board = Model(list(wide.layers), mapping_objective="throughput",
+                     numerics="fixed", data_source="board")
+    for model, slots in ((spread, 2), (on_board, 4)):
+        model.compile("categorical_crossentropy", optimizers.Adam())
+        assert model.mapping(training=True).examples_in_flight == slots
     widest = mlp(784, 791, 791, 10, seed=0)
     widest.compile("categorical_crossentropy", optimizers.SGD(0.1))
     assert widest.mapping(training=True).examples_in_flight == 2

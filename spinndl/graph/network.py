@@ -124,6 +124,15 @@ def choose_layout(session, layers: Sequence[Layer], training_config=None,
     most that fit (docs/streaming.md, "How many in flight"): 4, else 2;
     under "cores" 4 only where they take no more cores than 2."""
     choices = layout.examples_in_flight_choices()
+    if training_config is not None and layout.data_source == "host" \
+            and layout.examples_in_flight is None:
+        # The host's live input sends each message's packets a microsecond
+        # apart, unpaced: a first-layer core that takes it is near its
+        # limit while partial errors arrive. With four examples out, their
+        # inputs met the first examples' partial errors and the router
+        # dropped them (784-512-512-10 fixed point, 5 replicas); with two,
+        # none did. The board's data source paces itself.
+        choices = tuple(n for n in choices if n <= 2)
     fewest = None
     if layout.objective == "cores" and len(choices) > 1:
         # the fewest cores come first: the fewest slots' plan

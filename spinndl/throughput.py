@@ -214,19 +214,29 @@ def layer_core_cycles(plan: NetworkPlan, index: int, batch_size: int = 32,
     return forward, backward
 
 
-def replica_examples_per_second(plan: NetworkPlan, batch_size: int = 32,
-                                optimizer_slots: int = 0,
-                                costs: WorkCosts = FLOAT_COSTS) -> float:
-    """Examples a second one copy of ``plan`` finishes, by the work model:
-    the slowest core bounds the rate, and with the plan's examples in
-    flight so does the latency through every layer and back."""
+def _rate_and_latency(plan: NetworkPlan, batch_size: int,
+                      optimizer_slots: int, costs: WorkCosts
+                      ) -> Tuple[float, float]:
+    """(examples a second, seconds of one example's round trip) of one
+    copy of ``plan``: the slowest core bounds the rate, and with the
+    plan's examples in flight so does the latency through every layer and
+    back."""
     cycles = [layer_core_cycles(plan, i, batch_size, optimizer_slots, costs)
               for i in range(len(plan.layers))]
     slowest = max(f + b for f, b in cycles)
     latency = sum(f + b for f, b in cycles)
     per_second = 1e9 / NS_PER_CYCLE
-    return min(per_second / slowest,
-               plan.examples_in_flight * per_second / latency)
+    return (min(per_second / slowest,
+                plan.examples_in_flight * per_second / latency),
+            latency / per_second)
+
+
+def replica_examples_per_second(plan: NetworkPlan, batch_size: int = 32,
+                                optimizer_slots: int = 0,
+                                costs: WorkCosts = FLOAT_COSTS) -> float:
+    """Examples a second one copy of ``plan`` finishes, by the work
+    model."""
+    return _rate_and_latency(plan, batch_size, optimizer_slots, costs)[0]
 
 
 def batch_end_seconds(plan: NetworkPlan, replicas: int,
@@ -268,26 +278,15 @@ def examples_per_second(plan: NetworkPlan, replicas: int,
                         costs: WorkCosts = FLOAT_COSTS) -> float:
     """R copies of ``plan``: in training each replica runs its share of
     every batch, then they exchange their gradient sums and update."""
-    rate = replica_examples_per_second(plan, batch_size, optimizer_slots,
-                                       costs)
+    rate, latency = _rate_and_latency(plan, batch_size, optimizer_slots,
+                                      costs)
     if not plan.training:
         return replicas * rate
     share = math.ceil(batch_size / replicas)
     # a batch starts empty and ends drained (the batch barrier): its first
     # example takes a whole round trip, the others follow at the rate
-    return batch_size / ((share - 1) / rate + replica_latency_seconds(
-        plan, batch_size, optimizer_slots, costs) + batch_end_seconds(
+    return batch_size / ((share - 1) / rate + latency + batch_end_seconds(
         plan, replicas, optimizer_slots, costs))
-
-
-def replica_latency_seconds(plan: NetworkPlan, batch_size: int = 32,
-                            optimizer_slots: int = 0,
-                            costs: WorkCosts = FLOAT_COSTS) -> float:
-    """One example's round trip through every layer (and, in training,
-    back), by the work model."""
-    return sum(f + b for f, b in (
-        layer_core_cycles(plan, i, batch_size, optimizer_slots, costs)
-        for i in range(len(plan.layers)))) * NS_PER_CYCLE * 1e-9
 
 
 @dataclass(frozen=True)

@@ -50,14 +50,9 @@ void send_paced_pairs(uint32_t key, uint32_t slot, const uint32_t *words,
                       uint32_t phase_ns)
 {
     uint32_t singles = key + slot * n;
-    /* pair j: (j << (slot bits + 1)) | slot << 1 | unsigned */
-    uint32_t pair_keys[] = {
-        [VALUE_PAIR_SIGNED] = key + (n << examples_in_flight_bits)
-                + (slot << 1),
-        [VALUE_PAIR_UNSIGNED] = key + (n << examples_in_flight_bits)
-                + (slot << 1) + 1
-    };
-    uint32_t pair_shift = examples_in_flight_bits;
+    /* pair j past every slot's singles: (j << (slot bits + 1)) | slot << 1
+     * | unsigned */
+    uint32_t pair_base = key + (n << examples_in_flight_bits) + (slot << 1);
     pacer_t pacer;
     pacer_start(&pacer, period_ns, phase_ns);
     for (uint32_t i = 0; i < n; i++) {
@@ -67,7 +62,8 @@ void send_paced_pairs(uint32_t key, uint32_t slot, const uint32_t *words,
                 : VALUE_PAIR_NONE;
         if (kind != VALUE_PAIR_NONE) {
             /* pair i / 2, shifted by slot bits + 1 */
-            send_word(pair_keys[kind] + (i << pair_shift), packed);
+            send_word(pair_base + (i << examples_in_flight_bits)
+                      + (kind == VALUE_PAIR_UNSIGNED), packed);
             i++;
         } else {
             send_word(singles + i, words[i]);

@@ -104,14 +104,12 @@ static bool may_send(void)
     return sent < batch_end;
 }
 
-static void send_words(uint32_t base_key, const uint32_t *words, uint32_t n)
+/* An example's n words from SDRAM in slot `slot` of a sender keyed key +
+ * slot * n + i, with pairs two a packet where they fit (paced_send.h). */
+static void send_words(uint32_t key, uint32_t slot, const uint32_t *words,
+                       uint32_t n, bool pairs)
 {
-    pacer_t pacer;
-    pacer_start(&pacer, params.period_ns, 0);
-    for (uint32_t i = 0; i < n; i++) {
-        send_word(base_key + i, words[i]);
-        pacer_pause(&pacer);
-    }
+    send_paced_pairs(key, slot, words, n, pairs, params.period_ns, 0);
     work_add(WORK_SDRAM_WORD, n);
 }
 
@@ -125,14 +123,12 @@ static void send_next(uint unused0, uint unused1)
         /* counted before it goes: its answers may come at once */
         sent = e + 1;
         /* two inputs a packet where they fit (fixed point) */
-        send_paced_pairs(params.forward_key, slot,
-                data + e * params.n_values, params.n_values,
-                params.forward_pairs, params.period_ns, 0);
-        work_add(WORK_SDRAM_WORD, params.n_values);
+        send_words(params.forward_key, slot, data + e * params.n_values,
+                params.n_values, params.forward_pairs);
         if (training()) {
-            send_words(params.label_key + slot * params.n_label_words,
+            send_words(params.label_key, slot,
                     label_words + e * params.n_label_words,
-                    params.n_label_words);
+                    params.n_label_words, false);
         }
     }
 }
